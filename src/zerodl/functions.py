@@ -1,0 +1,47 @@
+"""Numerically stable building blocks shared by the layers: sigmoid, softmax, cross-entropy.
+
+Each is written so that inputs of +-1000 give finite values and raise no overflow warning.
+"""
+
+import numpy as np
+
+
+def sigmoid(x):
+    """1 / (1 + exp(-x)), computed without overflow for any finite x.
+
+    exp(-x) overflows for large negative x, so it is evaluated as exp(x) / (1 + exp(x)) there:
+    the exponent is always -|x|, which lies in (0, 1].
+    """
+    e = np.exp(-np.abs(x))  # never overflows
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(np.result_type(x, np.float32), copy=False)
+
+
+def softmax(x):
+    """Softmax over the last axis. x (N, K) -> (N, K), rows summing to 1.
+
+    Subtracting each row's maximum leaves the result unchanged and keeps exp() <= 1.
+    """
+    shifted = x - x.max(axis=-1, keepdims=True)
+    e = np.exp(shifted)
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def log_softmax(x):
+    """log(softmax(x)) over the last axis, without ever taking log(0)."""
+    shifted = x - x.max(axis=-1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+
+
+def cross_entropy_error(y, t):
+    """Mean cross-entropy of probabilities y (N, K) against labels t.
+
+    t holds class indices (N,) or one-hot rows (N, K). A tiny constant keeps log() finite where a
+    probability underflowed to 0; SoftmaxWithLoss avoids that by working from log_softmax instead.
+    """
+    y = np.atleast_2d(y)
+    t = np.asarray(t)
+    if t.shape == y.shape:  # one-hot rows -> class indices
+        t = t.argmax(axis=-1)
+    t = t.reshape(-1)
+    n = y.shape[0]
+    return float(-np.log(y[np.arange(n), t] + 1e-7).sum() / n)

@@ -1,0 +1,73 @@
+"""The Layer base class: what every layer of zerodl has in common.
+
+A layer caches in `forward` what `backward` needs, exactly as in the book:
+
+    y  = layer.forward(x, train=True)   # x (N, ...) -> y (N, ...)
+    dx = layer.backward(dout)           # dout has y's shape, dx has x's shape
+
+Layers with parameters keep them in the dict `params` ("W", "b", "gamma", "beta") and the
+gradients of the last backward in `grads`, under the same keys and with the same shapes, so that
+an optimiser can update `params` in place. State that is not trained (batch norm's running mean
+and variance) lives in `buffers`, so that checkpoints can save it too.
+"""
+
+import numpy as np
+
+
+class ShapeError(ValueError):
+    """An input whose shape does not fit the layer it was given to."""
+
+
+def as_rng(seed):
+    """A numpy Generator from a seed (int or None) or a Generator (returned as it is)."""
+    return np.random.default_rng(seed)
+
+
+class Layer:
+    """Base class of all layers: `forward(x, train=True)` and `backward(dout)`."""
+
+    def __init__(self):
+        self.params = {}
+        self.grads = {}
+        self.buffers = {}
+
+    def forward(self, x, train=True):
+        raise NotImplementedError
+
+    def backward(self, dout):
+        raise NotImplementedError
+
+    def output_shape(self, input_shape):
+        """The shape of one sample's output for one sample's input shape (no batch axis)."""
+        return tuple(input_shape)
+
+    def get_config(self):
+        """The constructor arguments (JSON-friendly) that rebuild this layer's architecture."""
+        return {}
+
+    def _check_input(self, x, expected):
+        """Raise a ShapeError naming this layer unless x (N, ...) fits `expected`.
+
+        `expected` is the shape of one sample, with None for a size that may be anything;
+        a leading Ellipsis accepts any number of axes before the listed ones.
+        """
+        shape = np.shape(x)
+        sample = shape[1:]
+        if expected and expected[0] is Ellipsis:
+            tail = expected[1:]
+            ok = len(sample) >= len(tail) and all(
+                e is None or e == s for e, s in zip(tail, sample[len(sample) - len(tail) :])
+            )
+        else:
+            ok = len(sample) == len(expected) and all(
+                e is None or e == s for e, s in zip(expected, sample)
+            )
+        if len(shape) == 0 or not ok:
+            want = ", ".join("..." if e is Ellipsis else "*" if e is None else str(e) for e in expected)
+            raise ShapeError(
+                f"{self!r} expects input of shape (N, {want}) but was given {tuple(shape)}"
+            )
+
+    def __repr__(self):
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
+        return f"{type(self).__name__}({args})"

@@ -1,0 +1,51 @@
+"""Shared test settings: the --slow switch and the location of the real MNIST files."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+# ../shared/datasets/mnist relative to the project root, unless ZERODL_DATA says otherwise.
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+SHARED_MNIST = PROJECT_ROOT.parent / "shared" / "datasets" / "mnist"
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--slow", action="store_true", default=False, help="also run the tests marked slow"
+    )
+
+
+def pytest_collection_modifyitems(config, items):
+    if config.getoption("--slow"):
+        return
+    skip_slow = pytest.mark.skip(reason="slow: run with --slow (CI does)")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip_slow)
+
+
+def real_mnist_dir():
+    """The folder holding the genuine MNIST IDX files, or None when they are absent."""
+    candidates = []
+    if os.environ.get("ZERODL_DATA"):
+        env = Path(os.environ["ZERODL_DATA"])
+        candidates += [env / "mnist", env]
+    candidates.append(SHARED_MNIST)
+    for folder in candidates:
+        if (folder / "train-images-idx3-ubyte.gz").exists() or (
+            folder / "train-images-idx3-ubyte"
+        ).exists():
+            return folder
+    return None
+
+
+@pytest.fixture(scope="session")
+def mnist_dir():
+    folder = real_mnist_dir()
+    if folder is None:
+        pytest.skip(
+            "the real MNIST files are absent: set ZERODL_DATA to a folder holding them "
+            f"(looked in $ZERODL_DATA and {SHARED_MNIST})"
+        )
+    return folder
