@@ -41,6 +41,13 @@ class Layer:
         """The shape of one sample's output for one sample's input shape (no batch axis)."""
         return tuple(input_shape)
 
+    def astype(self, dtype):
+        """Cast parameters, gradients and buffers to `dtype` (float64 for gradient checks)."""
+        for store in (self.params, self.grads, self.buffers):
+            for key in store:
+                store[key] = store[key].astype(dtype)
+        return self
+
     def get_config(self):
         """The constructor arguments (JSON-friendly) that rebuild this layer's architecture."""
         return {}
