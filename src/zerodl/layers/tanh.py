@@ -1,0 +1,21 @@
+"""Tanh activation: y = tanh(x)."""
+
+import numpy as np
+
+from zerodl.layers.base import Layer
+
+
+class Tanh(Layer):
+    """y = tanh(x), elementwise (np.tanh is stable for any input).
+
+    dy/dx = 1 - y^2, so forward keeps y for backward.
+
+    Shape: any; y has x's shape.
+    """
+
+    def forward(self, x, train=True):
+        self._out = np.tanh(x)
+        return self._out
+
+    def backward(self, dout):
+        return dout * (1.0 - self._out**2)
