@@ -13,7 +13,9 @@ def sigmoid(x):
     the exponent is always -|x|, which lies in (0, 1].
     """
     e = np.exp(-np.abs(x))  # never overflows
-    return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(np.result_type(x, np.float32), copy=False)
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(
+        np.result_type(x, np.float32), copy=False
+    )
 
 
 def softmax(x):

@@ -70,7 +70,9 @@ class Layer:
                 e is None or e == s for e, s in zip(expected, sample)
             )
         if len(shape) == 0 or not ok:
-            want = ", ".join("..." if e is Ellipsis else "*" if e is None else str(e) for e in expected)
+            want = ", ".join(
+                "..." if e is Ellipsis else "*" if e is None else str(e) for e in expected
+            )
             raise ShapeError(
                 f"{self!r} expects input of shape (N, {want}) but was given {tuple(shape)}"
             )

@@ -51,9 +51,7 @@ def check_labels(t, score_shape):
     t = np.asarray(t)
     if t.ndim == 2:
         if t.shape != (n, k):
-            raise ValueError(
-                f"one-hot labels must have shape (N, K) = {(n, k)}, got {t.shape}"
-            )
+            raise ValueError(f"one-hot labels must have shape (N, K) = {(n, k)}, got {t.shape}")
         return t
     if t.ndim != 1:
         raise ValueError(
