@@ -26,12 +26,12 @@ the problem, never a bare assert or a NumPy reshape error.
 """
 
 import gzip
-import os
-import tempfile
 import zlib
 from pathlib import Path
 
 import numpy as np
+
+from zerodl.datasets.atomic import atomic_write
 
 __all__ = ["IdxFormatError", "read_idx", "write_idx"]
 
@@ -167,17 +167,5 @@ def write_idx(path, array):
     content = header + body
     if path.name.endswith(".gz"):
         content = gzip.compress(content, mtime=0)  # mtime=0: same array, same bytes
-    _atomic_write_bytes(path, content)
-
-
-def _atomic_write_bytes(path, content):
-    """Write `content` to a temporary file beside `path`, then rename it over `path`."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(content)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    with atomic_write(path) as f:
+        f.write(content)

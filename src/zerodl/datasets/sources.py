@@ -1,0 +1,139 @@
+"""Where the IDX files of a dataset are found, in a fixed order; downloaded only as a last resort.
+
+Each dataset is four files, gzip-compressed (``.gz``) or not:
+
+    train-images-idx3-ubyte   train-labels-idx1-ubyte
+    t10k-images-idx3-ubyte    t10k-labels-idx1-ubyte
+
+They are looked for in these folders, and the first folder that holds all four is used:
+
+    1. the ``data_dir`` argument, or its subfolder named after the dataset (``mnist/``,
+       ``fashion-mnist/``). When ``data_dir`` is given, no other place is searched and nothing
+       is downloaded: a mistyped path is reported, not silently replaced by other files.
+    2. ``$ZERODL_DATA/<dataset>``, then ``$ZERODL_DATA`` itself (a folder for one dataset).
+    3. the user cache, ``~/.cache/zerodl/<dataset>`` (``$XDG_CACHE_HOME/zerodl/<dataset>`` when
+       XDG_CACHE_HOME is set), where downloads go.
+    4. the system folder ``/usr/share/datasets/<dataset>`` (Debian's convention).
+
+When none holds them, the files are downloaded into the user cache (see download.py); when that
+fails too, `DatasetNotFoundError` lists every place looked and says how to provide the files.
+"""
+
+import os
+from pathlib import Path
+
+from zerodl.datasets import download as _download
+
+__all__ = ["DATASETS", "DatasetNotFoundError", "SYSTEM_DATA_DIR", "locate", "user_cache_dir"]
+
+# Folder and display name of each dataset; the file names are the same for both.
+DATASETS = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST"}
+FILE_NAMES = {
+    "train_images": "train-images-idx3-ubyte",
+    "train_labels": "train-labels-idx1-ubyte",
+    "test_images": "t10k-images-idx3-ubyte",
+    "test_labels": "t10k-labels-idx1-ubyte",
+}
+SYSTEM_DATA_DIR = Path("/usr/share/datasets")
+
+
+class DatasetNotFoundError(FileNotFoundError):
+    """The dataset's files are in none of the places searched, and could not be downloaded."""
+
+
+def user_cache_dir(dataset=None):
+    """``$XDG_CACHE_HOME/zerodl`` or ``~/.cache/zerodl``, or its subfolder for `dataset`."""
+    xdg = os.environ.get("XDG_CACHE_HOME", "")
+    base = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".cache"
+    root = base / "zerodl"
+    return root if dataset is None else root / dataset
+
+
+def find_in_folder(folder):
+    """{role: path} of the four files in `folder` (raw or .gz), only the ones present."""
+    found = {}
+    for role, name in FILE_NAMES.items():
+        for candidate in (folder / name, folder / f"{name}.gz"):
+            if candidate.is_file():
+                found[role] = candidate
+                break
+    return found
+
+
+def candidate_folders(dataset, data_dir=None):
+    """The folders to search, in order, each with the reason it is searched."""
+    if data_dir is not None:
+        data_dir = Path(data_dir).expanduser()
+        return [(data_dir / dataset, "data_dir"), (data_dir, "data_dir")]
+    folders = []
+    env = os.environ.get("ZERODL_DATA")
+    if env:
+        env = Path(env).expanduser()
+        folders += [(env / dataset, "ZERODL_DATA"), (env, "ZERODL_DATA")]
+    folders.append((user_cache_dir(dataset), "user cache"))
+    folders.append((SYSTEM_DATA_DIR / dataset, "system folder"))
+    return folders
+
+
+def locate(dataset, data_dir=None, *, download=True, progressbar=True):
+    """{role: path} of the four files of `dataset`, downloading them if found nowhere.
+
+    Args:
+        dataset: "mnist" or "fashion-mnist".
+        data_dir: search only this folder (and its `dataset` subfolder); never download.
+        download: when the files are found nowhere, download them into the user cache.
+        progressbar: show a progress bar while downloading.
+
+    Raises:
+        DatasetNotFoundError: found nowhere, and not downloaded (or the download failed).
+    """
+    looked = []
+    for folder, why in candidate_folders(dataset, data_dir):
+        found = find_in_folder(folder)
+        if len(found) == len(FILE_NAMES):
+            return found
+        looked.append((folder, why, found))
+
+    failures = []
+    if data_dir is None and download:
+        cache = user_cache_dir(dataset)
+        try:
+            _download.download(dataset, cache, progressbar=progressbar)
+        except (_download.DownloadError, OSError) as err:
+            failures = getattr(err, "failures", None) or [f"{type(err).__name__}: {err}"]
+        else:
+            found = find_in_folder(cache)
+            if len(found) == len(FILE_NAMES):
+                return found
+            failures = [f"the download into {cache} did not leave the four files"]
+    raise DatasetNotFoundError(_not_found_message(dataset, data_dir, download, looked, failures))
+
+
+def _not_found_message(dataset, data_dir, download, looked, failures):
+    title = DATASETS[dataset]
+    lines = [f"{title} was not found. Looked for its four files in:"]
+    for folder, why, found in looked:
+        note = ""
+        if found:
+            missing = [name for role, name in FILE_NAMES.items() if role not in found]
+            note = f"; it has {len(found)} of the 4 files, missing {', '.join(missing)}"
+        lines.append(f"  - {folder}  ({why}{note})")
+    if data_dir is not None:
+        lines.append("data_dir was given, so no other place was searched and nothing downloaded.")
+    elif not download:
+        lines.append("download=False, so nothing was downloaded.")
+    else:
+        lines.append("Downloading failed (no internet access?):")
+        lines += [f"  - {f}" for f in failures]
+    names = "  ".join(f"{name}.gz" for name in FILE_NAMES.values())
+    mirrors = "  ".join(_download.MIRRORS[dataset])
+    lines += [
+        "To provide the files by hand, get these four files (gzip-compressed or not):",
+        f"    {names}",
+        f"(e.g. from {mirrors}) and put them in",
+        f"    {user_cache_dir(dataset)}",
+        "or in a folder of your own and pass data_dir='that/folder' or set the environment",
+        f"variable ZERODL_DATA=that/folder (which may hold one subfolder per dataset: "
+        f"{', '.join(d + '/' for d in DATASETS)}).",
+    ]
+    return "\n".join(lines)
