@@ -1,0 +1,32 @@
+"""Small fake MNIST-like datasets for the tests: four IDX files written with write_idx."""
+
+import numpy as np
+
+from zerodl.datasets import write_idx
+
+FILE_NAMES = {
+    "x_train": "train-images-idx3-ubyte",
+    "t_train": "train-labels-idx1-ubyte",
+    "x_test": "t10k-images-idx3-ubyte",
+    "t_test": "t10k-labels-idx1-ubyte",
+}
+
+
+def fake_arrays(n_train=30, n_test=10, seed=0):
+    """Random 28x28 uint8 images and labels 0..9 (every class present), as in MNIST's files."""
+    rng = np.random.default_rng(seed)
+    return {
+        "x_train": rng.integers(0, 256, size=(n_train, 28, 28), dtype=np.uint8),
+        "t_train": rng.permutation(np.arange(n_train) % 10).astype(np.uint8),
+        "x_test": rng.integers(0, 256, size=(n_test, 28, 28), dtype=np.uint8),
+        "t_test": rng.permutation(np.arange(n_test) % 10).astype(np.uint8),
+    }
+
+
+def write_fake_dataset(folder, arrays=None, *, gz=True, **kwargs):
+    """Write the four files into `folder` (created); return the arrays written."""
+    arrays = fake_arrays(**kwargs) if arrays is None else arrays
+    folder.mkdir(parents=True, exist_ok=True)
+    for key, name in FILE_NAMES.items():
+        write_idx(folder / (f"{name}.gz" if gz else name), arrays[key])
+    return arrays
