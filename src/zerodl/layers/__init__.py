@@ -3,8 +3,10 @@
 from zerodl.layers.affine import Affine
 from zerodl.layers.base import Layer, ShapeError
 from zerodl.layers.batchnorm import BatchNormalization
+from zerodl.layers.conv import Convolution
 from zerodl.layers.dropout import Dropout
 from zerodl.layers.flatten import Flatten
+from zerodl.layers.pooling import AvgPooling, Pooling
 from zerodl.layers.relu import ReLU, Relu
 from zerodl.layers.sigmoid import Sigmoid
 from zerodl.layers.softmax_loss import SoftmaxWithLoss
@@ -15,9 +17,12 @@ LAYERS = {
     cls.__name__: cls
     for cls in (
         Affine,
+        AvgPooling,
         BatchNormalization,
+        Convolution,
         Dropout,
         Flatten,
+        Pooling,
         ReLU,
         Sigmoid,
         SoftmaxWithLoss,
@@ -28,10 +33,13 @@ LAYERS = {
 __all__ = [
     "LAYERS",
     "Affine",
+    "AvgPooling",
     "BatchNormalization",
+    "Convolution",
     "Dropout",
     "Flatten",
     "Layer",
+    "Pooling",
     "ReLU",
     "Relu",
     "ShapeError",
