@@ -87,7 +87,7 @@ def download(dataset, folder, *, mirrors=None, progressbar=True):
     downloader = pooch.HTTPDownloader(progressbar=progressbar, timeout=TIMEOUT)
     paths, failures = {}, []
     for name, known_hash in CHECKSUMS[dataset].items():
-        for base in mirrors:
+        for i, base in enumerate(mirrors):
             url = base + name
             try:
                 path = pooch.retrieve(
@@ -96,6 +96,8 @@ def download(dataset, folder, *, mirrors=None, progressbar=True):
             except (requests.exceptions.RequestException, ValueError, OSError) as err:
                 # ValueError: pooch's checksum mismatch (the temporary file is already deleted)
                 failures.append(f"{url}: {type(err).__name__}: {_first_line(err)}")
+                then = "trying the next mirror" if i + 1 < len(mirrors) else "no mirror left"
+                pooch.get_logger().warning("Failed: %s (%s)", failures[-1], then)
                 continue
             paths[name] = Path(path)
             break

@@ -123,7 +123,7 @@ def _not_found_message(dataset, data_dir, download, looked, failures):
     elif not download:
         lines.append("download=False, so nothing was downloaded.")
     else:
-        lines.append("Downloading failed (no internet access?):")
+        lines.append("Downloading failed:")
         lines += [f"  - {f}" for f in failures]
     names = "  ".join(f"{name}.gz" for name in FILE_NAMES.values())
     mirrors = "  ".join(_download.MIRRORS[dataset])
