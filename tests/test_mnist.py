@@ -474,11 +474,13 @@ def test_real_mnist_through_zerodl_data(real_data_env):
 @pytest.mark.slow
 def test_real_mnist_second_load_is_well_under_a_second(real_data_env):
     load_mnist()  # parses and fills the cache
-    start = time.perf_counter()
-    (x_train, _), _ = load_mnist(flatten=False, one_hot_label=True)
-    elapsed = time.perf_counter() - start
+    times = []
+    for _ in range(3):  # the best of three, so that a busy machine does not fail the test
+        start = time.perf_counter()
+        (x_train, _), _ = load_mnist(flatten=False, one_hot_label=True)
+        times.append(time.perf_counter() - start)
     assert x_train.shape == (60000, 1, 28, 28)
-    assert elapsed < 0.5, f"the cached load took {elapsed:.2f} s"
+    assert min(times) < 0.5, f"the cached loads took {times} s"
 
 
 @pytest.mark.slow
