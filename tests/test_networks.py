@@ -65,15 +65,17 @@ NETWORKS = {
 }
 
 
-@pytest.mark.parametrize("name", NETWORKS)
-@pytest.mark.parametrize("n", [1, 3])
+# Batch norm in train mode over a batch of one normalises every value to 0: nothing to check.
+GRADCHECK_CASES = [
+    (name, n) for name in NETWORKS for n in ([2, 3] if "batchnorm" in name else [1, 3])
+]
+
+
+@pytest.mark.parametrize("name, n", GRADCHECK_CASES)
 def test_gradient_matches_numerical_gradient(name, n):
     make, shape, k = NETWORKS[name]
     net = make()
     x, t = images(n, shape), labels(n, k)
-    if n == 1:  # batch norm over a batch of one has no variance to learn from
-        if any(hasattr(layer, "buffers") and layer.buffers for layer in net.layers):
-            pytest.skip("batch norm needs a batch of at least 2 in train mode")
     errors = gradcheck(net, x, t, verbose=False)
     assert set(errors) == {*net.params, "x"}
     assert max(errors.values()) < 1e-6, errors

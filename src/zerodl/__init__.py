@@ -8,7 +8,7 @@ __version__ = "0.1.0"
 
 
 def save(network, path, **extra):
-    """Save `network` (architecture and parameters) to one .npz checkpoint; see zerodl.checkpoint."""
+    """Save `network` (architecture and parameters) to one .npz file; see zerodl.checkpoint."""
     from zerodl.checkpoint import save as _save
 
     return _save(network, path, **extra)

@@ -169,6 +169,22 @@ class Sequential:
         print(text, file=file)
         return text
 
+    def save_params(self, file_name="params.npz"):
+        """The book's save_params: write the parameters (and batch-norm statistics) to a file.
+
+        The file is a zerodl checkpoint (.npz with JSON metadata, never pickle); zerodl.load
+        can rebuild the whole network from it.
+        """
+        from zerodl.checkpoint import save_params
+
+        save_params(self, file_name)
+
+    def load_params(self, file_name="params.npz"):
+        """The book's load_params: read parameters saved by save_params into this network."""
+        from zerodl.checkpoint import load_params
+
+        load_params(self, file_name)
+
     def get_config(self):
         """The architecture as JSON-friendly data: enough to rebuild it with from_config."""
         return {
