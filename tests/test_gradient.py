@@ -22,7 +22,7 @@ def test_relative_error_is_scaled_by_the_largest_gradient():
 
 
 class WrongAffine(Affine):
-    """An Affine whose backward forgets to transpose x: dW = x @ dout is wrong."""
+    """An Affine whose dW is 1% too large."""
 
     def backward(self, dout):
         dx = super().backward(dout)
