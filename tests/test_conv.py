@@ -217,3 +217,23 @@ def test_output_shape():
     assert Convolution(1, 30, 5).output_shape((1, 28, 28)) == (30, 24, 24)
     assert Convolution(16, 32, 3, pad=1).output_shape((16, 14, 14)) == (32, 14, 14)
     assert Convolution(3, 4, (3, 1), stride=2).output_shape((3, 7, 9)) == (4, 3, 5)
+
+
+def test_buffers_reused_across_steps_and_batch_sizes():
+    """The layer reuses its im2col and dcol memory; results must not depend on it."""
+    rng = np.random.default_rng(6)
+    conv = Convolution(2, 3, 3, pad=1, seed=0, dtype=np.float64)
+    for N in (2, 2, 3, 2):  # same shape twice (reused), then a new batch size, then back
+        x = rng.standard_normal((N, 2, 5, 6))
+        out = conv.forward(x)
+        np.testing.assert_allclose(out, conv_loops(x, conv.params["W"], conv.params["b"], 1, 1))
+        dout = rng.standard_normal(out.shape)
+        dx = conv.backward(dout)
+        # dx is the adjoint of the forward map: <dx, x'> == <dout, conv(x') - b> for any x'
+        probe = rng.standard_normal(x.shape)
+        lhs = np.sum(dx * probe)
+        rhs = np.sum(dout * (conv_loops(probe, conv.params["W"], 0 * conv.params["b"], 1, 1)))
+        assert np.isclose(lhs, rhs, rtol=1e-10)
+        # dW is <dout, d out / dW>: the loop convolution of x with dout as the "filter"
+        dW = np.einsum("nfhw,nchw->fc", dout, x)  # the centre tap (i, j) = (1, 1)
+        np.testing.assert_allclose(conv.grads["W"][:, :, 1, 1], dW, rtol=1e-10)

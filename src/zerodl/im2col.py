@@ -30,6 +30,9 @@ How it is made fast (the book uses Python loops over the FH*FW offsets and copie
   (N, C, OH, OW) slab of the columns to a strided view of the image. It is fastest when `col` is
   laid out as im2col lays it out (then those slabs are contiguous); the convolution's backward pass
   produces its dcol that way.
+- Large arrays are reused from one step to the next (`reuse=` and `scratch`): arrays over 32 MiB
+  get fresh pages from the operating system on every allocation, and touching those pages for the
+  first time costs about as much as the copy itself.
 """
 
 import numpy as np
@@ -75,7 +78,18 @@ def window_views(img, filter_h, filter_w, stride, out_h, out_w):
     return views
 
 
-def im2col(x, filter_h, filter_w, stride=1, pad=0, *, pad_value=0.0):
+def scratch(cached, shape, dtype):
+    """An uninitialised array of `shape` and `dtype`: `cached` itself when it fits, else a new one.
+
+    Layers keep their large temporary arrays and ask for them again at the next step, which
+    saves the operating system's fresh pages (see the module docstring).
+    """
+    if cached is not None and cached.shape == tuple(shape) and cached.dtype == dtype:
+        return cached
+    return np.empty(shape, dtype=dtype)
+
+
+def im2col(x, filter_h, filter_w, stride=1, pad=0, *, pad_value=0.0, reuse=None):
     """Unfold the windows of x (N, C, H, W) into the rows of a matrix (N*OH*OW, C*FH*FW).
 
     Args:
@@ -83,6 +97,8 @@ def im2col(x, filter_h, filter_w, stride=1, pad=0, *, pad_value=0.0):
         filter_h, filter_w: the window (filter) size FH, FW.
         stride: the step between windows; pad: zero pixels added on each side.
         pad_value: the value of the padding pixels (max pooling pads with -inf).
+        reuse: an earlier result of im2col that is no longer needed; its memory is written over
+            when it has the right shape and dtype (a layer passes its previous col).
 
     Returns the matrix in x's dtype. Its memory is the transpose of a contiguous
     (C*FH*FW, N*OH*OW) array (see the module docstring for why).
@@ -101,7 +117,12 @@ def im2col(x, filter_h, filter_w, stride=1, pad=0, *, pad_value=0.0):
         writeable=False,
     )
     # The one copy: contiguous runs of OW pixels, then a free transpose to the book's layout.
-    return windows.reshape(C * filter_h * filter_w, N * OH * OW).T  # (N*OH*OW, C*FH*FW)
+    shape = (C * filter_h * filter_w, N * OH * OW)
+    if reuse is not None and reuse.T.flags.c_contiguous and reuse.flags.writeable:
+        buffer = scratch(reuse.T, shape, x.dtype)  # reuse.T itself when it fits
+        np.copyto(buffer.reshape(windows.shape), windows)
+        return buffer.T  # (N*OH*OW, C*FH*FW)
+    return windows.reshape(shape).T  # (N*OH*OW, C*FH*FW)
 
 
 def col2im(col, input_shape, filter_h, filter_w, stride=1, pad=0):

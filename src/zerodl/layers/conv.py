@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from zerodl.im2col import col2im, conv_output_size, im2col
+from zerodl.im2col import col2im, conv_output_size, im2col, scratch
 from zerodl.initializers import normal, weight_std
 from zerodl.layers.base import Layer, ShapeError, as_rng
 
@@ -78,6 +78,8 @@ class Convolution(Layer):
         self.params["b"] = np.zeros(self.filter_num, dtype=dtype)  # (FN,)
         self.grads["W"] = np.zeros(shape, dtype=dtype)
         self.grads["b"] = np.zeros(self.filter_num, dtype=dtype)
+        self._col = None  # the last im2col matrix, kept for backward and reused by forward
+        self._dcol_T = None  # backward's dcol buffer, reused from step to step
 
     @classmethod
     def from_arrays(cls, W, b, stride=1, pad=0):
@@ -120,7 +122,8 @@ class Convolution(Layer):
                 f"{x.shape} is smaller than the filter ({self.filter_h}, {self.filter_w})"
             )
         FN, OH, OW = self.output_shape((C, H, W))
-        col = im2col(x, self.filter_h, self.filter_w, self.stride, self.pad)  # (N*OH*OW, C*FH*FW)
+        FH, FW = self.filter_h, self.filter_w
+        col = im2col(x, FH, FW, self.stride, self.pad, reuse=self._col)  # (N*OH*OW, C*FH*FW)
         W_col = self.params["W"].reshape(FN, -1)  # (FN, C*FH*FW)
 
         # The book's  out = col @ W_col.T + b,  computed transposed: (col @ W_col.T).T = W_col @
@@ -148,5 +151,8 @@ class Convolution(Layer):
 
         # The book's dcol = dout_col @ W_col, computed as (W_col.T @ dout_T).T: the same matrix,
         # laid out as im2col lays out col, which is the layout col2im reads fastest.
-        dcol = (W_col.T @ dout_T).T  # (N*OH*OW, C*FH*FW)
+        shape, dtype = (W_col.shape[1], dout_T.shape[1]), np.result_type(W_col, dout_T)
+        dcol_T = scratch(self._dcol_T, shape, dtype)  # the buffer of the last step, if it fits
+        self._dcol_T = np.matmul(W_col.T, dout_T, out=dcol_T)  # (C*FH*FW, N*OH*OW)
+        dcol = dcol_T.T  # (N*OH*OW, C*FH*FW)
         return col2im(dcol, self._x_shape, self.filter_h, self.filter_w, self.stride, self.pad)
