@@ -490,3 +490,35 @@ def test_resuming_in_a_new_process_gives_the_uninterrupted_result(tmp_path, mnis
         assert sorted(resumed.files) == sorted(straight.network.params)
         for key, value in straight.network.params.items():
             np.testing.assert_array_equal(resumed[key], value, err_msg=key)
+
+
+def test_resume_continues_exactly_on_synthetic_data(tmp_path):
+    """The quick version of the test above: in one process, on random data."""
+    from zerodl.checkpoint import resume
+
+    rng = np.random.default_rng(0)
+    x, t = rng.random((120, 12), dtype=np.float32), rng.integers(0, 3, size=120)
+
+    def network():
+        return MultiLayerNet(12, [10], 3, use_batchnorm=True, use_dropout=True, seed=4)
+
+    straight = _trainer(network(), seed=1)
+    straight.fit(x, t, epochs=3)
+    first = _trainer(network(), seed=1)
+    first.fit(x, t, epochs=2)
+    save(first.network, tmp_path / "ckpt.npz", trainer=first, config={"note": "two epochs"})
+
+    resumed = resume(tmp_path / "ckpt.npz", batch_size=50, verbose=False)
+    assert resumed.epoch == 2 and resumed.checkpoint.extra["config"]["note"] == "two epochs"
+    resumed.fit(x, t, epochs=1)
+    assert resumed.history["loss"] == straight.history["loss"]
+    for key, value in straight.network.params.items():
+        np.testing.assert_array_equal(resumed.network.params[key], value, err_msg=key)
+
+
+def test_resume_needs_an_optimiser_state(tmp_path):
+    from zerodl.checkpoint import resume
+
+    save(small_networks()["two_layer"], tmp_path / "net.npz")
+    with pytest.raises(CheckpointError, match="holds no optimiser state"):
+        resume(tmp_path / "net.npz")
