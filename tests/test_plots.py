@@ -1,0 +1,94 @@
+"""Plots: PNG files that decode, of a sane size, from histories, lists and several runs."""
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from zerodl.plots import plot_accuracy, plot_history, plot_loss, plot_runs, smooth_curve
+
+
+def history(epochs=4, steps=25, seed=0, validation=True):
+    """A made-up history shaped like Trainer.history: a falling, noisy loss, rising accuracy."""
+    rng = np.random.default_rng(seed)
+    n = epochs * steps
+    step_loss = np.exp(-np.arange(n) / 30) + rng.uniform(0, 0.2, n)
+    acc = [0.5 + 0.1 * e for e in range(epochs)]
+    return {
+        "epoch": list(range(1, epochs + 1)),
+        "loss": [float(np.mean(step_loss[e * steps : (e + 1) * steps])) for e in range(epochs)],
+        "acc": acc,
+        "val_loss": [0.9 - 0.1 * e for e in range(epochs)] if validation else [None] * epochs,
+        "val_acc": [a - 0.02 for a in acc] if validation else [None] * epochs,
+        "seconds": [1.0] * epochs,
+        "lr": [0.1] * epochs,
+        "step_loss": [float(v) for v in step_loss],
+    }
+
+
+def check_png(path, width=640, height=440):
+    assert path.exists() and path.suffix == ".png"
+    with Image.open(path) as image:
+        image.verify()
+    with Image.open(path) as image:
+        assert image.format == "PNG"
+        assert image.size == (width, height)
+        assert len(np.unique(np.asarray(image.convert("L")))) > 10  # something was drawn
+
+
+def test_plot_loss_of_one_history(tmp_path):
+    path = plot_loss(history(), tmp_path / "loss.png")
+    check_png(path)
+
+
+def test_plot_loss_of_lists_and_of_several_runs(tmp_path):
+    check_png(plot_loss([1.0, 0.5, 0.25, 0.2], tmp_path / "list.png", smooth=0))
+    runs = {"SGD": history(seed=1)["step_loss"], "Adam": history(seed=2)}
+    check_png(plot_loss(runs, tmp_path / "runs.png", title="compared", ylim=(0, 1.5)))
+
+
+def test_plot_accuracy_with_and_without_validation(tmp_path):
+    check_png(plot_accuracy(history(), tmp_path / "a.png"))
+    check_png(plot_accuracy(history(validation=False), tmp_path / "b.png"))
+    check_png(plot_accuracy({"x": history(), "y": history(seed=3)}, tmp_path / "c.png"))
+
+
+def test_plot_runs_draws_two_panels(tmp_path):
+    path = plot_runs({"lr 0.1": history(), "lr 0.01": history(seed=5)}, tmp_path / "runs.png")
+    check_png(path, width=1280)
+
+
+def test_plot_history_writes_both_files_into_a_new_folder(tmp_path):
+    loss_path, accuracy_path = plot_history(history(), tmp_path / "run" / "plots")
+    assert (loss_path.name, accuracy_path.name) == ("loss.png", "accuracy.png")
+    check_png(loss_path)
+    check_png(accuracy_path)
+
+
+def test_headless_without_pyplot(tmp_path):
+    # In a fresh interpreter with no display: importing zerodl.plots loads no matplotlib, and
+    # plotting draws with the Agg canvas, never through pyplot.
+    code = (
+        "import sys; import zerodl.plots as p; assert 'matplotlib' not in sys.modules; "
+        f"p.plot_loss([1.0, 0.5, 0.2], {str(tmp_path / 'x.png')!r}); "
+        "assert 'matplotlib.pyplot' not in sys.modules"
+    )
+    env = {**os.environ, "MPLBACKEND": "", "DISPLAY": ""}
+    subprocess.run([sys.executable, "-c", code], check=True, env=env)
+    check_png(tmp_path / "x.png")
+
+
+def test_smooth_curve_keeps_length_and_constants_and_averages_noise():
+    np.testing.assert_allclose(smooth_curve(np.full(30, 2.5)), 2.5)
+    assert len(smooth_curve(np.arange(7.0), window=11)) == 7
+    assert smooth_curve([3.0], window=11).tolist() == [3.0]
+    rng = np.random.default_rng(0)
+    noisy = 1.0 + rng.normal(0, 0.3, 500)
+    smooth = smooth_curve(noisy, window=21)
+    assert smooth.std() < noisy.std() / 2
+    # the middle point is the Kaiser-weighted mean of its neighbourhood
+    w = np.kaiser(21, 2)
+    assert smooth[250] == pytest.approx(np.dot(noisy[240:261], w / w.sum()))
