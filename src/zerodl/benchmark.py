@@ -1,0 +1,1056 @@
+"""How fast is zerodl? Training steps, inference and memory of the book's networks, next to PyTorch.
+
+    python benchmarks/bench.py                      # or: zerodl bench
+    python benchmarks/bench.py --workloads simple_conv,deep_conv --steps 30 --memory
+    python benchmarks/bench.py --format json        # JSON lines on stdout
+    python benchmarks/bench.py --json results.jsonl # the table, and JSON lines in a file
+
+Four workloads, float32, batch 100 (the book's settings):
+
+    two_layer    TwoLayerNet 784-50-10 (sigmoid), SGD lr 0.1
+    multi_layer  MultiLayerNet 784-100x4-10 (ReLU), Adam lr 0.001
+    simple_conv  SimpleConvNet (conv 30x5x5 - relu - pool - affine 100 - relu - affine), Adam
+    deep_conv    DeepConvNet (six 3x3 convolutions, three poolings, two affine layers), Adam
+
+What is measured, for each workload:
+
+- Seconds per training step: forward, backward and the optimiser's update on one batch; the
+  median of ``--steps`` timed steps after ``--warmup`` untimed ones. The implied seconds per
+  epoch are that median times 60,000 / batch size (600 steps at batch 100).
+- Inference: images per second of ``predict`` (train=False) over the 10,000 test images in
+  batches of ``--infer-batch-size``; the median of ``--infer-rounds`` full passes.
+- Achieved GFLOP/s: the FLOPs of a step, counted analytically (below), divided by the median
+  step time; next to the GFLOP/s of one large float32 matrix product measured in the same run,
+  the practical limit of this machine's BLAS.
+- Peak memory (``--memory``): a fresh subprocess per workload trains one real epoch (60,000
+  samples in shuffled batches) on the real MNIST training set, or on random data of the same
+  shape when MNIST is absent (the output says which), and reports its peak resident set size
+  (VmHWM from /proc/self/status, or getrusage's ru_maxrss elsewhere). The peak is reset after
+  the data is loaded where Linux allows it (/proc/self/clear_refs), so it is the peak *during
+  the epoch*, with the training set resident; the RSS before the epoch is reported too.
+
+The FLOP count. Only matrix products and convolutions are counted; ReLU, sigmoid, pooling,
+softmax and the optimiser are memory-bound and small in FLOPs. With MACs the multiply-adds of
+a layer's forward pass on the batch (Affine D->M: N*D*M; Convolution: N*FN*OH*OW*C*FH*FW):
+
+    forward               2 * MACs               (a multiply and an add per MAC)
+    backward, weights     2 * MACs               (dW = x^T dout, or col^T dout)
+    backward, input       2 * MACs               (dx = dout W^T), except for the first layer,
+                                                  whose input gradient training does not need
+    training step FLOPs = sum over layers of 6 * MACs, minus 2 * MACs of the first layer
+    inference FLOPs     = sum over layers of 2 * MACs
+
+PyTorch, when importable (and not ``--no-torch``), runs the same networks, translated layer by
+layer from the zerodl ones (Linear, Conv2d, ReLU, Sigmoid, MaxPool2d, Dropout, with the same
+initial weights copied over; the output records that both give the same scores), with the same
+optimiser, float32, batch 100 and the same thread count: ``torch.set_num_threads`` gets the
+number of threads NumPy's OpenBLAS uses (read from OpenBLAS itself through ctypes, else from
+OPENBLAS_NUM_THREADS / OMP_NUM_THREADS, else os.cpu_count()); ``--threads N`` sets both.
+zerodl and PyTorch are timed in the same run, interleaved: ``--rounds`` rounds, each timing a
+share of the steps of one then the other (alternating which goes first), so that machine noise
+hits both; the ratio zerodl/PyTorch of the median times is what to compare across machines.
+
+OpenBLAS reads OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE when it is loaded, so "set" and "unset"
+can only be compared in two processes. The benchmark prints which of them are set:
+
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/bench.py    # unset
+    OPENBLAS_CORETYPE=Haswell OPENBLAS_L2_SIZE=1048576 python benchmarks/bench.py
+    python benchmarks/bench.py --both-envs     # runs itself twice, unset then set
+"""
+
+import argparse
+import ctypes
+import datetime
+import gc
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["WORKLOADS", "count_flops", "main"]
+
+ENV_VARS = (
+    "OPENBLAS_CORETYPE",
+    "OPENBLAS_L2_SIZE",
+    "OPENBLAS_NUM_THREADS",
+    "OMP_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "MALLOC_MMAP_MAX_",
+    "MALLOC_TRIM_THRESHOLD_",
+)
+# What --both-envs sets when the environment does not already set them: the generic AVX2 kernels
+# and Zen 5's 1 MiB L2 cache per core.
+SET_ENV_DEFAULTS = {"OPENBLAS_CORETYPE": "Haswell", "OPENBLAS_L2_SIZE": "1048576"}
+TRAIN_SAMPLES = 60_000  # one MNIST epoch
+MIB = 1024 * 1024
+MEMORY_TAG = "ZERODL-MEMORY-RESULT "
+
+
+# --- the workloads --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Workload:
+    """One network with its optimiser, and the ratio zerodl/PyTorch it is meant to reach."""
+
+    name: str
+    title: str
+    optimizer: str  # "SGD" or "Adam"
+    lr: float
+    flat: bool  # input (N, 784) rather than (N, 1, 28, 28)
+    target: float  # the ratio zerodl/PyTorch of step time (and inference time) to stay under
+
+    def build(self, seed=0):
+        from zerodl import networks
+
+        if self.name == "two_layer":
+            return networks.TwoLayerNet(784, 50, 10, seed=seed)
+        if self.name == "multi_layer":
+            return networks.MultiLayerNet(784, [100] * 4, 10, seed=seed)
+        if self.name == "simple_conv":
+            return networks.SimpleConvNet(seed=seed)
+        if self.name == "deep_conv":
+            return networks.DeepConvNet(seed=seed)
+        raise ValueError(f"unknown workload {self.name!r}")
+
+    def make_optimizer(self):
+        from zerodl import optimizers
+
+        return getattr(optimizers, self.optimizer)(lr=self.lr)
+
+
+WORKLOADS = {
+    w.name: w
+    for w in (
+        Workload("two_layer", "TwoLayerNet 784-50-10", "SGD", 0.1, True, 1.0),
+        Workload("multi_layer", "MultiLayerNet 784-100x4-10", "Adam", 0.001, True, 1.0),
+        Workload("simple_conv", "SimpleConvNet", "Adam", 0.001, False, 1.25),
+        Workload("deep_conv", "DeepConvNet", "Adam", 0.001, False, 1.5),
+    )
+}
+
+
+def count_flops(network, batch_size):
+    """FLOPs of one forward pass and of one training step of `network` on a batch (see above).
+
+    Walks the layers with their output shapes; Affine and Convolution are the layers counted.
+    Returns {"forward": ..., "train": ...} as ints.
+    """
+    shape = tuple(network.input_shape)
+    forward = backward = 0
+    first = True
+    for layer in network.layers[:-1]:
+        out = tuple(layer.output_shape(shape))
+        kind = type(layer).__name__
+        if kind == "Affine":
+            d, m = layer.params["W"].shape  # (D, M)
+            macs = batch_size * d * m
+        elif kind == "Convolution":
+            fn, c, fh, fw = layer.params["W"].shape  # (FN, C, FH, FW)
+            _, oh, ow = out  # (FN, OH, OW)
+            macs = batch_size * fn * oh * ow * c * fh * fw
+        else:
+            macs = 0
+        if macs:
+            forward += 2 * macs
+            backward += 2 * macs if first else 4 * macs  # dW always; dx unless first layer
+            first = False
+        shape = out
+    return {"forward": forward, "train": forward + backward}
+
+
+# --- what machine, what libraries -----------------------------------------------------------------
+
+
+def _openblas():
+    """NumPy's OpenBLAS through ctypes: (library, symbol suffix, symbol prefix) or None.
+
+    This is what threadpoolctl does; the symbols carry a prefix and suffix that depend on how
+    NumPy was built (scipy_openblas_get_num_threads64_ in NumPy 2 wheels).
+    """
+    try:
+        with open("/proc/self/maps") as maps:
+            paths = {line.split()[-1] for line in maps if "openblas" in line.lower()}
+    except OSError:
+        return None
+    for path in sorted(paths):
+        try:
+            lib = ctypes.CDLL(path)
+        except OSError:
+            continue
+        for prefix in ("scipy_", ""):
+            for suffix in ("64_", "_64", ""):
+                if hasattr(lib, f"{prefix}openblas_get_num_threads{suffix}"):
+                    return lib, prefix, suffix, path
+    return None
+
+
+def blas_threads():
+    """How many threads NumPy's BLAS uses (OpenBLAS's own answer when it can be asked)."""
+    ob = _openblas()
+    if ob is not None:
+        lib, prefix, suffix, _ = ob
+        return int(getattr(lib, f"{prefix}openblas_get_num_threads{suffix}")())
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"):
+        if os.environ.get(var, "").isdigit():
+            return int(os.environ[var])
+    return os.cpu_count() or 1
+
+
+def set_blas_threads(n):
+    """Tell OpenBLAS to use n threads; False when NumPy's BLAS cannot be reached."""
+    ob = _openblas()
+    if ob is None:
+        return False
+    lib, prefix, suffix, _ = ob
+    getattr(lib, f"{prefix}openblas_set_num_threads{suffix}")(int(n))
+    return True
+
+
+def _openblas_strings():
+    ob = _openblas()
+    if ob is None:
+        return None, None
+    lib, prefix, suffix, _ = ob
+    out = []
+    for name in ("get_corename", "get_config"):
+        func = getattr(lib, f"{prefix}openblas_{name}{suffix}", None)
+        if func is None:
+            out.append(None)
+            continue
+        func.restype = ctypes.c_char_p
+        out.append(func().decode(errors="replace"))
+    return tuple(out)
+
+
+def _numpy_blas():
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            config = np.show_config(mode="dicts")
+        blas = config["Build Dependencies"]["blas"]
+        return {k: blas.get(k) for k in ("name", "version", "openblas configuration")}
+    except Exception:  # older NumPy: no mode="dicts"
+        return None
+
+
+def _cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def _git_commit():
+    here = Path(__file__).resolve().parent
+    try:
+        run = dict(cwd=here, capture_output=True, text=True, timeout=10, check=True)
+        head = subprocess.run(["git", "log", "-1", "--oneline"], **run).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "-uno"], **run).stdout.strip()
+        return head, bool(dirty)
+    except (OSError, subprocess.SubprocessError):
+        return None, None
+
+
+def _load_average():
+    """The 1, 5 and 15 minute load averages: above the core count, expect noisy timings."""
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except (OSError, AttributeError):
+        return None
+
+
+def environment(torch, threads):
+    corename, config = _openblas_strings()
+    commit, dirty = _git_commit()
+    return {
+        "type": "environment",
+        "time": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "cpu": _cpu_model(),
+        "cpu_count": os.cpu_count(),
+        "load_average": _load_average(),
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "numpy_blas": _numpy_blas(),
+        "openblas_corename": corename,
+        "openblas_config": config,
+        "env": {var: os.environ.get(var) for var in ENV_VARS},
+        "threads": threads,
+        "torch": torch.__version__ if torch else None,
+        "torch_threads": torch.get_num_threads() if torch else None,
+        "zerodl_commit": commit,
+        "zerodl_dirty": dirty,
+    }
+
+
+# --- data -----------------------------------------------------------------------------------------
+
+
+def load_data(data_dir=None, seed=0):
+    """(x_train, t_train, x_test, t_test, source): flat float32 images and int64 labels.
+
+    The real MNIST when it can be found (never downloaded here), else random data of its shape.
+    """
+    from zerodl.datasets import DatasetNotFoundError, load_mnist
+
+    try:
+        (x_train, t_train), (x_test, t_test) = load_mnist(data_dir=data_dir, download=False)
+        return x_train, t_train, x_test, t_test, "mnist"
+    except (DatasetNotFoundError, OSError, ValueError):
+        rng = np.random.default_rng(seed)
+        x_train = rng.random((TRAIN_SAMPLES, 784), dtype=np.float32)
+        x_test = rng.random((10_000, 784), dtype=np.float32)
+        t_train = rng.integers(0, 10, TRAIN_SAMPLES, dtype=np.int64)
+        t_test = rng.integers(0, 10, 10_000, dtype=np.int64)
+        return x_train, t_train, x_test, t_test, "random"
+
+
+def _shaped(x, workload):
+    return x if workload.flat else x.reshape(len(x), 1, 28, 28)  # (N, 784) or (N, 1, 28, 28)
+
+
+# --- the two frameworks ---------------------------------------------------------------------------
+
+
+class ZerodlRunner:
+    name = "zerodl"
+
+    def __init__(self, workload, seed=0):
+        self.net = workload.build(seed=seed)
+        self.optimizer = workload.make_optimizer()
+
+    def step(self, x, t):
+        grads = self.net.gradient(x, t)
+        self.optimizer.update(self.net.params, grads)
+
+    def predict(self, x):
+        return self.net.predict(x, train=False)
+
+    def convert(self, x):
+        return x
+
+
+def torch_model(net):
+    """An nn.Sequential with the layers of a zerodl network and a copy of its weights."""
+    import torch
+    from torch import nn
+
+    modules = []
+    shape = tuple(net.input_shape)
+    for layer in net.layers[:-1]:
+        kind, config = type(layer).__name__, layer.get_config()
+        if kind == "Affine":
+            if len(shape) > 1:
+                modules.append(nn.Flatten())
+            module = nn.Linear(config["input_size"], config["output_size"])
+            weight = layer.params["W"].T  # (M, D) in PyTorch, (D, M) in zerodl
+        elif kind == "Convolution":
+            module = nn.Conv2d(
+                config["in_channels"],
+                config["filter_num"],
+                tuple(config["filter_size"]),
+                stride=config["stride"],
+                padding=config["pad"],
+            )
+            weight = layer.params["W"]  # (FN, C, FH, FW) in both
+        elif kind in ("Pooling", "AvgPooling"):
+            pool = nn.MaxPool2d if kind == "Pooling" else nn.AvgPool2d
+            module = pool((config["pool_h"], config["pool_w"]), config["stride"], config["pad"])
+        elif kind in ("ReLU", "Sigmoid", "Tanh", "Flatten"):
+            module = getattr(nn, kind)()
+        elif kind == "Dropout":
+            module = nn.Dropout(config["dropout_ratio"])
+        else:
+            raise NotImplementedError(f"no PyTorch translation for {kind}")
+        if kind in ("Affine", "Convolution"):
+            with torch.no_grad():
+                module.weight.copy_(torch.from_numpy(np.ascontiguousarray(weight)))
+                module.bias.copy_(torch.from_numpy(layer.params["b"]))
+        modules.append(module)
+        shape = tuple(layer.output_shape(shape))
+    return nn.Sequential(*modules)
+
+
+class TorchRunner:
+    name = "torch"
+
+    def __init__(self, workload, seed=0, net=None):
+        import torch
+
+        self.torch = torch
+        torch.manual_seed(seed)
+        self.model = torch_model(net if net is not None else workload.build(seed=seed))
+        params = self.model.parameters()
+        if workload.optimizer == "SGD":
+            self.optimizer = torch.optim.SGD(params, lr=workload.lr)
+        else:
+            self.optimizer = torch.optim.Adam(params, lr=workload.lr)
+
+    def step(self, x, t):
+        self.model.train()
+        self.optimizer.zero_grad(set_to_none=True)
+        loss = self.torch.nn.functional.cross_entropy(self.model(x), t)
+        loss.backward()
+        self.optimizer.step()
+
+    def predict(self, x):
+        self.model.eval()
+        with self.torch.inference_mode():
+            return self.model(x)
+
+    def convert(self, x):
+        return self.torch.from_numpy(x)
+
+
+# --- timing ---------------------------------------------------------------------------------------
+
+
+def time_training(runners, batches, steps, warmup, rounds):
+    """Seconds of each training step, per runner: {name: [s, s, ...]} with `steps` entries.
+
+    Rounds alternate between the runners (and which one goes first), so that noise from other
+    processes falls on both. Each runner gets its own copy of the batches in its own array type.
+    """
+    own = {r.name: [(r.convert(x), r.convert(t)) for x, t in batches] for r in runners}
+    for r in runners:
+        for i in range(warmup):
+            r.step(*own[r.name][i % len(batches)])
+    times = {r.name: [] for r in runners}
+    per_round = [steps // rounds + (i < steps % rounds) for i in range(rounds)]
+    for k, count in enumerate(per_round):
+        order = runners if k % 2 == 0 else runners[::-1]
+        for r in order:
+            gc.collect()
+            for i in range(count):
+                x, t = own[r.name][(k + i) % len(batches)]
+                start = time.perf_counter()
+                r.step(x, t)
+                times[r.name].append(time.perf_counter() - start)
+    return times
+
+
+def time_inference(runners, x_test, batch_size, rounds):
+    """Seconds of each full pass of predict over x_test, per runner, interleaved as above."""
+    own = {
+        r.name: [r.convert(x_test[i : i + batch_size]) for i in range(0, len(x_test), batch_size)]
+        for r in runners
+    }
+    for r in runners:
+        r.predict(own[r.name][0])  # warm-up
+    times = {r.name: [] for r in runners}
+    for k in range(rounds):
+        order = runners if k % 2 == 0 else runners[::-1]
+        for r in order:
+            gc.collect()
+            start = time.perf_counter()
+            for xb in own[r.name]:
+                r.predict(xb)
+            times[r.name].append(time.perf_counter() - start)
+    return times
+
+
+def matmul_gflops(n=2048, repeat=5, torch=None):
+    """GFLOP/s of the best of `repeat` float32 (n, n) @ (n, n) products: NumPy, and PyTorch."""
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((n, n), dtype=np.float32)
+    b = rng.standard_normal((n, n), dtype=np.float32)
+    out = np.empty((n, n), dtype=np.float32)
+    flops = 2 * n**3
+    result = {"type": "matmul", "n": n}
+
+    def best(product):
+        product()
+        seconds = []
+        for _ in range(repeat):
+            start = time.perf_counter()
+            product()
+            seconds.append(time.perf_counter() - start)
+        return flops / min(seconds) / 1e9
+
+    result["numpy_gflops"] = best(lambda: np.matmul(a, b, out=out))
+    if torch is not None:
+        ta, tb, tout = torch.from_numpy(a), torch.from_numpy(b), torch.from_numpy(out)
+        result["torch_gflops"] = best(lambda: torch.matmul(ta, tb, out=tout))
+    return result
+
+
+# --- peak memory of one epoch, in a subprocess ----------------------------------------------------
+
+
+def _status_mib(field):
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1]) / 1024  # kB
+    except OSError:
+        pass
+    return None
+
+
+def _peak_rss_mib():
+    peak = _status_mib("VmHWM")
+    if peak is not None:
+        return peak
+    import resource
+
+    maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return maxrss / MIB if sys.platform == "darwin" else maxrss / 1024  # bytes / KiB
+
+
+def _reset_peak():
+    """Reset the kernel's peak-RSS mark of this process (Linux >= 4.0); False if it cannot."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+        return True
+    except OSError:
+        return False
+
+
+def memory_child(workload, framework, batch_size, data_dir, seed, threads):
+    """Train one epoch in this (fresh) process and print the peak RSS as a tagged JSON line."""
+    if threads:
+        set_blas_threads(threads)
+    workload = WORKLOADS[workload]
+    x_train, t_train, x_test, t_test, source = load_data(data_dir, seed)
+    del x_test, t_test
+    x_train = _shaped(x_train, workload)
+    if framework == "torch":
+        import torch
+
+        if threads:
+            torch.set_num_threads(threads)
+        runner = TorchRunner(workload, seed=seed)
+    else:
+        runner = ZerodlRunner(workload, seed=seed)
+    gc.collect()
+    rss_before = _status_mib("VmRSS")
+    reset = _reset_peak()
+    peak_before = _peak_rss_mib()
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(len(x_train))
+    start = time.perf_counter()
+    steps = 0
+    for i in range(0, len(order) - batch_size + 1, batch_size):
+        idx = order[i : i + batch_size]
+        runner.step(runner.convert(x_train[idx]), runner.convert(t_train[idx]))
+        steps += 1
+    seconds = time.perf_counter() - start
+    result = {
+        "workload": workload.name,
+        "framework": framework,
+        "data": source,
+        "steps": steps,
+        "epoch_s": seconds,
+        "rss_before_epoch_mib": rss_before,
+        "peak_rss_mib": _peak_rss_mib(),
+        "peak_reset_before_epoch": reset,
+        "peak_before_epoch_mib": peak_before,
+    }
+    print(MEMORY_TAG + json.dumps(result), flush=True)
+    return 0
+
+
+def measure_memory(workload, framework, args, threads):
+    """Run memory_child in a fresh interpreter; its result dict, or {"error": ...}."""
+    cmd = [
+        sys.executable,
+        "-m",
+        "zerodl.benchmark",
+        "--memory-child",
+        f"{workload.name}:{framework}",
+        "--batch-size",
+        str(args.batch_size),
+        "--threads",
+        str(threads),
+        "--seed",
+        str(args.seed),
+    ]
+    if args.data_dir:
+        cmd += ["--data-dir", str(args.data_dir)]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    for line in proc.stdout.splitlines():
+        if line.startswith(MEMORY_TAG):
+            return json.loads(line[len(MEMORY_TAG) :])
+    return {"error": f"exit {proc.returncode}: {proc.stderr.strip()[-500:]}"}
+
+
+# --- one workload ---------------------------------------------------------------------------------
+
+
+def run_workload(workload, data, args, torch, threads, log):
+    x_train, t_train, x_test, t_test = data
+    zerodl = ZerodlRunner(workload, seed=args.seed)
+    runners = [zerodl]
+    record = {"type": "workload", "workload": workload.name, "title": workload.title}
+    if torch is not None:
+        runners.append(TorchRunner(workload, seed=args.seed, net=workload.build(seed=args.seed)))
+        # Same architecture, same weights: the scores must agree before anything is trained.
+        xb = _shaped(x_test[: args.batch_size], workload)
+        ours = zerodl.predict(xb)
+        theirs = runners[1].predict(runners[1].convert(xb)).numpy()
+        record["max_abs_score_diff"] = float(np.max(np.abs(ours - theirs)))
+
+    rng = np.random.default_rng(args.seed)
+    order = rng.permutation(len(x_train))
+    n_batches = max(1, min(20, len(order) // args.batch_size))
+    batches = []
+    for i in range(n_batches):
+        idx = order[i * args.batch_size : (i + 1) * args.batch_size]
+        batches.append((np.ascontiguousarray(_shaped(x_train[idx], workload)), t_train[idx]))
+
+    flops = count_flops(zerodl.net, args.batch_size)
+    record.update(
+        optimizer=workload.optimizer,
+        lr=workload.lr,
+        batch_size=args.batch_size,
+        train_flops=flops["train"],
+        forward_flops=flops["forward"],
+        target_ratio=workload.target,
+    )
+    log(f"  {workload.name}: training, {args.steps} steps x {len(runners)} framework(s)")
+    step_times = time_training(runners, batches, args.steps, args.warmup, args.rounds)
+    infer_times = None
+    if args.infer_rounds > 0:
+        log(f"  {workload.name}: inference, {args.infer_rounds} passes over {len(x_test)} images")
+        x_eval = np.ascontiguousarray(_shaped(x_test, workload))
+        infer_times = time_inference(runners, x_eval, args.infer_batch_size, args.infer_rounds)
+    steps_per_epoch = TRAIN_SAMPLES / args.batch_size
+    for r in runners:
+        step = statistics.median(step_times[r.name])
+        result = {
+            "step_s": step,
+            "step_s_min": min(step_times[r.name]),
+            "epoch_s": step * steps_per_epoch,
+            "train_gflops": flops["train"] / step / 1e9,
+        }
+        if infer_times is not None:
+            infer = statistics.median(infer_times[r.name])
+            result.update(
+                infer_pass_s=infer,
+                infer_images_per_s=len(x_test) / infer,
+                infer_gflops=flops["forward"] / args.batch_size * len(x_test) / infer / 1e9,
+            )
+        record[r.name] = result
+    if torch is not None:
+        ours, theirs = record["zerodl"], record["torch"]
+        record["ratio_train"] = ours["step_s"] / theirs["step_s"]
+        record["ratio_train_min"] = ours["step_s_min"] / theirs["step_s_min"]
+        if infer_times is not None:
+            record["ratio_infer"] = ours["infer_pass_s"] / theirs["infer_pass_s"]
+    if args.memory:
+        record["memory"] = {}
+        for framework in [r.name for r in runners]:
+            log(f"  {workload.name}: one epoch in a subprocess ({framework}) for the peak RSS")
+            record["memory"][framework] = measure_memory(workload, framework, args, threads)
+    return record
+
+
+# --- output ---------------------------------------------------------------------------------------
+
+
+def _fmt(value, spec, missing="-"):
+    return missing if value is None else format(value, spec)
+
+
+def _table(header, rows):
+    width = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
+    lines = [
+        "  ".join(
+            f"{str(c):>{w}}" if i else f"{str(c):<{w}}" for i, (c, w) in enumerate(zip(row, width))
+        )
+        for row in [header, *rows]
+    ]
+    rule = "-" * len(lines[0])
+    return [lines[0], rule, *lines[1:]]
+
+
+def format_report(env, matmul, records, settings):
+    out = []
+    out.append(
+        f"zerodl benchmark  {env['time']}  commit {env['zerodl_commit'] or '?'}"
+        + ("  (uncommitted changes)" if env["zerodl_dirty"] else "")
+    )
+    out.append(
+        f"CPU {env['cpu']} x {env['cpu_count']}, Python {env['python']}, "
+        f"NumPy {env['numpy']}, PyTorch {env['torch'] or 'not used'}"
+    )
+    if env["load_average"]:
+        loads = (env["load_average"], env.get("load_average_end"))
+        out.append(
+            "Load average (1, 5, 15 min) at the start "
+            + ", ".join(f"{x:.2f}" for x in loads[0])
+            + (", at the end " + ", ".join(f"{x:.2f}" for x in loads[1]) if loads[1] else "")
+            + f"  (above {env['cpu_count']}: other processes compete, expect noise)"
+        )
+    blas = env["numpy_blas"] or {}
+    out.append(
+        f"NumPy BLAS: {blas.get('name', '?')} {blas.get('version', '')}; OpenBLAS "
+        f"runtime core {env['openblas_corename'] or '?'}; threads: BLAS {env['threads']}"
+        + (f", torch {env['torch_threads']}" if env["torch"] else "")
+    )
+    set_vars = [f"{k}={v}" for k, v in env["env"].items() if v is not None]
+    out.append(
+        "Environment: "
+        + (", ".join(set_vars) if set_vars else "none of " + ", ".join(ENV_VARS[:4]) + " set")
+    )
+    if any(env["env"].get(k) for k in SET_ENV_DEFAULTS):
+        out.append(
+            "  note: OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE are set; the targets are measured "
+            "with both unset (env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE ...)"
+        )
+    out.append(
+        f"Data: {settings['data']}; batch {settings['batch_size']}, float32; median of "
+        f"{settings['steps']} steps after {settings['warmup']} warm-up, "
+        f"{settings['rounds']} interleaved rounds"
+    )
+    peak = matmul["numpy_gflops"]
+    line = f"Large matmul ({matmul['n']}x{matmul['n']} float32): NumPy {peak:.0f} GFLOP/s"
+    if "torch_gflops" in matmul:
+        line += f", PyTorch {matmul['torch_gflops']:.0f} GFLOP/s"
+    out += [line, ""]
+
+    has_torch = env["torch"] is not None
+    header = ["workload", "opt", "MFLOP/step", "zerodl ms", "GFLOP/s", "%peak", "s/epoch"]
+    if has_torch:
+        header += ["torch ms", "GFLOP/s", "s/epoch", "zerodl/torch", "target"]
+    rows = []
+    for r in records:
+        z = r["zerodl"]
+        row = [
+            r["workload"],
+            r["optimizer"],
+            f"{r['train_flops'] / 1e6:.0f}",
+            f"{z['step_s'] * 1e3:.2f}",
+            f"{z['train_gflops']:.1f}",
+            f"{100 * z['train_gflops'] / peak:.0f}%",
+            f"{z['epoch_s']:.1f}",
+        ]
+        if has_torch:
+            t = r["torch"]
+            ok = "ok" if r["ratio_train"] <= r["target_ratio"] else "OVER"
+            row += [
+                f"{t['step_s'] * 1e3:.2f}",
+                f"{t['train_gflops']:.1f}",
+                f"{t['epoch_s']:.1f}",
+                f"{r['ratio_train']:.2f}",
+                f"<= {r['target_ratio']:.2f} {ok}",
+            ]
+        rows.append(row)
+    out.append("Training step (forward + backward + update)")
+    out += _table(header, rows)
+
+    if records and "infer_pass_s" in records[0]["zerodl"]:
+        header = ["workload", "batch", "zerodl img/s", "GFLOP/s"]
+        if has_torch:
+            header += ["torch img/s", "GFLOP/s", "zerodl/torch", "target"]
+        rows = []
+        for r in records:
+            z = r["zerodl"]
+            row = [
+                r["workload"],
+                settings["infer_batch_size"],
+                f"{z['infer_images_per_s']:,.0f}",
+                f"{z['infer_gflops']:.1f}",
+            ]
+            if has_torch:
+                t = r["torch"]
+                ok = "ok" if r["ratio_infer"] <= r["target_ratio"] else "OVER"
+                row += [
+                    f"{t['infer_images_per_s']:,.0f}",
+                    f"{t['infer_gflops']:.1f}",
+                    f"{r['ratio_infer']:.2f}",
+                    f"<= {r['target_ratio']:.2f} {ok}",
+                ]
+            rows.append(row)
+        out += ["", "Inference on the 10,000 test images (time ratio: below 1 means zerodl faster)"]
+        out += _table(header, rows)
+
+    if any("memory" in r for r in records):
+        header = ["workload", "framework", "data", "epoch s", "RSS before MiB", "peak RSS MiB"]
+        rows = []
+        for r in records:
+            for framework, m in r.get("memory", {}).items():
+                if "error" in m:
+                    rows.append([r["workload"], framework, "error", "-", "-", m["error"][:60]])
+                    continue
+                rows.append(
+                    [
+                        r["workload"],
+                        framework,
+                        m["data"],
+                        f"{m['epoch_s']:.1f}",
+                        _fmt(m["rss_before_epoch_mib"], ".0f"),
+                        _fmt(m["peak_rss_mib"], ".0f"),
+                    ]
+                )
+        out += ["", "One training epoch in a fresh process (peak RSS during the epoch)"]
+        out += _table(header, rows)
+    if has_torch:
+        diffs = [r.get("max_abs_score_diff") for r in records]
+        out += [
+            "",
+            "Same networks: max |zerodl - torch| of the initial scores: "
+            + ", ".join(f"{r['workload']} {d:.1e}" for r, d in zip(records, diffs)),
+        ]
+    return "\n".join(out)
+
+
+# --- the command line -----------------------------------------------------------------------------
+
+EPILOG = """\
+OpenBLAS reads OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE once, when NumPy is imported, so compare
+them in two processes:
+  env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/bench.py     # unset (targets)
+  OPENBLAS_CORETYPE=Haswell OPENBLAS_L2_SIZE=1048576 python benchmarks/bench.py
+  python benchmarks/bench.py --both-envs          # both, one after the other
+
+Examples:
+  python benchmarks/bench.py --data-dir ../shared/datasets/mnist --memory
+  zerodl bench --workloads two_layer,multi_layer --steps 200 --format json
+  python benchmarks/bench.py --no-torch --json results.jsonl
+
+The FLOP count, the way rounds interleave zerodl and PyTorch, and how peak RSS is measured are
+described in the docstring of zerodl/benchmark.py.
+"""
+
+
+def _workload_list(text):
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    if "all" in names:
+        return list(WORKLOADS)
+    unknown = [n for n in names if n not in WORKLOADS]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(
+            f"unknown workload(s) {unknown}; choose from {', '.join(WORKLOADS)} or all"
+        )
+    return names
+
+
+def _positive(text):
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+    return value
+
+
+def _nonnegative(text):
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
+    return value
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(
+        prog="zerodl bench" if Path(sys.argv[0]).name == "zerodl" else None,
+        description="Time zerodl's training steps, inference and memory on the book's networks, "
+        "side by side with PyTorch when it is installed.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--workloads",
+        type=_workload_list,
+        default=list(WORKLOADS),
+        help=f"comma-separated, from {', '.join(WORKLOADS)} (default: all)",
+    )
+    parser.add_argument(
+        "--steps",
+        type=_positive,
+        default=50,
+        help="timed training steps per framework and workload (default 50)",
+    )
+    parser.add_argument(
+        "--warmup", type=_nonnegative, default=5, help="untimed training steps first (default 5)"
+    )
+    parser.add_argument(
+        "--rounds",
+        type=_positive,
+        default=5,
+        help="interleaved rounds the timed steps are split into (default 5)",
+    )
+    parser.add_argument("--batch-size", type=_positive, default=100, help="default 100")
+    parser.add_argument(
+        "--infer-batch-size",
+        type=_positive,
+        default=100,
+        help="batch size of the inference passes (default 100)",
+    )
+    parser.add_argument(
+        "--infer-rounds",
+        type=_nonnegative,
+        default=3,
+        help="full inference passes over the test set per framework; 0 skips inference (default 3)",
+    )
+    parser.add_argument(
+        "--no-torch", action="store_true", help="do not time PyTorch even if it is importable"
+    )
+    parser.add_argument(
+        "--threads",
+        type=_positive,
+        default=None,
+        help="threads for NumPy's OpenBLAS and for PyTorch (default: what "
+        "OpenBLAS uses already, usually one per core)",
+    )
+    parser.add_argument(
+        "--data-dir",
+        default=None,
+        help="folder with the MNIST IDX files (default: $ZERODL_DATA and the "
+        "usual places; random data of the same shape when absent)",
+    )
+    parser.add_argument(
+        "--memory",
+        action="store_true",
+        help="also train one full epoch per workload and framework in a fresh "
+        "subprocess and report its peak RSS (slow: minutes)",
+    )
+    parser.add_argument(
+        "--matmul-size",
+        type=_positive,
+        default=2048,
+        help="n of the (n, n) float32 matrix product that measures the "
+        "machine's GFLOP/s (default 2048)",
+    )
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--format",
+        choices=("table", "json"),
+        default="table",
+        help="what goes to stdout: a table (default) or JSON lines",
+    )
+    parser.add_argument(
+        "--json", metavar="FILE", default=None, help="also write the results as JSON lines to FILE"
+    )
+    parser.add_argument(
+        "--both-envs",
+        action="store_true",
+        help="run the benchmark twice in subprocesses: with OPENBLAS_CORETYPE "
+        "and OPENBLAS_L2_SIZE unset, then set (to their current values, else "
+        "Haswell and 1048576)",
+    )
+    parser.add_argument("--memory-child", default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--json-append", action="store_true", help=argparse.SUPPRESS)
+    return parser
+
+
+def _both_envs(argv, args):
+    """Re-run this benchmark without and then with the OpenBLAS variables; the worst exit code."""
+    rest = [a for a in argv if a != "--both-envs"]
+    set_values = {k: os.environ.get(k) or v for k, v in SET_ENV_DEFAULTS.items()}
+    codes = []
+    for k, label in enumerate(("unset", "set")):
+        env = dict(os.environ)
+        for var, value in set_values.items():
+            if label == "unset":
+                env.pop(var, None)
+            else:
+                env[var] = value
+        shown = (
+            " ".join(f"{v}={set_values[v]}" for v in set_values)
+            if label == "set"
+            else ("env -u " + " -u ".join(set_values))
+        )
+        print(f"=== OpenBLAS variables {label}: {shown} ===", file=sys.stderr, flush=True)
+        cmd = [sys.executable, "-m", "zerodl.benchmark", *rest]
+        if args.json and k > 0:
+            cmd.append("--json-append")
+        sys.stdout.flush()
+        codes.append(subprocess.run(cmd, env=env).returncode)
+        if args.format == "table":
+            print(flush=True)
+    return max(codes)
+
+
+def main(argv=None):
+    """Run the benchmark with command-line arguments `argv` (default sys.argv[1:]); exit code."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser().parse_args(argv)
+    if args.memory_child:
+        workload, framework = args.memory_child.split(":")
+        return memory_child(
+            workload, framework, args.batch_size, args.data_dir, args.seed, args.threads
+        )
+    if args.both_envs:
+        return _both_envs(argv, args)
+
+    def log(message):
+        print(message, file=sys.stderr, flush=True)
+
+    torch = None
+    if not args.no_torch:
+        try:
+            import torch
+        except ImportError:
+            log("PyTorch is not importable: timing zerodl alone")
+    if args.threads:
+        if not set_blas_threads(args.threads):
+            log(
+                "could not reach NumPy's OpenBLAS to set its threads; "
+                "use OPENBLAS_NUM_THREADS instead"
+            )
+    threads = args.threads or blas_threads()
+    if torch is not None:
+        torch.set_num_threads(threads)
+
+    env = environment(torch, threads)
+    log(f"measuring a {args.matmul_size}x{args.matmul_size} float32 matrix product")
+    matmul = matmul_gflops(args.matmul_size, torch=torch)
+    log("loading the data")
+    x_train, t_train, x_test, t_test, source = load_data(args.data_dir, args.seed)
+    settings = {
+        "type": "settings",
+        "data": source,
+        "workloads": args.workloads,
+        **{
+            k: getattr(args, k)
+            for k in (
+                "batch_size",
+                "infer_batch_size",
+                "steps",
+                "warmup",
+                "rounds",
+                "infer_rounds",
+                "memory",
+                "seed",
+            )
+        },
+    }
+    records = []
+    for name in args.workloads:
+        log(f"{name}:")
+        record = run_workload(
+            WORKLOADS[name], (x_train, t_train, x_test, t_test), args, torch, threads, log
+        )
+        record["achieved_fraction_of_matmul"] = (
+            record["zerodl"]["train_gflops"] / matmul["numpy_gflops"]
+        )
+        records.append(record)
+
+    env["load_average_end"] = _load_average()
+    lines = [json.dumps(x) for x in (env, settings, matmul, *records)]
+    if args.json:
+        with open(args.json, "a" if args.json_append else "w") as f:
+            f.write("\n".join(lines) + "\n")
+    if args.format == "json":
+        print("\n".join(lines))
+    else:
+        print(format_report(env, matmul, records, settings))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
