@@ -9,13 +9,11 @@ import numpy as np
 def sigmoid(x):
     """1 / (1 + exp(-x)), computed without overflow for any finite x.
 
-    exp(-x) overflows for large negative x, so it is evaluated as exp(x) / (1 + exp(x)) there:
-    the exponent is always -|x|, which lies in (0, 1].
+    exp(-x) overflows for x below about -88 in float32. The identity
+    sigmoid(x) = (1 + tanh(x / 2)) / 2 gives the same values with a function that saturates
+    gently at +-1 instead, and costs one transcendental call instead of two.
     """
-    e = np.exp(-np.abs(x))  # never overflows
-    return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(
-        np.result_type(x, np.float32), copy=False
-    )
+    return 0.5 * (1.0 + np.tanh(0.5 * x))
 
 
 def softmax(x):
