@@ -374,6 +374,8 @@ def _read(path):
         raise
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as err:
         raise CheckpointError(f"{path} is damaged: {err}") from err
+    except MemoryError as err:
+        raise CheckpointError(f"{path} holds arrays too large for this computer's memory") from err
     meta = _parse_meta(arrays.pop(META_KEY), path)
     return meta, arrays
 
