@@ -92,7 +92,9 @@ class Trainer:
     """Trains a network with mini-batches, epoch by epoch.
 
     Args:
-        network: a zerodl network (params, gradient, loss; see zerodl.networks.Sequential).
+        network: a zerodl network (see zerodl.networks.Sequential): ``params``,
+            ``gradient(x, t)`` that keeps the batch's loss in ``last_loss``, and
+            ``loss(x, t, train)`` that keeps the scores in ``last_scores``.
         optimizer: an Optimizer instance, or its name ("sgd", "momentum", "adagrad", "rmsprop",
             "adam", ...) built with ``optimizer_param``.
         batch_size: the number of samples per step; the last batch of an epoch may be shorter.
