@@ -158,7 +158,7 @@ class Sequential:
             count = sum(int(p.size) for p in layer.params.values())
             total += count
             out = "(N, " + ", ".join(map(str, shape)) + ")" if shape is not None else "?"
-            rows.append((repr(layer), out, f"{count:,}"))
+            rows.append((type(layer).__name__, out, f"{count:,}"))
         width = [max(len(r[i]) for r in rows) for i in range(3)]
         lines = [f"{a:<{width[0]}}  {b:<{width[1]}}  {c:>{width[2]}}" for a, b, c in rows]
         rule = "-" * len(lines[0])
