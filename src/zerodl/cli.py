@@ -180,8 +180,9 @@ def build_parser():
     sub = command(
         "compare",
         cmd_compare,
-        "The chapter 6 experiments on MNIST: optimisers (SGD, Momentum, AdaGrad, Adam) or weight "
-        "initialisations (std 0.01, Xavier, He), one PNG each and a table of final losses.",
+        "The chapter 6 experiments on MNIST: optimisers (SGD, Momentum, AdaGrad, RMSProp, Adam) "
+        "or weight initialisations (std 0.01, Xavier, He), one PNG each and a table of final "
+        "losses.",
         "examples:\n  zerodl compare optimizers\n  zerodl compare init --iterations 500 --out figs",
     )
     sub.add_argument("experiment", choices=("optimizers", "init"), help="which experiment")
