@@ -1,0 +1,140 @@
+"""Both CPU cores for the layers: a small thread pool that splits the batch into parts.
+
+Why this module exists: NumPy runs its copies and elementwise operations (im2col's copy, col2im's
+adds, pooling, ReLU) on one core, and OpenBLAS parallelises a matrix product only inside that one
+call. A convolution written as one huge im2col matrix is therefore half single-threaded and
+memory bound (col is 45 MB for DeepConvNet's second layer: written once, read three times).
+
+The layers that matter instead hand `parallel_batch` a function of a range of samples. It cuts the
+batch into one contiguous part per core and runs the parts on worker threads at the same time
+(NumPy releases the GIL in its loops and OpenBLAS calls, so the threads really run in parallel).
+Each worker asks OpenBLAS for a single thread for its own calls (openblas_set_num_threads_local,
+a per-thread setting of OpenBLAS >= 0.3.27): the workers already use every core, and OpenBLAS
+threads on top of them would only compete for the same cores.
+
+The number of workers follows OpenBLAS's own thread count (OPENBLAS_NUM_THREADS, or a benchmark's
+--threads), so that "1 thread" means one thread for zerodl too. Where NumPy's BLAS is not
+OpenBLAS, the cores are counted instead; `set_num_threads` overrides both.
+
+Nothing here changes a result: the parts are the same computation on fewer samples, and any sum
+over the batch (a weight gradient) is added up by the caller.
+"""
+
+import ctypes
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+_state = threading.local()  # .in_worker: True on the pool's own threads
+_pool = None
+_pool_size = 0
+_pool_lock = threading.Lock()
+_num_threads = None  # set_num_threads's value; None: follow OpenBLAS
+
+
+def _find_openblas():
+    """(get_num_threads, set_num_threads_local) of NumPy's OpenBLAS via ctypes, or Nones.
+
+    The library is found among the files this process has mapped (as threadpoolctl does); its
+    symbols carry a prefix and suffix that depend on how NumPy was built.
+    """
+    try:
+        with open("/proc/self/maps") as maps:
+            paths = sorted({line.split()[-1] for line in maps if "openblas" in line.lower()})
+    except OSError:
+        return None, None
+    for path in paths:
+        try:
+            lib = ctypes.CDLL(path)
+        except OSError:
+            continue
+        for prefix in ("scipy_", ""):
+            for suffix in ("64_", "_64", ""):
+                get = getattr(lib, f"{prefix}openblas_get_num_threads{suffix}", None)
+                if get is not None:
+                    local = getattr(lib, "openblas_set_num_threads_local", None)
+                    return get, local
+    return None, None
+
+
+_blas_get_threads, _blas_set_local_threads = _find_openblas()
+
+
+def num_threads():
+    """How many parts `parallel_batch` makes: set_num_threads's value, else OpenBLAS's threads."""
+    if _num_threads is not None:
+        return _num_threads
+    if _blas_get_threads is not None:
+        return max(1, int(_blas_get_threads()))
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def set_num_threads(n):
+    """Use n worker threads from now on (None: follow OpenBLAS's thread count again)."""
+    global _num_threads
+    if n is not None and not (int(n) == n and n >= 1):
+        raise ValueError(f"the number of threads must be a positive int or None, got {n!r}")
+    _num_threads = None if n is None else int(n)
+
+
+def _worker_init():
+    _state.in_worker = True
+    if _blas_set_local_threads is not None:
+        _blas_set_local_threads(1)  # one OpenBLAS thread per worker (this thread only)
+
+
+def _get_pool(size):
+    global _pool, _pool_size
+    with _pool_lock:
+        if _pool is None or _pool_size < size:
+            if _pool is not None:
+                _pool.shutdown(wait=False)
+            _pool = ThreadPoolExecutor(size, "zerodl", initializer=_worker_init)
+            _pool_size = size
+        return _pool
+
+
+def split(n, parts):
+    """[(start, stop), ...]: range(n) cut into `parts` contiguous pieces of nearly equal size."""
+    parts = max(1, min(parts, n))
+    return [(n * k // parts, n * (k + 1) // parts) for k in range(parts)]
+
+
+def parallel_batch(fn, n, min_part=1):
+    """[fn(start, stop) for each part of range(n)], the parts run on one thread per core.
+
+    fn must only write to its own part of any output array. Parts have at least `min_part`
+    samples (small batches are not worth a thread). Runs fn(0, n) in the calling thread when
+    there is one thread, one part, or when called from inside a worker.
+    """
+    threads = min(num_threads(), n // max(1, min_part))
+    if threads <= 1 or getattr(_state, "in_worker", False):
+        return [fn(0, n)]
+    pool = _get_pool(threads)
+    futures = [pool.submit(fn, start, stop) for start, stop in split(n, threads)]
+    return [future.result() for future in futures]
+
+
+_MAX_SCRATCH = 64  # buffers kept per thread; beyond that the cache starts afresh
+
+
+def thread_scratch(name, shape, dtype, zeros=False):
+    """An uninitialised buffer owned by the calling thread, handed out again on the next call.
+
+    Each (name, shape, dtype) gets its own buffer, so that the parts of one layer and the layers
+    of one network do not share one. With zeros=True a new buffer starts filled with zeros: for
+    callers that write only part of it and rely on the rest staying zero (padding borders).
+    """
+    cache = getattr(_state, "scratch", None)
+    if cache is None or len(cache) > _MAX_SCRATCH:
+        cache = _state.scratch = {}
+    key = (name, tuple(shape), dtype)
+    buffer = cache.get(key)
+    if buffer is None:
+        buffer = cache[key] = (np.zeros if zeros else np.empty)(shape, dtype=dtype)
+    return buffer
