@@ -210,10 +210,12 @@ class Trainer:
         Raises:
             TrainingDivergedError: a loss, gradient or parameter became NaN or infinite.
         """
+        x_train, t_train = np.asarray(x_train), np.asarray(t_train)  # no copy of arrays
         _check_pair("x_train", "t_train", x_train, t_train)
         if validation_data is not None:
             if len(validation_data) != 2:
                 raise ValueError("validation_data must be a pair (x_val, t_val)")
+            validation_data = tuple(np.asarray(a) for a in validation_data)
             _check_pair("x_val", "t_val", *validation_data)
         if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
             raise ValueError(f"invalid epochs: {epochs!r} (must be an integer >= 0)")
