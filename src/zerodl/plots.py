@@ -120,6 +120,9 @@ def _draw_accuracy(ax, histories, ylim):
             epochs = history.get("epoch") or list(range(1, len(y) + 1))
             text = name if label is None else f"{label} ({name})"
             ax.plot(epochs, y, style, color=color, marker="o", markersize=3, label=text)
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs are whole numbers
     ax.set_xlabel("epoch")
     ax.set_ylabel("accuracy")
     if ylim is not None:
