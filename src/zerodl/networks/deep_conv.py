@@ -6,13 +6,13 @@ from zerodl.layers import Affine, Dropout, ReLU, SoftmaxWithLoss
 from zerodl.layers.base import as_rng
 from zerodl.layers.conv import Convolution
 from zerodl.layers.pooling import Pooling
-from zerodl.networks.sequential import Sequential
+from zerodl.networks.sequential import ConfiguredNetwork
 
 # (filter_num, pad) of the six 3x3 convolutions; a pooling follows the 2nd, 4th and 6th.
 CONV_LAYERS = [(16, 1), (16, 1), (32, 1), (32, 2), (64, 1), (64, 1)]
 
 
-class DeepConvNet(Sequential):
+class DeepConvNet(ConfiguredNetwork):
     """conv-relu-conv-relu-pool, conv-relu-conv-relu-pool, conv-relu-conv-relu-pool,
     affine 50 - relu - dropout 0.5 - affine - softmax.
 
@@ -51,10 +51,3 @@ class DeepConvNet(Sequential):
             "output_size": output_size,
             "hidden_size": hidden_size,
         }
-
-    def get_config(self):
-        return {**self.config, "dtype": np.dtype(self.dtype).name}
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)

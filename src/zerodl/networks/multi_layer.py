@@ -4,12 +4,12 @@ import numpy as np
 
 from zerodl.layers import Affine, BatchNormalization, Dropout, ReLU, Sigmoid, SoftmaxWithLoss
 from zerodl.layers.base import as_rng
-from zerodl.networks.sequential import Sequential
+from zerodl.networks.sequential import ConfiguredNetwork
 
 ACTIVATIONS = {"relu": ReLU, "sigmoid": Sigmoid}
 
 
-class MultiLayerNet(Sequential):
+class MultiLayerNet(ConfiguredNetwork):
     """(Affine - [BatchNorm] - activation - [Dropout]) x len(hidden_size_list) - Affine - softmax.
 
     Args:
@@ -70,10 +70,3 @@ class MultiLayerNet(Sequential):
             "dropout_ratio": dropout_ratio,
             "use_batchnorm": use_batchnorm,
         }
-
-    def get_config(self):
-        return {**self.config, "dtype": np.dtype(self.dtype).name}
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)

@@ -213,3 +213,20 @@ class Sequential:
     def __repr__(self):
         inner = ",\n  ".join(repr(layer) for layer in self.layers)
         return f"{type(self).__name__}([\n  {inner}\n])"
+
+
+class ConfiguredNetwork(Sequential):
+    """A Sequential that a subclass builds from its constructor arguments, kept in `config`.
+
+    Those arguments are the whole architecture, so get_config returns them (with the dtype) and
+    from_config calls the constructor with them again.
+    """
+
+    config: dict
+
+    def get_config(self):
+        return {**self.config, "dtype": np.dtype(self.dtype).name}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)

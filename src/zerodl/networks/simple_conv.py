@@ -6,12 +6,12 @@ from zerodl.layers import Affine, ReLU, SoftmaxWithLoss
 from zerodl.layers.base import as_rng
 from zerodl.layers.conv import Convolution
 from zerodl.layers.pooling import Pooling
-from zerodl.networks.sequential import Sequential
+from zerodl.networks.sequential import ConfiguredNetwork
 
 DEFAULT_CONV = {"filter_num": 30, "filter_size": 5, "pad": 0, "stride": 1}
 
 
-class SimpleConvNet(Sequential):
+class SimpleConvNet(ConfiguredNetwork):
     """Convolution - ReLU - MaxPool 2x2 - Affine - ReLU - Affine - SoftmaxWithLoss.
 
     Args:
@@ -69,10 +69,3 @@ class SimpleConvNet(Sequential):
             "output_size": output_size,
             "weight_init_std": weight_init_std,
         }
-
-    def get_config(self):
-        return {**self.config, "dtype": np.dtype(self.dtype).name}
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)

@@ -4,10 +4,10 @@ import numpy as np
 
 from zerodl.layers import Affine, Sigmoid, SoftmaxWithLoss
 from zerodl.layers.base import as_rng
-from zerodl.networks.sequential import Sequential
+from zerodl.networks.sequential import ConfiguredNetwork
 
 
-class TwoLayerNet(Sequential):
+class TwoLayerNet(ConfiguredNetwork):
     """Affine(input, hidden) - Sigmoid - Affine(hidden, output) - SoftmaxWithLoss.
 
     Parameters W1 (input, hidden), b1, W2 (hidden, output), b2; weights start as
@@ -45,10 +45,3 @@ class TwoLayerNet(Sequential):
             "output_size": output_size,
             "weight_init_std": weight_init_std,
         }
-
-    def get_config(self):
-        return {**self.config, "dtype": np.dtype(self.dtype).name}
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
