@@ -417,11 +417,23 @@ class TorchRunner:
 # --- timing ---------------------------------------------------------------------------------------
 
 
-def time_training(runners, batches, steps, warmup, rounds):
+def _settle(runners, seconds):
+    """Before a framework's round, let the other one's idle threads stop spinning.
+
+    OpenBLAS's worker threads keep spinning (with sched_yield) for ~0.1 s after each call, and
+    OpenMP's for a while too; on a 2-core machine they would take a core from the framework
+    being timed. A pause between rounds puts them to sleep. Only needed with two frameworks.
+    """
+    if len(runners) > 1 and seconds > 0:
+        time.sleep(seconds)
+
+
+def time_training(runners, batches, steps, warmup, rounds, settle=0.25):
     """Seconds of each training step, per runner: {name: [s, s, ...]} with `steps` entries.
 
     Rounds alternate between the runners (and which one goes first), so that noise from other
-    processes falls on both. Each runner gets its own copy of the batches in its own array type.
+    processes falls on both; `settle` seconds of pause before each round (see _settle). Each
+    runner gets its own copy of the batches in its own array type.
     """
     own = {r.name: [(r.convert(x), r.convert(t)) for x, t in batches] for r in runners}
     for r in runners:
@@ -433,6 +445,7 @@ def time_training(runners, batches, steps, warmup, rounds):
         order = runners if k % 2 == 0 else runners[::-1]
         for r in order:
             gc.collect()
+            _settle(runners, settle)
             for i in range(count):
                 x, t = own[r.name][(k + i) % len(batches)]
                 start = time.perf_counter()
@@ -441,7 +454,7 @@ def time_training(runners, batches, steps, warmup, rounds):
     return times
 
 
-def time_inference(runners, x_test, batch_size, rounds):
+def time_inference(runners, x_test, batch_size, rounds, settle=0.25):
     """Seconds of each full pass of predict over x_test, per runner, interleaved as above."""
     own = {
         r.name: [r.convert(x_test[i : i + batch_size]) for i in range(0, len(x_test), batch_size)]
@@ -454,6 +467,7 @@ def time_inference(runners, x_test, batch_size, rounds):
         order = runners if k % 2 == 0 else runners[::-1]
         for r in order:
             gc.collect()
+            _settle(runners, settle)
             start = time.perf_counter()
             for xb in own[r.name]:
                 r.predict(xb)
@@ -622,12 +636,14 @@ def run_workload(workload, data, args, torch, threads, log):
         target_ratio=workload.target,
     )
     log(f"  {workload.name}: training, {args.steps} steps x {len(runners)} framework(s)")
-    step_times = time_training(runners, batches, args.steps, args.warmup, args.rounds)
+    step_times = time_training(runners, batches, args.steps, args.warmup, args.rounds, args.settle)
     infer_times = None
     if args.infer_rounds > 0:
         log(f"  {workload.name}: inference, {args.infer_rounds} passes over {len(x_test)} images")
         x_eval = np.ascontiguousarray(_shaped(x_test, workload))
-        infer_times = time_inference(runners, x_eval, args.infer_batch_size, args.infer_rounds)
+        infer_times = time_inference(
+            runners, x_eval, args.infer_batch_size, args.infer_rounds, args.settle
+        )
     steps_per_epoch = TRAIN_SAMPLES / args.batch_size
     for r in runners:
         step = statistics.median(step_times[r.name])
@@ -641,6 +657,7 @@ def run_workload(workload, data, args, torch, threads, log):
             infer = statistics.median(infer_times[r.name])
             result.update(
                 infer_pass_s=infer,
+                infer_pass_s_min=min(infer_times[r.name]),
                 infer_images_per_s=len(x_test) / infer,
                 infer_gflops=flops["forward"] / args.batch_size * len(x_test) / infer / 1e9,
             )
@@ -651,6 +668,7 @@ def run_workload(workload, data, args, torch, threads, log):
         record["ratio_train_min"] = ours["step_s_min"] / theirs["step_s_min"]
         if infer_times is not None:
             record["ratio_infer"] = ours["infer_pass_s"] / theirs["infer_pass_s"]
+            record["ratio_infer_min"] = ours["infer_pass_s_min"] / theirs["infer_pass_s_min"]
     if args.memory:
         record["memory"] = {}
         for framework in [r.name for r in runners]:
@@ -715,7 +733,7 @@ def format_report(env, matmul, records, settings):
     out.append(
         f"Data: {settings['data']}; batch {settings['batch_size']}, float32; median of "
         f"{settings['steps']} steps after {settings['warmup']} warm-up, "
-        f"{settings['rounds']} interleaved rounds"
+        f"{settings['rounds']} interleaved rounds ({settings['settle']} s pause before each)"
     )
     peak = matmul["numpy_gflops"]
     line = f"Large matmul ({matmul['n']}x{matmul['n']} float32): NumPy {peak:.0f} GFLOP/s"
@@ -726,7 +744,7 @@ def format_report(env, matmul, records, settings):
     has_torch = env["torch"] is not None
     header = ["workload", "opt", "MFLOP/step", "zerodl ms", "GFLOP/s", "%peak", "s/epoch"]
     if has_torch:
-        header += ["torch ms", "GFLOP/s", "s/epoch", "zerodl/torch", "target"]
+        header += ["torch ms", "GFLOP/s", "s/epoch", "zerodl/torch", "(min)", "target"]
     rows = []
     for r in records:
         z = r["zerodl"]
@@ -747,16 +765,20 @@ def format_report(env, matmul, records, settings):
                 f"{t['train_gflops']:.1f}",
                 f"{t['epoch_s']:.1f}",
                 f"{r['ratio_train']:.2f}",
+                f"{r['ratio_train_min']:.2f}",
                 f"<= {r['target_ratio']:.2f} {ok}",
             ]
         rows.append(row)
-    out.append("Training step (forward + backward + update)")
+    out.append(
+        "Training step (forward + backward + update); zerodl/torch: ratio of the median times, "
+        "(min): of the fastest"
+    )
     out += _table(header, rows)
 
     if records and "infer_pass_s" in records[0]["zerodl"]:
         header = ["workload", "batch", "zerodl img/s", "GFLOP/s"]
         if has_torch:
-            header += ["torch img/s", "GFLOP/s", "zerodl/torch", "target"]
+            header += ["torch img/s", "GFLOP/s", "zerodl/torch", "(min)", "target"]
         rows = []
         for r in records:
             z = r["zerodl"]
@@ -773,6 +795,7 @@ def format_report(env, matmul, records, settings):
                     f"{t['infer_images_per_s']:,.0f}",
                     f"{t['infer_gflops']:.1f}",
                     f"{r['ratio_infer']:.2f}",
+                    f"{r['ratio_infer_min']:.2f}",
                     f"<= {r['target_ratio']:.2f} {ok}",
                 ]
             rows.append(row)
@@ -880,8 +903,8 @@ def build_parser():
     parser.add_argument(
         "--rounds",
         type=_positive,
-        default=5,
-        help="interleaved rounds the timed steps are split into (default 5)",
+        default=10,
+        help="interleaved rounds the timed steps are split into (default 10)",
     )
     parser.add_argument("--batch-size", type=_positive, default=100, help="default 100")
     parser.add_argument(
@@ -924,6 +947,13 @@ def build_parser():
         default=2048,
         help="n of the (n, n) float32 matrix product that measures the "
         "machine's GFLOP/s (default 2048)",
+    )
+    parser.add_argument(
+        "--settle",
+        type=float,
+        default=0.25,
+        help="seconds of pause before each interleaved round, so that the other framework's "
+        "idle BLAS/OpenMP threads stop spinning (default 0.25)",
     )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
@@ -1026,8 +1056,10 @@ def main(argv=None):
                 "infer_rounds",
                 "memory",
                 "seed",
+                "settle",
             )
         },
+        "threads": threads,
     }
     records = []
     for name in args.workloads:
