@@ -154,13 +154,14 @@ def col2im(col, input_shape, filter_h, filter_w, stride=1, pad=0):
 # is ONE shift of the whole flat image. If we also compute outputs for all Wp columns of each
 # output row (the last Wp - OW of them read pixels that wrap around into the next row: "wide"
 # columns that are simply dropped), then each offset's part of im2col is one long contiguous
-# slice of OH*Wp pixels, and col2im is FH*FW long contiguous adds, instead of one short OW-pixel
-# run per row. The price is Wp/OW times more columns (7% for 28x28 images with pad 1).
+# slice of OH*Wp pixels instead of one short OW-pixel run per row. The price is Wp/OW times more
+# columns (7% for 28x28 images with pad 1). Convolution's fast path uses this layout (and needs
+# no col2im: with stride 1, its input gradient is a convolution too).
 # The padded image gets one extra row of zeros so that the shifted slices of the last channel
 # never run off its end.
 
 
-def wide_shape(x_shape, filter_h, pad):
+def wide_shape(x_shape, pad):
     """(n, C, Hp + 1, Wp): the padded images of the wide layout (one extra row of zeros)."""
     n, C, H, W = x_shape
     return (n, C, H + 2 * pad + 1, W + 2 * pad)
@@ -180,23 +181,4 @@ def im2col_wide(xp, filter_h, filter_w, out):
         for j in range(filter_w):
             shift = i * Wp + j
             cols[:, i, j] = flat[:, :, shift : shift + L]  # (C, n, OH*Wp): one long copy
-    return out
-
-
-def col2im_wide(dcol_T, filter_h, filter_w, out):
-    """Fold dcol_T (C*FH*FW, n*OH*Wp) back into padded images out (n, C, Hp+1, Wp), stride 1.
-
-    The adjoint of im2col_wide; dcol_T's junk columns must be zero (they add to real pixels).
-    """
-    n, C, Hp1, Wp = out.shape
-    L = (Hp1 - filter_h) * Wp
-    flat = out.reshape(n, C, Hp1 * Wp).transpose(1, 0, 2)  # (C, n, Hp1*Wp), a view
-    dcols = dcol_T.reshape(C, filter_h, filter_w, n, L)
-    flat[:, :, :L] = dcols[:, 0, 0]  # offset (0, 0) first: an assignment, no zeroing pass
-    flat[:, :, L:] = 0
-    for i in range(filter_h):
-        for j in range(filter_w):
-            if i or j:
-                shift = i * Wp + j
-                flat[:, :, shift : shift + L] += dcols[:, i, j]  # one long add per offset
     return out

@@ -3,15 +3,7 @@
 import numpy as np
 
 from zerodl.fastops import parallel_batch, thread_scratch
-from zerodl.im2col import (
-    col2im,
-    col2im_wide,
-    conv_output_size,
-    im2col,
-    im2col_wide,
-    scratch,
-    wide_shape,
-)
+from zerodl.im2col import col2im, conv_output_size, im2col, im2col_wide, scratch, wide_shape
 from zerodl.initializers import normal, weight_std
 from zerodl.layers.base import Layer, ShapeError, as_rng
 
@@ -183,82 +175,105 @@ class Convolution(Layer):
     # batch is cut into chunks of a few samples whose col (about CHUNK_BYTES) stays in the CPU's
     # cache; the chunks run on one thread per core (zerodl.fastops.parallel_batch), and backward
     # builds each chunk's col again from x instead of keeping it (a copy within the cache costs
-    # less than a round trip through memory). The windows are laid out "wide" (im2col_wide,
-    # col2im_wide in zerodl.im2col): Wp columns per output row instead of OW, so that every
-    # kernel offset is one long contiguous copy; the junk columns are dropped from the output.
-    # The products are the same as above, chunk by chunk; dW is summed over the chunks.
+    # less than a round trip through memory). Each chunk is computed by `conv_wide` below.
+    #
+    # dx is computed without col2im: with stride 1, the gradient of a convolution with respect
+    # to its input is itself a convolution, of dout padded by FH-1-pad with the filters flipped
+    # and their FN and C axes swapped (each input pixel collects dout from every output pixel
+    # whose window covers it). That is one more im2col and one product, like the forward pass.
 
     CHUNK_BYTES = 2 << 20
 
     def _use_fast_path(self, x):
-        return self.stride == 1 and x.dtype == self.params["W"].dtype
-
-    def _geometry(self):
-        """(FN, C, H, W, OH, OW, Wp, samples per chunk) for the current input."""
-        N, C, H, W = self._x_shape
-        FN, OH, OW = self.output_shape((C, H, W))
-        Wp = W + 2 * self.pad
-        col_bytes = C * self.filter_h * self.filter_w * OH * Wp * self._x.dtype.itemsize
-        return FN, C, H, W, OH, OW, Wp, max(1, self.CHUNK_BYTES // col_bytes)
-
-    def _wide_col(self, x):
-        """The wide im2col of x (n, C, H, W): (C*FH*FW, n*OH*Wp), in this thread's scratch."""
-        p = self.pad
-        n, C, H, W = x.shape
-        xp = thread_scratch(("conv_x", p), wide_shape(x.shape, self.filter_h, p), x.dtype, True)
-        xp[:, :, p : p + H, p : p + W] = x  # the zero border is never written
-        OH = H + 2 * p - self.filter_h + 1
-        shape = (C * self.filter_h * self.filter_w, n * OH * xp.shape[3])
-        return im2col_wide(
-            xp, self.filter_h, self.filter_w, thread_scratch("conv_col", shape, x.dtype)
+        return (
+            self.stride == 1
+            and self.filter_h == self.filter_w
+            and self.pad < self.filter_h  # so that dout's padding FH-1-pad is >= 0
+            and x.dtype == self.params["W"].dtype
         )
 
+    def _chunk(self):
+        """Samples per chunk: col of x (forward) or of dout (dx), whichever is larger, fits."""
+        N, C, H, W = self._x_shape
+        FN, OH, OW = self.output_shape((C, H, W))
+        k = self.filter_h * self.filter_w * self._x.dtype.itemsize
+        dout_pad = self.filter_w - 1 - self.pad
+        col_bytes = max(C * k * OH * (W + 2 * self.pad), FN * k * H * (OW + 2 * dout_pad))
+        return max(1, self.CHUNK_BYTES // col_bytes)
+
     def _forward_fast(self, x):
-        FN, C, H, W, OH, OW, Wp, chunk = self._geometry()
+        FN, FH, FW, p = self.filter_num, self.filter_h, self.filter_w, self.pad
         W_col = self.params["W"].reshape(FN, -1)  # (FN, C*FH*FW)
         b = self.params["b"].reshape(1, FN, 1, 1)
-        out = np.empty((len(x), FN, OH, OW), dtype=x.dtype)
+        out = np.empty((len(x), *self.output_shape(x.shape[1:])), dtype=x.dtype)
+        chunk = self._chunk()
 
         def part(start, stop):
             for a in range(start, stop, chunk):
-                z = min(a + chunk, stop)
-                col_T = self._wide_col(x[a:z])  # (C*FH*FW, n*OH*Wp)
-                o = thread_scratch("conv_out", (FN, col_T.shape[1]), x.dtype)
-                np.matmul(W_col, col_T, out=o)  # (FN, n*OH*Wp)
-                o = o.reshape(FN, z - a, OH, Wp)[:, :, :, :OW].transpose(1, 0, 2, 3)
-                np.add(o, b, out=out[a:z])  # (n, FN, OH, OW): drop the junk, add the bias
+                conv_wide(x[a : a + chunk], W_col, FH, FW, p, out[a : a + chunk], b)
 
         parallel_batch(part, len(x))
         return out
 
     def _backward_fast(self, dout):
-        FN, C, H, W, OH, OW, Wp, chunk = self._geometry()
         x, p, dtype = self._x, self.pad, self._x.dtype
+        N, C, H, W = x.shape
+        FN, FH, FW, OH, OW = self.filter_num, self.filter_h, self.filter_w, *dout.shape[2:]
         W_col = self.params["W"].reshape(FN, -1)  # (FN, C*FH*FW)
+        # The filters of dx = conv(dout): flipped in both directions, C and FN swapped.
+        W_flip = self.params["W"][:, :, ::-1, ::-1].transpose(1, 0, 2, 3)  # (C, FN, FH, FW)
+        W_flip = np.ascontiguousarray(W_flip).reshape(C, -1)  # (C, FN*FH*FW)
         dx = np.empty(x.shape, dtype=dtype)
+        chunk = self._chunk()
 
         def part(start, stop):
             dW_T = np.zeros(W_col.shape[::-1], dtype=dtype)  # (C*FH*FW, FN), summed over chunks
             db = np.zeros(FN, dtype=dtype)
             for a in range(start, stop, chunk):
                 z = min(a + chunk, stop)
-                col_T = self._wide_col(x[a:z])  # (C*FH*FW, n*OH*Wp)
+                col_T, Wp = wide_col(x[a:z], FH, FW, p)  # (C*FH*FW, n*OH*Wp)
                 # dout with the filters first and zeros in the junk columns (never written).
-                dout_T = thread_scratch("conv_dout", (FN, z - a, OH, Wp), dtype, True)
+                dout_T = thread_scratch("conv_dout", (FN, z - a, OH, Wp), dtype, zeros=True)
                 dout_T[:, :, :, :OW] = dout[a:z].transpose(1, 0, 2, 3)
                 dout_T = dout_T.reshape(FN, -1)  # (FN, n*OH*Wp)
                 db += dout_T.sum(axis=1)
-                dW_T += col_T @ dout_T.T  # dW.T: this order runs faster in OpenBLAS
-                dcol_T = thread_scratch("conv_dcol", col_T.shape, dtype)
-                np.matmul(W_col.T, dout_T, out=dcol_T)  # (C*FH*FW, n*OH*Wp)
-                img = thread_scratch(
-                    "conv_dx", wide_shape((z - a, C, H, W), self.filter_h, p), dtype
-                )
-                col2im_wide(dcol_T, self.filter_h, self.filter_w, img)  # (n, C, Hp+1, Wp)
-                dx[a:z] = img[:, :, p : p + H, p : p + W]
+                dW_T += col_T @ dout_T.T  # dW.T, (C*FH*FW, FN): this order runs faster
+                conv_wide(dout[a:z], W_flip, FH, FW, FH - 1 - p, dx[a:z])  # (n, C, H, W)
             return dW_T, db
 
         parts = parallel_batch(part, len(x))
         self.grads["W"][...] = sum(dW_T for dW_T, _ in parts).T.reshape(self.grads["W"].shape)
         self.grads["b"][...] = sum(db for _, db in parts)
         return dx
+
+
+def wide_col(x, filter_h, filter_w, pad):
+    """im2col_wide of x (n, C, H, W) padded by `pad`: ((C*FH*FW, n*OH*Wp), Wp).
+
+    The padded image and the columns live in the calling thread's scratch memory
+    (zerodl.fastops.thread_scratch), reused by the next call of the same shape.
+    """
+    n, C, H, W = x.shape
+    xp = thread_scratch(("conv_x", pad), wide_shape(x.shape, pad), x.dtype, zeros=True)
+    xp[:, :, pad : pad + H, pad : pad + W] = x  # the zero border is never written
+    Wp = xp.shape[3]
+    OH = H + 2 * pad - filter_h + 1
+    col_T = thread_scratch("conv_col", (C * filter_h * filter_w, n * OH * Wp), x.dtype)
+    return im2col_wide(xp, filter_h, filter_w, col_T), Wp
+
+
+def conv_wide(x, W_col, filter_h, filter_w, pad, out, bias=None):
+    """out (n, FN, OH, OW) = the stride-1 convolution of x (n, C, H, W) with W_col (FN, C*FH*FW).
+
+    One chunk of Convolution's fast path: the wide im2col, one product, then the junk columns
+    dropped (and the bias added) on the way into `out`.
+    """
+    n, FN, OH, OW = out.shape
+    col_T, Wp = wide_col(x, filter_h, filter_w, pad)  # (C*FH*FW, n*OH*Wp)
+    o = thread_scratch("conv_out", (FN, col_T.shape[1]), x.dtype)
+    np.matmul(W_col, col_T, out=o)  # (FN, n*OH*Wp)
+    o = o.reshape(FN, n, OH, Wp)[:, :, :, :OW].transpose(1, 0, 2, 3)  # (n, FN, OH, OW), a view
+    if bias is None:
+        out[...] = o
+    else:
+        np.add(o, bias, out=out)

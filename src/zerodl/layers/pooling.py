@@ -5,30 +5,35 @@ and the row's max or mean is the output. That general method is kept here for wi
 (3x3 windows with stride 2) or padding. The common case, windows that do not overlap and no
 padding (2x2 windows with stride 2), takes a fast path: the FH*FW strided views of x, one per
 offset inside the window (see zerodl.im2col.window_views), are combined element by element, with
-no im2col matrix at all. Windows that do not fit entirely (the last row of a 7x7 input pooled 2x2)
-are dropped, like PyTorch's default.
+no im2col matrix at all, and the batch is split over the CPU cores (zerodl.fastops). Windows that
+do not fit entirely (the last row of a 7x7 input pooled 2x2) are dropped, like PyTorch's default.
 """
 
 import numpy as np
 
-from zerodl.im2col import col2im, conv_output_size, im2col, window_views
+from zerodl.fastops import parallel_batch
+from zerodl.im2col import col2im, conv_output_size, im2col, scratch, window_views
 from zerodl.layers.base import Layer, ShapeError
 
 
-def max_pool_views(x, pool_h, pool_w, stride):
+def max_pool_views(x, pool_h, pool_w, stride, out=None, winner=None):
     """Fast max pooling of windows that do not overlap (stride >= window, no padding).
 
     Returns out (N, C, OH, OW) and `winner` (FH*FW, N, C, OH, OW) bool: winner[k] marks the
     windows whose maximum is at offset k. Only the first maximum of a window is marked, so a
-    window with ties passes its gradient on once, as PyTorch does.
+    window with ties passes its gradient on once, as PyTorch does. Both are written into `out`
+    and `winner` when given (a part of the batch writes into its slice of the whole).
     """
     N, C, H, W = x.shape
     OH, OW = conv_output_size(H, pool_h, stride), conv_output_size(W, pool_w, stride)
     views = window_views(x, pool_h, pool_w, stride, OH, OW)  # FH*FW views (N, C, OH, OW)
-    out = views[0].copy()  # (N, C, OH, OW)
+    if out is None:
+        out = np.empty((N, C, OH, OW), dtype=x.dtype)
+    if winner is None:
+        winner = np.empty((len(views), N, C, OH, OW), dtype=bool)
+    np.copyto(out, views[0])
     for view in views[1:]:
         np.maximum(out, view, out=out)
-    winner = np.empty((len(views), N, C, OH, OW), dtype=bool)
     taken = np.zeros((N, C, OH, OW), dtype=bool)  # windows whose maximum is already marked
     for k, view in enumerate(views):
         np.equal(view, out, out=winner[k])
@@ -40,10 +45,16 @@ def max_pool_views(x, pool_h, pool_w, stride):
 def max_pool_views_backward(dout, winner, x_shape, pool_h, pool_w, stride):
     """dx (N, C, H, W) for max_pool_views: each window's dout goes to its (first) maximum."""
     N, C, OH, OW = dout.shape
-    dx = np.zeros(x_shape, dtype=dout.dtype)
-    views = window_views(dx, pool_h, pool_w, stride, OH, OW)  # the windows do not overlap
-    for k, view in enumerate(views):
-        np.multiply(dout, winner[k], out=view)  # dout where offset k won, 0 elsewhere
+    dx = np.empty(x_shape, dtype=dout.dtype)
+
+    def part(a, z):
+        if OH * stride < x_shape[2] or OW * stride < x_shape[3] or stride > min(pool_h, pool_w):
+            dx[a:z] = 0  # pixels in no window (leftover rows, gaps) get no gradient
+        views = window_views(dx[a:z], pool_h, pool_w, stride, OH, OW)  # no two overlap
+        for k, view in enumerate(views):
+            np.multiply(dout[a:z], winner[k, a:z], out=view)  # dout where offset k won, else 0
+
+    parallel_batch(part, N, dout[:1].size * len(winner))
     return dx
 
 
@@ -152,7 +163,18 @@ class Pooling(_Pool2d):
         N, C, H, W = x.shape
         self._x_shape = x.shape
         if self.use_views:
-            out, self._winner = max_pool_views(x, self.pool_h, self.pool_w, self.stride)
+            _, OH, OW = self.output_shape((C, H, W))
+            out = np.empty((N, C, OH, OW), dtype=x.dtype)
+            shape = (self.pool_h * self.pool_w, N, C, OH, OW)
+            # Only this layer's backward reads `winner`: last step's memory is reused.
+            winner = scratch(getattr(self, "_winner", None), shape, np.dtype(bool))
+
+            def part(a, z):  # samples a:z, on one of the cores
+                ph, pw, s = self.pool_h, self.pool_w, self.stride
+                max_pool_views(x[a:z], ph, pw, s, out=out[a:z], winner=winner[:, a:z])
+
+            parallel_batch(part, N, x[:1].size)
+            self._winner = winner
             return out
         _, OH, OW = self.output_shape((C, H, W))
         col = self._im2col(x, pad_value=-np.inf)  # (N*C*OH*OW, FH*FW)
