@@ -182,3 +182,22 @@ def im2col_wide(xp, filter_h, filter_w, out):
             shift = i * Wp + j
             cols[:, i, j] = flat[:, :, shift : shift + L]  # (C, n, OH*Wp): one long copy
     return out
+
+
+def col2im_wide(dcol_T, filter_h, filter_w, out):
+    """Fold dcol_T (C*FH*FW, n*OH*Wp) back into padded images out (n, C, Hp+1, Wp), stride 1.
+
+    The adjoint of im2col_wide; dcol_T's junk columns must be zero (they add to real pixels).
+    """
+    n, C, Hp1, Wp = out.shape
+    L = (Hp1 - filter_h) * Wp
+    flat = out.reshape(n, C, Hp1 * Wp).transpose(1, 0, 2)  # (C, n, Hp1*Wp), a view
+    dcols = dcol_T.reshape(C, filter_h, filter_w, n, L)
+    flat[:, :, :L] = dcols[:, 0, 0]  # offset (0, 0) first: an assignment, no zeroing pass
+    flat[:, :, L:] = 0
+    for i in range(filter_h):
+        for j in range(filter_w):
+            if i or j:
+                shift = i * Wp + j
+                flat[:, :, shift : shift + L] += dcols[:, i, j]  # one long add per offset
+    return out

@@ -3,7 +3,15 @@
 import numpy as np
 
 from zerodl.fastops import parallel_batch, thread_scratch
-from zerodl.im2col import col2im, conv_output_size, im2col, im2col_wide, scratch, wide_shape
+from zerodl.im2col import (
+    col2im,
+    col2im_wide,
+    conv_output_size,
+    im2col,
+    im2col_wide,
+    scratch,
+    wide_shape,
+)
 from zerodl.initializers import normal, weight_std
 from zerodl.layers.base import Layer, ShapeError, as_rng
 
@@ -85,6 +93,10 @@ class Convolution(Layer):
         self._col = None  # the last im2col matrix, kept for backward and reused by forward
         self._dcol_T = None  # backward's dcol buffer, reused from step to step
         self._x = None  # the input, kept by the fast path (which keeps no col)
+        # False: backward computes dW and db only and returns None (as PyTorch skips the input
+        # gradient of a tensor that does not require one). A network can set it on its first
+        # layer, whose input is the data; the default computes dx, as every other layer does.
+        self.needs_input_grad = True
 
     @classmethod
     def from_arrays(cls, W, b, stride=1, pad=0):
@@ -159,6 +171,8 @@ class Convolution(Layer):
         self.grads["b"] = dout_T.sum(axis=1).astype(W.dtype, copy=False)  # (FN,)
         dW = dout_T @ self._col  # (FN, C*FH*FW)
         self.grads["W"] = dW.reshape(W.shape).astype(W.dtype, copy=False)  # (FN, C, FH, FW)
+        if not self.needs_input_grad:
+            return None
 
         # The book's dcol = dout_col @ W_col, computed as (W_col.T @ dout_T).T: the same matrix,
         # laid out as im2col lays out col, which is the layout col2im reads fastest.
@@ -177,10 +191,13 @@ class Convolution(Layer):
     # builds each chunk's col again from x instead of keeping it (a copy within the cache costs
     # less than a round trip through memory). Each chunk is computed by `conv_wide` below.
     #
-    # dx is computed without col2im: with stride 1, the gradient of a convolution with respect
-    # to its input is itself a convolution, of dout padded by FH-1-pad with the filters flipped
-    # and their FN and C axes swapped (each input pixel collects dout from every output pixel
-    # whose window covers it). That is one more im2col and one product, like the forward pass.
+    # dx is computed in one of two ways. The book's: dcol = W_col.T @ dout, then col2im (FH*FW
+    # adds over C channels). Or, when the layer has no more filters than input channels, without
+    # col2im: with stride 1, the gradient of a convolution with respect to its input is itself a
+    # convolution, of dout padded by FH-1-pad with the filters flipped and their FN and C axes
+    # swapped (each input pixel collects dout from every output pixel whose window covers it).
+    # That is one im2col of dout (FN channels) and one product, like the forward pass; with
+    # many more filters than channels (a first layer: C = 1) col2im moves far less memory.
 
     CHUNK_BYTES = 2 << 20
 
@@ -192,13 +209,17 @@ class Convolution(Layer):
             and x.dtype == self.params["W"].dtype
         )
 
+    def _dx_by_convolution(self):
+        return self.filter_num <= self.in_channels
+
     def _chunk(self):
-        """Samples per chunk: col of x (forward) or of dout (dx), whichever is larger, fits."""
+        """Samples per chunk: col of x or (for dx by convolution) of dout, whichever is larger."""
         N, C, H, W = self._x_shape
         FN, OH, OW = self.output_shape((C, H, W))
         k = self.filter_h * self.filter_w * self._x.dtype.itemsize
-        dout_pad = self.filter_w - 1 - self.pad
-        col_bytes = max(C * k * OH * (W + 2 * self.pad), FN * k * H * (OW + 2 * dout_pad))
+        col_bytes = C * k * OH * (W + 2 * self.pad)
+        if self._dx_by_convolution() and self.needs_input_grad:
+            col_bytes = max(col_bytes, FN * k * H * (OW + 2 * (self.filter_w - 1 - self.pad)))
         return max(1, self.CHUNK_BYTES // col_bytes)
 
     def _forward_fast(self, x):
@@ -223,8 +244,8 @@ class Convolution(Layer):
         # The filters of dx = conv(dout): flipped in both directions, C and FN swapped.
         W_flip = self.params["W"][:, :, ::-1, ::-1].transpose(1, 0, 2, 3)  # (C, FN, FH, FW)
         W_flip = np.ascontiguousarray(W_flip).reshape(C, -1)  # (C, FN*FH*FW)
-        dx = np.empty(x.shape, dtype=dtype)
-        chunk = self._chunk()
+        dx = np.empty(x.shape, dtype=dtype) if self.needs_input_grad else None
+        chunk, by_convolution = self._chunk(), self._dx_by_convolution()
 
         def part(start, stop):
             dW_T = np.zeros(W_col.shape[::-1], dtype=dtype)  # (C*FH*FW, FN), summed over chunks
@@ -238,7 +259,16 @@ class Convolution(Layer):
                 dout_T = dout_T.reshape(FN, -1)  # (FN, n*OH*Wp)
                 db += dout_T.sum(axis=1)
                 dW_T += col_T @ dout_T.T  # dW.T, (C*FH*FW, FN): this order runs faster
-                conv_wide(dout[a:z], W_flip, FH, FW, FH - 1 - p, dx[a:z])  # (n, C, H, W)
+                if not self.needs_input_grad:
+                    continue
+                if by_convolution:
+                    conv_wide(dout[a:z], W_flip, FH, FW, FH - 1 - p, dx[a:z])  # (n, C, H, W)
+                else:
+                    dcol_T = thread_scratch("conv_dcol", col_T.shape, dtype)
+                    np.matmul(W_col.T, dout_T, out=dcol_T)  # (C*FH*FW, n*OH*Wp)
+                    img = thread_scratch("conv_dx", wide_shape((z - a, C, H, W), p), dtype)
+                    col2im_wide(dcol_T, FH, FW, img)  # (n, C, Hp+1, Wp)
+                    dx[a:z] = img[:, :, p : p + H, p : p + W]
             return dW_T, db
 
         parts = parallel_batch(part, len(x))

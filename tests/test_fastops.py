@@ -1,0 +1,150 @@
+"""The thread pool of zerodl.fastops, and the layers that use it: the same results on any
+number of threads and with any split of the batch."""
+
+import threading
+
+import numpy as np
+import pytest
+
+from zerodl import fastops
+from zerodl.im2col import col2im, col2im_wide, im2col, im2col_wide, wide_shape
+from zerodl.layers.pooling import Pooling
+from zerodl.layers.relu import ReLU
+
+
+@pytest.fixture
+def threads():
+    """Run a test with fastops set to n threads and tiny parts; restore the defaults after."""
+    saved = fastops.MIN_PART_ELEMENTS
+
+    def use(n):
+        fastops.set_num_threads(n)
+        fastops.MIN_PART_ELEMENTS = 1  # split even the smallest arrays
+
+    yield use
+    fastops.set_num_threads(None)
+    fastops.MIN_PART_ELEMENTS = saved
+
+
+@pytest.mark.parametrize("n, parts", [(10, 1), (10, 3), (7, 2), (2, 5), (1, 2), (0, 2)])
+def test_split_covers_the_range_in_order(n, parts):
+    pieces = fastops.split(n, parts)
+    covered = [i for start, stop in pieces for i in range(start, stop)]
+    assert covered == list(range(n))
+    sizes = [stop - start for start, stop in pieces]
+    assert max(sizes) - min(sizes) <= 1
+
+
+def test_parallel_batch_runs_every_part_once_in_order(threads):
+    threads(3)
+    seen = []
+    results = fastops.parallel_batch(lambda a, z: seen.append((a, z)) or (a, z), 10)
+    assert results == fastops.split(10, 3)
+    assert sorted(seen) == results
+
+
+def test_parallel_batch_uses_other_threads_and_nests_inline(threads):
+    threads(2)
+    main = threading.get_ident()
+
+    def outer(a, z):
+        inner = fastops.parallel_batch(lambda b, y: threading.get_ident(), 8)
+        return threading.get_ident(), inner
+
+    for ident, inner in fastops.parallel_batch(outer, 4):
+        assert ident != main
+        assert inner == [ident]  # inside a worker: one part, in the same thread
+
+
+def test_one_thread_runs_in_the_caller(threads):
+    threads(1)
+    assert fastops.parallel_batch(lambda a, z: (threading.get_ident(), a, z), 9) == [
+        (threading.get_ident(), 0, 9)
+    ]
+
+
+def test_small_arrays_are_not_split():
+    fastops.set_num_threads(2)
+    try:
+        assert fastops.parallel_batch(lambda a, z: (a, z), 100, sample_size=10) == [(0, 100)]
+    finally:
+        fastops.set_num_threads(None)
+
+
+@pytest.mark.parametrize("bad", [0, -1, 1.5, "2"])
+def test_set_num_threads_checks_its_argument(bad):
+    with pytest.raises((ValueError, TypeError)):
+        fastops.set_num_threads(bad)
+
+
+def test_num_threads_is_positive():
+    assert fastops.num_threads() >= 1
+
+
+def test_thread_scratch_is_reused_per_name_shape_and_dtype():
+    a = fastops.thread_scratch("t", (3, 4), np.float32, zeros=True)
+    assert not a.any()
+    assert fastops.thread_scratch("t", (3, 4), np.float32) is a
+    assert fastops.thread_scratch("t", (4, 3), np.float32) is not a
+    assert fastops.thread_scratch("t", (3, 4), np.float64) is not a
+    assert fastops.thread_scratch("u", (3, 4), np.float32) is not a
+    other = []
+    thread = threading.Thread(
+        target=lambda: other.append(fastops.thread_scratch("t", (3, 4), np.float32))
+    )
+    thread.start()
+    thread.join()
+    assert other[0] is not a  # every thread has its own
+
+
+def test_keep_freed_memory_answers():
+    assert fastops.keep_freed_memory() in (True, False)
+
+
+@pytest.mark.parametrize("n", [1, 2, 3])
+def test_relu_same_on_any_number_of_threads(threads, n):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((5, 3, 4, 4)).astype(np.float32)
+    dout = rng.standard_normal(x.shape).astype(np.float32)
+    threads(n)
+    relu = ReLU()
+    np.testing.assert_array_equal(relu.forward(x), np.maximum(x, 0))
+    np.testing.assert_array_equal(relu.backward(dout), np.where(x > 0, dout, 0))
+
+
+@pytest.mark.parametrize("n", [1, 2, 3])
+@pytest.mark.parametrize("shape", [(5, 3, 8, 8), (4, 2, 7, 9)])
+def test_max_pool_same_on_any_number_of_threads(threads, n, shape):
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal(shape)
+    dout = rng.standard_normal((shape[0], shape[1], shape[2] // 2, shape[3] // 2))
+    reference = Pooling(2)
+    reference.use_views = False  # the book's im2col method, one thread
+    expected, expected_dx = reference.forward(x), reference.backward(dout)
+    threads(n)
+    pool = Pooling(2)
+    for _ in range(2):  # the second step reuses the first step's buffers
+        np.testing.assert_array_equal(pool.forward(x), expected)
+        np.testing.assert_array_equal(pool.backward(dout), expected_dx)
+
+
+@pytest.mark.parametrize("fh, fw, pad", [(3, 3, 1), (5, 5, 0), (3, 3, 2), (2, 3, 1), (1, 1, 0)])
+def test_wide_im2col_is_im2col_with_junk_columns(fh, fw, pad):
+    rng = np.random.default_rng(2)
+    n, C, H, W = 2, 3, 6, 7
+    x = rng.standard_normal((n, C, H, W))
+    xp = np.zeros(wide_shape(x.shape, pad))
+    xp[:, :, pad : pad + H, pad : pad + W] = x
+    OH, OW, Wp = H + 2 * pad - fh + 1, W + 2 * pad - fw + 1, W + 2 * pad
+    out = np.empty((C * fh * fw, n * OH * Wp))
+    wide = im2col_wide(xp, fh, fw, out).reshape(-1, n, OH, Wp)
+    expected = im2col(x, fh, fw, 1, pad).T.reshape(-1, n, OH, OW)
+    np.testing.assert_array_equal(wide[..., :OW], expected)
+
+    # col2im_wide is its adjoint, and col2im's when the junk columns are zero
+    dcol = rng.standard_normal(wide.shape)
+    dcol[..., OW:] = 0
+    img = col2im_wide(dcol.reshape(out.shape), fh, fw, np.empty(xp.shape))
+    folded = col2im(dcol[..., :OW].reshape(-1, n * OH * OW).T, x.shape, fh, fw, 1, pad)
+    np.testing.assert_allclose(img[:, :, pad : pad + H, pad : pad + W], folded, atol=1e-12)
+    assert np.isclose(np.sum(img * xp), np.sum(dcol * wide))
