@@ -8,9 +8,17 @@ memory bound (col is 45 MB for DeepConvNet's second layer: written once, read th
 The layers that matter instead hand `parallel_batch` a function of a range of samples. It cuts the
 batch into one contiguous part per core and runs the parts on worker threads at the same time
 (NumPy releases the GIL in its loops and OpenBLAS calls, so the threads really run in parallel).
-Each worker asks OpenBLAS for a single thread for its own calls (openblas_set_num_threads_local,
-a per-thread setting of OpenBLAS >= 0.3.27): the workers already use every core, and OpenBLAS
-threads on top of them would only compete for the same cores.
+While the parts run, OpenBLAS is told to use one thread (and its count is put back afterwards):
+the workers already use every core, and OpenBLAS's own threads on top of them would only compete
+for the same cores. (OpenBLAS's openblas_set_num_threads_local looks like the per-thread way to
+say this, but in the OpenBLAS bundled with NumPy 2.4 it changes the count for every thread.)
+One more thing has to go: after a multi-threaded call (an Affine layer's product), OpenBLAS's
+threads keep spinning, waiting for more work, for a long while (2**28 cycles, ~0.1 s, unless
+OPENBLAS_THREAD_TIMEOUT was set before NumPy started). A spinning thread holds a core, and the
+workers then share the other one: DeepConvNet's step took 118 ms instead of 71. So before the
+parts start, OpenBLAS's threads are stopped with blas_thread_shutdown_ (what OpenBLAS itself
+calls before a fork; it does nothing when they are stopped already); OpenBLAS starts them again
+at its next multi-threaded call, which costs some 0.1 ms.
 
 The number of workers follows OpenBLAS's own thread count (OPENBLAS_NUM_THREADS, or a benchmark's
 --threads), so that "1 thread" means one thread for zerodl too. Where NumPy's BLAS is not
@@ -32,6 +40,7 @@ import ctypes
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -43,7 +52,7 @@ _num_threads = None  # set_num_threads's value; None: follow OpenBLAS
 
 
 def _find_openblas():
-    """(get_num_threads, set_num_threads_local) of NumPy's OpenBLAS via ctypes, or Nones.
+    """(get_num_threads, set_num_threads, blas_thread_shutdown_) of NumPy's OpenBLAS, or Nones.
 
     The library is found among the files this process has mapped (as threadpoolctl does); its
     symbols carry a prefix and suffix that depend on how NumPy was built.
@@ -52,7 +61,7 @@ def _find_openblas():
         with open("/proc/self/maps") as maps:
             paths = sorted({line.split()[-1] for line in maps if "openblas" in line.lower()})
     except OSError:
-        return None, None
+        return None, None, None
     for path in paths:
         try:
             lib = ctypes.CDLL(path)
@@ -61,13 +70,39 @@ def _find_openblas():
         for prefix in ("scipy_", ""):
             for suffix in ("64_", "_64", ""):
                 get = getattr(lib, f"{prefix}openblas_get_num_threads{suffix}", None)
-                if get is not None:
-                    local = getattr(lib, "openblas_set_num_threads_local", None)
-                    return get, local
-    return None, None
+                put = getattr(lib, f"{prefix}openblas_set_num_threads{suffix}", None)
+                if get is not None and put is not None:
+                    return get, put, getattr(lib, "blas_thread_shutdown_", None)
+    return None, None, None
 
 
-_blas_get_threads, _blas_set_local_threads = _find_openblas()
+_blas_get_threads, _blas_set_threads, _blas_stop_threads = _find_openblas()
+_blas_lock = threading.Lock()
+_blas_users = 0  # parallel_batch calls running now (from any thread)
+_blas_saved = None  # OpenBLAS's thread count before the first of them
+
+
+@contextmanager
+def _one_blas_thread():
+    """OpenBLAS on one thread inside, its own count restored when the last user leaves."""
+    global _blas_users, _blas_saved
+    if _blas_set_threads is None:
+        yield
+        return
+    with _blas_lock:
+        if _blas_users == 0:
+            _blas_saved = int(_blas_get_threads())
+            _blas_set_threads(1)
+            if _blas_stop_threads is not None and _blas_saved > 1:
+                _blas_stop_threads()  # no spinning OpenBLAS threads while the workers run
+        _blas_users += 1
+    try:
+        yield
+    finally:
+        with _blas_lock:
+            _blas_users -= 1
+            if _blas_users == 0:
+                _blas_set_threads(_blas_saved)
 
 
 def keep_freed_memory():
@@ -94,7 +129,8 @@ def num_threads():
     if _num_threads is not None:
         return _num_threads
     if _blas_get_threads is not None:
-        return max(1, int(_blas_get_threads()))
+        with _blas_lock:  # while parts run, OpenBLAS says 1: its own count is saved
+            return max(1, _blas_saved if _blas_users else int(_blas_get_threads()))
     try:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not Linux
@@ -111,8 +147,6 @@ def set_num_threads(n):
 
 def _worker_init():
     _state.in_worker = True
-    if _blas_set_local_threads is not None:
-        _blas_set_local_threads(1)  # one OpenBLAS thread per worker (this thread only)
 
 
 def _get_pool(size):
@@ -152,8 +186,9 @@ def parallel_batch(fn, n, sample_size=None):
     if threads <= 1 or getattr(_state, "in_worker", False):
         return [fn(0, n)]
     pool = _get_pool(threads)
-    futures = [pool.submit(fn, start, stop) for start, stop in split(n, threads)]
-    return [future.result() for future in futures]
+    with _one_blas_thread():
+        futures = [pool.submit(fn, start, stop) for start, stop in split(n, threads)]
+        return [future.result() for future in futures]
 
 
 _MAX_SCRATCH = 64  # buffers kept per thread; beyond that the cache starts afresh
