@@ -13,7 +13,7 @@ from zerodl.networks import DeepConvNet, SimpleConvNet, TwoLayerNet
 
 # A run of a few steps on random data (an empty data folder: no MNIST, never a download).
 TINY = ["--steps", "3", "--warmup", "1", "--rounds", "2", "--infer-rounds", "1"]
-TINY += ["--workloads", "two_layer", "--no-torch", "--matmul-size", "128"]
+TINY += ["--workloads", "two_layer", "--no-torch", "--matmul-size", "128", "--min-time", "0"]
 
 
 def test_json_lines_of_a_tiny_run(tmp_path, capsys):
@@ -33,6 +33,15 @@ def test_json_lines_of_a_tiny_run(tmp_path, capsys):
     assert z["epoch_s"] == pytest.approx(600 * z["step_s"])
     assert z["infer_images_per_s"] == pytest.approx(10_000 / z["infer_pass_s"])
     assert z["train_gflops"] == pytest.approx(work["train_flops"] / z["step_s"] / 1e9)
+    assert work["steps_timed"] == 3 and work["infer_passes"] == 1
+
+
+def test_min_time_raises_the_step_count_of_fast_workloads(tmp_path, capsys):
+    args = [*TINY[:-1], "0.2", "--data-dir", str(tmp_path), "--format", "json"]
+    assert main(args) == 0
+    work = json.loads(capsys.readouterr().out.splitlines()[-1])
+    assert work["steps_timed"] > 3  # a TwoLayerNet step takes well under 0.2 / 3 s
+    assert work["steps_timed"] * work["zerodl"]["step_s"] > 0.05
 
 
 def test_table_and_json_file(tmp_path, capsys):

@@ -15,10 +15,12 @@ Four workloads, float32, batch 100 (the book's settings):
 What is measured, for each workload:
 
 - Seconds per training step: forward, backward and the optimiser's update on one batch; the
-  median of ``--steps`` timed steps after ``--warmup`` untimed ones. The implied seconds per
-  epoch are that median times 60,000 / batch size (600 steps at batch 100).
+  median of ``--steps`` timed steps after ``--warmup`` untimed ones (more steps on fast
+  workloads, so that each framework is timed for ``--min-time`` seconds). The implied seconds
+  per epoch are that median times 60,000 / batch size (600 steps at batch 100).
 - Inference: images per second of ``predict`` (train=False) over the 10,000 test images in
-  batches of ``--infer-batch-size``; the median of ``--infer-rounds`` full passes.
+  batches of ``--infer-batch-size``; the median of ``--infer-rounds`` full passes (or more, to
+  fill ``--min-time``) after one untimed pass.
 - Achieved GFLOP/s: the FLOPs of a step, counted analytically (below), divided by the median
   step time; next to the GFLOP/s of one large float32 matrix product measured in the same run,
   the practical limit of this machine's BLAS.
@@ -63,6 +65,7 @@ import ctypes
 import datetime
 import gc
 import json
+import math
 import os
 import platform
 import statistics
@@ -428,17 +431,33 @@ def _settle(runners, seconds):
         time.sleep(seconds)
 
 
-def time_training(runners, batches, steps, warmup, rounds, settle=0.25):
-    """Seconds of each training step, per runner: {name: [s, s, ...]} with `steps` entries.
+def _how_many(count, estimates, min_time, cap):
+    """`count`, raised so that the faster runner is timed for about `min_time` seconds."""
+    if min_time <= 0 or not estimates:
+        return count
+    return max(count, min(cap, math.ceil(min_time / max(min(estimates), 1e-9))))
 
-    Rounds alternate between the runners (and which one goes first), so that noise from other
-    processes falls on both; `settle` seconds of pause before each round (see _settle). Each
-    runner gets its own copy of the batches in its own array type.
+
+def time_training(runners, batches, steps, warmup, rounds, settle=0.25, min_time=0.0):
+    """Seconds of each training step, per runner: {name: [s, s, ...]}, the same count for each.
+
+    At least `steps` steps, more if needed for the faster runner to be timed for `min_time`
+    seconds (estimated from the warm-up steps). Rounds alternate between the runners (and which
+    one goes first), so that noise from other processes falls on both; `settle` seconds of pause
+    before each round (see _settle). Each runner gets the same batches in its own array type.
     """
     own = {r.name: [(r.convert(x), r.convert(t)) for x, t in batches] for r in runners}
+    estimates = []
     for r in runners:
+        warm = []
         for i in range(warmup):
+            start = time.perf_counter()
             r.step(*own[r.name][i % len(batches)])
+            warm.append(time.perf_counter() - start)
+        if warm:
+            estimates.append(statistics.median(warm))
+    steps = _how_many(steps, estimates, min_time, cap=20_000)
+    rounds = min(rounds, steps)
     times = {r.name: [] for r in runners}
     per_round = [steps // rounds + (i < steps % rounds) for i in range(rounds)]
     for k, count in enumerate(per_round):
@@ -454,14 +473,23 @@ def time_training(runners, batches, steps, warmup, rounds, settle=0.25):
     return times
 
 
-def time_inference(runners, x_test, batch_size, rounds, settle=0.25):
-    """Seconds of each full pass of predict over x_test, per runner, interleaved as above."""
+def time_inference(runners, x_test, batch_size, rounds, settle=0.25, min_time=0.0):
+    """Seconds of each full pass of predict over x_test, per runner, interleaved as above.
+
+    One untimed pass first; at least `rounds` timed passes, more if needed for the faster runner
+    to be timed for `min_time` seconds.
+    """
     own = {
         r.name: [r.convert(x_test[i : i + batch_size]) for i in range(0, len(x_test), batch_size)]
         for r in runners
     }
+    estimates = []
     for r in runners:
-        r.predict(own[r.name][0])  # warm-up
+        start = time.perf_counter()
+        for xb in own[r.name]:
+            r.predict(xb)
+        estimates.append(time.perf_counter() - start)
+    rounds = _how_many(rounds, estimates, min_time, cap=200)
     times = {r.name: [] for r in runners}
     for k in range(rounds):
         order = runners if k % 2 == 0 else runners[::-1]
@@ -635,15 +663,19 @@ def run_workload(workload, data, args, torch, threads, log):
         forward_flops=flops["forward"],
         target_ratio=workload.target,
     )
-    log(f"  {workload.name}: training, {args.steps} steps x {len(runners)} framework(s)")
-    step_times = time_training(runners, batches, args.steps, args.warmup, args.rounds, args.settle)
+    log(f"  {workload.name}: training, {len(runners)} framework(s)")
+    step_times = time_training(
+        runners, batches, args.steps, args.warmup, args.rounds, args.settle, args.min_time
+    )
+    record["steps_timed"] = len(step_times["zerodl"])
     infer_times = None
     if args.infer_rounds > 0:
-        log(f"  {workload.name}: inference, {args.infer_rounds} passes over {len(x_test)} images")
+        log(f"  {workload.name}: inference over {len(x_test)} images")
         x_eval = np.ascontiguousarray(_shaped(x_test, workload))
         infer_times = time_inference(
-            runners, x_eval, args.infer_batch_size, args.infer_rounds, args.settle
+            runners, x_eval, args.infer_batch_size, args.infer_rounds, args.settle, args.min_time
         )
+        record["infer_passes"] = len(infer_times["zerodl"])
     steps_per_epoch = TRAIN_SAMPLES / args.batch_size
     for r in runners:
         step = statistics.median(step_times[r.name])
@@ -732,7 +764,8 @@ def format_report(env, matmul, records, settings):
         )
     out.append(
         f"Data: {settings['data']}; batch {settings['batch_size']}, float32; median of "
-        f"{settings['steps']} steps after {settings['warmup']} warm-up, "
+        f">= {settings['steps']} steps after {settings['warmup']} warm-up (more to fill "
+        f"{settings['min_time']} s on fast workloads), "
         f"{settings['rounds']} interleaved rounds ({settings['settle']} s pause before each)"
     )
     peak = matmul["numpy_gflops"]
@@ -742,7 +775,7 @@ def format_report(env, matmul, records, settings):
     out += [line, ""]
 
     has_torch = env["torch"] is not None
-    header = ["workload", "opt", "MFLOP/step", "zerodl ms", "GFLOP/s", "%peak", "s/epoch"]
+    header = ["workload", "opt", "steps", "MFLOP/step", "zerodl ms", "GFLOP/s", "%peak", "s/epoch"]
     if has_torch:
         header += ["torch ms", "GFLOP/s", "s/epoch", "zerodl/torch", "(min)", "target"]
     rows = []
@@ -751,6 +784,7 @@ def format_report(env, matmul, records, settings):
         row = [
             r["workload"],
             r["optimizer"],
+            r["steps_timed"],
             f"{r['train_flops'] / 1e6:.0f}",
             f"{z['step_s'] * 1e3:.2f}",
             f"{z['train_gflops']:.1f}",
@@ -776,7 +810,7 @@ def format_report(env, matmul, records, settings):
     out += _table(header, rows)
 
     if records and "infer_pass_s" in records[0]["zerodl"]:
-        header = ["workload", "batch", "zerodl img/s", "GFLOP/s"]
+        header = ["workload", "batch", "passes", "zerodl img/s", "GFLOP/s"]
         if has_torch:
             header += ["torch img/s", "GFLOP/s", "zerodl/torch", "(min)", "target"]
         rows = []
@@ -785,6 +819,7 @@ def format_report(env, matmul, records, settings):
             row = [
                 r["workload"],
                 settings["infer_batch_size"],
+                r["infer_passes"],
                 f"{z['infer_images_per_s']:,.0f}",
                 f"{z['infer_gflops']:.1f}",
             ]
@@ -895,7 +930,7 @@ def build_parser():
         "--steps",
         type=_positive,
         default=50,
-        help="timed training steps per framework and workload (default 50)",
+        help="timed training steps per framework and workload, at least (default 50)",
     )
     parser.add_argument(
         "--warmup", type=_nonnegative, default=5, help="untimed training steps first (default 5)"
@@ -917,7 +952,8 @@ def build_parser():
         "--infer-rounds",
         type=_nonnegative,
         default=3,
-        help="full inference passes over the test set per framework; 0 skips inference (default 3)",
+        help="timed passes over the test set per framework, at least; 0 skips inference "
+        "(default 3)",
     )
     parser.add_argument(
         "--no-torch", action="store_true", help="do not time PyTorch even if it is importable"
@@ -947,6 +983,13 @@ def build_parser():
         default=2048,
         help="n of the (n, n) float32 matrix product that measures the "
         "machine's GFLOP/s (default 2048)",
+    )
+    parser.add_argument(
+        "--min-time",
+        type=float,
+        default=2.0,
+        help="seconds of timed work per framework that --steps and --infer-rounds are raised "
+        "to reach on fast workloads, estimated from the warm-up (default 2; 0: exactly --steps)",
     )
     parser.add_argument(
         "--settle",
@@ -1057,6 +1100,7 @@ def main(argv=None):
                 "memory",
                 "seed",
                 "settle",
+                "min_time",
             )
         },
         "threads": threads,
