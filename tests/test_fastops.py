@@ -148,3 +148,12 @@ def test_wide_im2col_is_im2col_with_junk_columns(fh, fw, pad):
     folded = col2im(dcol[..., :OW].reshape(-1, n * OH * OW).T, x.shape, fh, fw, 1, pad)
     np.testing.assert_allclose(img[:, :, pad : pad + H, pad : pad + W], folded, atol=1e-12)
     assert np.isclose(np.sum(img * xp), np.sum(dcol * wide))
+
+
+@pytest.mark.parametrize("n", [1, 2])
+def test_inference_forward_is_the_training_forward(threads, n):
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((4, 3, 8, 9)).astype(np.float32)
+    threads(n)
+    for layer in (ReLU(), Pooling(2), Pooling(3, stride=2)):
+        np.testing.assert_array_equal(layer.forward(x, train=False), layer.forward(x))

@@ -199,7 +199,7 @@ class Convolution(Layer):
     # That is one im2col of dout (FN channels) and one product, like the forward pass; with
     # many more filters than channels (a first layer: C = 1) col2im moves far less memory.
 
-    CHUNK_BYTES = 2 << 20
+    CHUNK_BYTES = 1 << 20
 
     def _use_fast_path(self, x):
         return (

@@ -13,11 +13,15 @@ class ReLU(Layer):
     Shape: any; y has x's shape.
 
     Large arrays are split along the batch axis over the CPU cores (zerodl.fastops): the same
-    two elementwise operations, on both cores at once.
+    two elementwise operations, on both cores at once. With train=False (inference) the mask
+    that backward needs is not made.
     """
 
     def forward(self, x, train=True):
         y = np.empty_like(x)
+        if not train:
+            parallel_batch(lambda a, z: np.maximum(x[a:z], 0, out=y[a:z]), len(x), x[:1].size)
+            return y
         # The mask is only ever read by this layer's backward: last step's memory is reused.
         self._mask = scratch(getattr(self, "_mask", None), x.shape, np.dtype(bool))
 
