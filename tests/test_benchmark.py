@@ -37,11 +37,11 @@ def test_json_lines_of_a_tiny_run(tmp_path, capsys):
 
 
 def test_min_time_raises_the_step_count_of_fast_workloads(tmp_path, capsys):
-    args = [*TINY[:-1], "0.2", "--data-dir", str(tmp_path), "--format", "json"]
+    args = [*TINY[:-1], "0.2", "--warmup", "5", "--data-dir", str(tmp_path), "--format", "json"]
     assert main(args) == 0
     work = json.loads(capsys.readouterr().out.splitlines()[-1])
-    assert work["steps_timed"] > 3  # a TwoLayerNet step takes well under 0.2 / 3 s
-    assert work["steps_timed"] * work["zerodl"]["step_s"] > 0.05
+    # a TwoLayerNet step takes well under 0.2 / 3 s, a pass over 10,000 images under 0.2 s
+    assert work["steps_timed"] > 3 and work["infer_passes"] > 1
 
 
 def test_table_and_json_file(tmp_path, capsys):

@@ -473,11 +473,11 @@ def time_training(runners, batches, steps, warmup, rounds, settle=0.25, min_time
     return times
 
 
-def time_inference(runners, x_test, batch_size, rounds, settle=0.25, min_time=0.0):
+def time_inference(runners, x_test, batch_size, passes, rounds, settle=0.25, min_time=0.0):
     """Seconds of each full pass of predict over x_test, per runner, interleaved as above.
 
-    One untimed pass first; at least `rounds` timed passes, more if needed for the faster runner
-    to be timed for `min_time` seconds.
+    One untimed pass first; at least `passes` timed passes, more if needed for the faster runner
+    to be timed for `min_time` seconds, split into at most `rounds` interleaved rounds.
     """
     own = {
         r.name: [r.convert(x_test[i : i + batch_size]) for i in range(0, len(x_test), batch_size)]
@@ -489,17 +489,20 @@ def time_inference(runners, x_test, batch_size, rounds, settle=0.25, min_time=0.
         for xb in own[r.name]:
             r.predict(xb)
         estimates.append(time.perf_counter() - start)
-    rounds = _how_many(rounds, estimates, min_time, cap=200)
+    passes = _how_many(passes, estimates, min_time, cap=500)
+    rounds = min(rounds, passes)
     times = {r.name: [] for r in runners}
-    for k in range(rounds):
+    per_round = [passes // rounds + (i < passes % rounds) for i in range(rounds)]
+    for k, count in enumerate(per_round):
         order = runners if k % 2 == 0 else runners[::-1]
         for r in order:
             gc.collect()
             _settle(runners, settle)
-            start = time.perf_counter()
-            for xb in own[r.name]:
-                r.predict(xb)
-            times[r.name].append(time.perf_counter() - start)
+            for _ in range(count):
+                start = time.perf_counter()
+                for xb in own[r.name]:
+                    r.predict(xb)
+                times[r.name].append(time.perf_counter() - start)
     return times
 
 
@@ -673,7 +676,13 @@ def run_workload(workload, data, args, torch, threads, log):
         log(f"  {workload.name}: inference over {len(x_test)} images")
         x_eval = np.ascontiguousarray(_shaped(x_test, workload))
         infer_times = time_inference(
-            runners, x_eval, args.infer_batch_size, args.infer_rounds, args.settle, args.min_time
+            runners,
+            x_eval,
+            args.infer_batch_size,
+            args.infer_rounds,
+            args.rounds,
+            args.settle,
+            args.min_time,
         )
         record["infer_passes"] = len(infer_times["zerodl"])
     steps_per_epoch = TRAIN_SAMPLES / args.batch_size
