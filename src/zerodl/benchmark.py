@@ -455,7 +455,7 @@ def time_training(runners, batches, steps, warmup, rounds, settle=0.25, min_time
             r.step(*own[r.name][i % len(batches)])
             warm.append(time.perf_counter() - start)
         if warm:
-            estimates.append(statistics.median(warm))
+            estimates.append(min(warm))  # the least disturbed by other processes
     steps = _how_many(steps, estimates, min_time, cap=20_000)
     rounds = min(rounds, steps)
     times = {r.name: [] for r in runners}
