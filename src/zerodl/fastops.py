@@ -179,10 +179,8 @@ def parallel_batch(fn, n, sample_size=None):
     in one call. fn(0, n) runs in the calling thread when there is one thread or one part, or
     when called from inside a worker.
     """
-    threads = num_threads()
-    if sample_size is not None:
-        threads = min(threads, n * sample_size // MIN_PART_ELEMENTS)
-    threads = min(threads, n)
+    most = n if sample_size is None else min(n, n * sample_size // MIN_PART_ELEMENTS)
+    threads = min(num_threads(), most) if most > 1 else 1
     if threads <= 1 or getattr(_state, "in_worker", False):
         return [fn(0, n)]
     pool = _get_pool(threads)
