@@ -157,3 +157,20 @@ def test_inference_forward_is_the_training_forward(threads, n):
     threads(n)
     for layer in (ReLU(), Pooling(2), Pooling(3, stride=2)):
         np.testing.assert_array_equal(layer.forward(x, train=False), layer.forward(x))
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs os.fork")
+def test_a_forked_child_gets_a_pool_of_its_own(threads):
+    import os
+
+    threads(2)
+    fastops.parallel_batch(lambda a, z: None, 4)  # the parent's pool exists now
+    pid = os.fork()
+    if pid == 0:  # the child: must not wait forever on the parent's threads
+        ok = False
+        try:
+            ok = fastops.parallel_batch(lambda a, z: (a, z), 4) == [(0, 2), (2, 4)]
+        finally:
+            os._exit(0 if ok else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.WEXITSTATUS(status) == 0

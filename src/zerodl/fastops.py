@@ -160,6 +160,17 @@ def _get_pool(size):
         return _pool
 
 
+def _forget_pool_after_fork():
+    """A forked child has none of the parent's threads: it starts a pool of its own if needed."""
+    global _pool, _pool_size, _blas_users, _pool_lock, _blas_lock
+    _pool, _pool_size, _blas_users = None, 0, 0
+    _pool_lock, _blas_lock = threading.Lock(), threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pool_after_fork)
+
+
 def split(n, parts):
     """[(start, stop), ...]: range(n) cut into `parts` contiguous pieces of nearly equal size."""
     parts = max(1, min(parts, n))
