@@ -174,3 +174,21 @@ def test_a_forked_child_gets_a_pool_of_its_own(threads):
             os._exit(0 if ok else 1)
     _, status = os.waitpid(pid, 0)
     assert os.WEXITSTATUS(status) == 0
+
+
+@pytest.mark.parametrize(
+    "K",
+    [
+        1,
+        7,
+        fastops.LONG_INNER,
+        fastops.LONG_INNER + 1,
+        3 * fastops.INNER_BLOCK + 5 + fastops.LONG_INNER,
+    ],
+)
+def test_add_matmul_adds_the_product(K):
+    rng = np.random.default_rng(4)
+    a, b = rng.standard_normal((3, K)), rng.standard_normal((K, 2))
+    acc = np.ones((3, 2))
+    assert fastops.add_matmul(acc, a, b) is acc
+    np.testing.assert_allclose(acc, 1 + a @ b, rtol=1e-12, atol=1e-10)
