@@ -34,11 +34,13 @@ def max_pool_views(x, pool_h, pool_w, stride, out=None, winner=None):
     np.copyto(out, views[0])
     for view in views[1:]:
         np.maximum(out, view, out=out)
-    taken = np.zeros((N, C, OH, OW), dtype=bool)  # windows whose maximum is already marked
-    for k, view in enumerate(views):
+    np.equal(views[0], out, out=winner[0])
+    taken = winner[0].copy()  # windows whose maximum is already marked
+    for k, view in enumerate(views[1:], start=1):
         np.equal(view, out, out=winner[k])
-        winner[k] &= ~taken
-        taken |= winner[k]
+        np.greater(winner[k], taken, out=winner[k])  # w > t is w and not t: only the first
+        if k < len(views) - 1:
+            taken |= winner[k]
     return out, winner
 
 
