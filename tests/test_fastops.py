@@ -51,9 +51,9 @@ def test_parallel_batch_uses_other_threads_and_nests_inline(threads):
         inner = fastops.parallel_batch(lambda b, y: threading.get_ident(), 8)
         return threading.get_ident(), inner
 
-    for ident, inner in fastops.parallel_batch(outer, 4):
-        assert ident != main
-        assert inner == [ident]  # inside a worker: one part, in the same thread
+    (first, first_inner), (second, second_inner) = fastops.parallel_batch(outer, 4)
+    assert first == main != second  # the caller runs the first part, a worker the second
+    assert first_inner == [main] and second_inner == [second]  # nested: one part, inline
 
 
 def test_one_thread_runs_in_the_caller(threads):

@@ -44,7 +44,7 @@ from contextlib import contextmanager
 
 import numpy as np
 
-_state = threading.local()  # .in_worker: True on the pool's own threads
+_state = threading.local()  # .in_worker: True on the pool's threads, and in the caller's part
 _pool = None
 _pool_size = 0
 _pool_lock = threading.Lock()
@@ -185,6 +185,10 @@ MIN_PART_ELEMENTS = 1 << 16
 def parallel_batch(fn, n, sample_size=None):
     """[fn(start, stop) for each part of range(n)], the parts run on one thread per core.
 
+    The calling thread runs the first part itself while the pool's threads run the others
+    (waking a sleeping thread costs 0.1 to 0.3 ms on the virtual machines measured, so the
+    fewer the better).
+
     fn must write only to its own part of any output array. With `sample_size` (elements per
     sample) given, parts have at least MIN_PART_ELEMENTS elements, so that small arrays are done
     in one call. fn(0, n) runs in the calling thread when there is one thread or one part, or
@@ -194,10 +198,16 @@ def parallel_batch(fn, n, sample_size=None):
     threads = min(num_threads(), most) if most > 1 else 1
     if threads <= 1 or getattr(_state, "in_worker", False):
         return [fn(0, n)]
-    pool = _get_pool(threads)
+    (start, stop), *others = split(n, threads)
+    pool = _get_pool(threads - 1)
     with _one_blas_thread():
-        futures = [pool.submit(fn, start, stop) for start, stop in split(n, threads)]
-        return [future.result() for future in futures]
+        futures = [pool.submit(fn, a, z) for a, z in others]
+        _state.in_worker = True  # the caller takes the first part itself: one thread less to wake
+        try:
+            first = fn(start, stop)
+        finally:
+            _state.in_worker = False
+        return [first, *(future.result() for future in futures)]
 
 
 _MAX_SCRATCH = 64  # buffers kept per thread; beyond that the cache starts afresh
