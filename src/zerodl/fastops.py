@@ -210,7 +210,7 @@ def parallel_batch(fn, n, sample_size=None):
         return [first, *(future.result() for future in futures)]
 
 
-_MAX_SCRATCH = 64  # buffers kept per thread; beyond that the cache starts afresh
+_MAX_SCRATCH = 128  # buffers kept per thread (DeepConvNet uses 54); then the cache starts afresh
 
 
 def thread_scratch(name, shape, dtype, zeros=False):
