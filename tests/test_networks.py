@@ -151,3 +151,13 @@ def test_a_wrong_image_size_names_the_layer_and_shapes():
 def test_unknown_activation_is_a_clear_error():
     with pytest.raises(ValueError, match="activation must be 'relu' or 'sigmoid'"):
         MultiLayerNet(4, [3], 2, activation="gelu")
+
+
+def test_training_skips_the_image_gradient_unless_asked():
+    net = SimpleConvNet((1, 8, 8), {"filter_num": 2, "filter_size": 3}, hidden_size=4, seed=0)
+    x, t = images(2, (1, 8, 8)), labels(2)
+    net.gradient(x, t)
+    assert net.input_gradient is None  # the first convolution computed dW and db only
+    net.need_input_gradient = True
+    net.gradient(x, t)
+    assert net.input_gradient.shape == x.shape

@@ -86,6 +86,7 @@ def gradcheck(obj, x, t=None, *, h=1e-5, seed=0, sample=None, verbose=True):
     if is_network:
         if t is None:
             raise ValueError("gradcheck of a network needs labels t")
+        obj.need_input_gradient = True
         obj.loss(x, t, train=True)  # draws the dropout masks that are then frozen
         _freeze_randomness(layers, True)
         analytic = {name: g.copy() for name, g in obj.gradient(x, t).items()}

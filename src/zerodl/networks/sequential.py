@@ -42,6 +42,9 @@ class Sequential:
             raise ValueError(f"weight_decay_lambda must be >= 0, got {weight_decay_lambda!r}")
         self.weight_decay_lambda = float(weight_decay_lambda)
         self.input_shape = tuple(input_shape) if input_shape is not None else None
+        # Training never uses dL/dx of the data itself, and a first convolution can skip it
+        # (as PyTorch does for an input that needs no gradient). gradcheck sets this to True.
+        self.need_input_gradient = False
         self._name_parameters()
 
     def _name_parameters(self):
@@ -104,8 +107,12 @@ class Sequential:
 
         Returns a dict shaped like `params`. Its arrays are the layers' own gradient arrays,
         overwritten by the next call. The loss of this batch is kept in `last_loss`, and the
-        gradient with respect to x in `input_gradient`.
+        gradient with respect to x in `input_gradient` (None where the first layer skips it,
+        unless `need_input_gradient` is True).
         """
+        first = self.layers[0]
+        if hasattr(first, "needs_input_grad"):
+            first.needs_input_grad = self.need_input_gradient
         self.last_loss = self.loss(x, t, train=True)
         dout = self.loss_layer.backward(1.0)
         for layer in reversed(self.layers[:-1]):
