@@ -239,36 +239,6 @@ def test_buffers_reused_across_steps_and_batch_sizes():
         np.testing.assert_allclose(conv.grads["W"][:, :, 1, 1], dW, rtol=1e-10)
 
 
-# (C, FN, filter_size, pad): dx by convolution (FN <= C) and by col2im (FN > C); pads 0 to FH-1
-FAST_CASES = [(3, 2, 3, 1), (2, 2, 3, 2), (1, 4, 5, 0), (2, 3, 3, 1), (3, 3, 1, 0), (2, 2, 2, 1)]
-
-
-@pytest.mark.parametrize("C, FN, size, pad", FAST_CASES)
-@pytest.mark.parametrize("threads", [1, 2])
-def test_fast_path_matches_the_book_method(monkeypatch, C, FN, size, pad, threads):
-    """Stride 1 runs in chunks on threads (zerodl.fastops): the same numbers as one big im2col."""
-    from zerodl import fastops
-
-    rng = np.random.default_rng(7)
-    x = rng.standard_normal((5, C, 6, 7))
-    fast = Convolution(C, FN, size, pad=pad, seed=0, dtype=np.float64)
-    fast.params["b"][...] = rng.standard_normal(FN)
-    book = Convolution.from_arrays(fast.params["W"], fast.params["b"], pad=pad)
-    monkeypatch.setattr(book, "_use_fast_path", lambda x: False)
-    monkeypatch.setattr(Convolution, "CHUNK_BYTES", 1)  # one sample per chunk
-    fastops.set_num_threads(threads)
-    try:
-        for _ in range(2):  # the second step reuses the first step's scratch memory
-            out = fast.forward(x)
-            np.testing.assert_allclose(out, book.forward(x), rtol=1e-12, atol=1e-12)
-            dout = rng.standard_normal(out.shape)
-            np.testing.assert_allclose(fast.backward(dout), book.backward(dout), atol=1e-12)
-            for name in ("W", "b"):
-                np.testing.assert_allclose(fast.grads[name], book.grads[name], atol=1e-12)
-    finally:
-        fastops.set_num_threads(None)
-
-
 @pytest.mark.parametrize("stride", [1, 2])
 def test_no_input_gradient_when_not_needed(stride):
     rng = np.random.default_rng(8)
@@ -285,20 +255,3 @@ def test_no_input_gradient_when_not_needed(stride):
     conv.needs_input_grad = True
     conv.forward(x)
     np.testing.assert_allclose(conv.backward(dout), dx, rtol=1e-6)
-
-
-def test_float32_fast_path_matches_float64():
-    rng = np.random.default_rng(9)
-    x = rng.standard_normal((4, 3, 10, 10))
-    conv64 = Convolution(3, 5, 3, pad=1, seed=0, dtype=np.float64)
-    conv32 = Convolution.from_arrays(
-        conv64.params["W"].astype(np.float32), conv64.params["b"], pad=1
-    )
-    out = conv32.forward(x.astype(np.float32))
-    assert out.dtype == np.float32
-    np.testing.assert_allclose(out, conv64.forward(x), rtol=1e-4, atol=1e-5)
-    dout = rng.standard_normal(out.shape)
-    dx = conv32.backward(dout.astype(np.float32))
-    assert dx.dtype == conv32.grads["W"].dtype == np.float32
-    np.testing.assert_allclose(dx, conv64.backward(dout), rtol=1e-4, atol=1e-4)
-    np.testing.assert_allclose(conv32.grads["W"], conv64.grads["W"], rtol=1e-4, atol=1e-3)

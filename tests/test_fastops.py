@@ -192,3 +192,18 @@ def test_add_matmul_adds_the_product(K):
     acc = np.ones((3, 2))
     assert fastops.add_matmul(acc, a, b) is acc
     np.testing.assert_allclose(acc, 1 + a @ b, rtol=1e-12, atol=1e-10)
+
+
+@pytest.mark.parametrize("n", [1, 2, 3])
+def test_elementwise_is_the_ufunc_calls_on_the_whole_batch(threads, n):
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((7, 3, 4))
+    mask, y, z = np.empty(x.shape, dtype=bool), np.empty_like(x), np.empty_like(x)
+    threads(n)
+    result = fastops.elementwise(
+        (np.greater, x, 0, mask), (np.maximum, x, 0.5, y), (np.multiply, x, mask, z)
+    )
+    assert result is z
+    np.testing.assert_array_equal(mask, x > 0)
+    np.testing.assert_array_equal(y, np.maximum(x, 0.5))
+    np.testing.assert_array_equal(z, x * (x > 0))

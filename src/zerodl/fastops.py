@@ -248,3 +248,29 @@ def add_matmul(acc, a, b):
     for k in range(0, K, INNER_BLOCK):
         acc += a[:, k : k + INNER_BLOCK] @ b[k : k + INNER_BLOCK]
     return acc
+
+
+def elementwise(*calls):
+    """Run ufunc calls, each a tuple (ufunc, *inputs, out), on the batch in parts on every core.
+
+        elementwise((np.greater, x, 0, mask), (np.maximum, x, 0, y))
+
+    computes  mask = x > 0  and  y = max(x, 0)  as np.greater(x, 0, out=mask) and
+    np.maximum(x, 0, out=y) would, with the batch (the first axis of each `out`) cut into one part
+    per core; one thread runs all the calls of its part, so there is one thread to wake in all.
+    Arrays with the batch axis (as many axes as `out` and its length) are cut; anything else
+    (a scalar) is passed whole to every part.
+    """
+    n = len(calls[0][-1])
+
+    def cut(arg, out, a, z):
+        if isinstance(arg, np.ndarray) and arg.ndim == out.ndim and len(arg) == n:
+            return arg[a:z]
+        return arg
+
+    def part(a, z):
+        for ufunc, *inputs, out in calls:
+            ufunc(*(cut(arg, out, a, z) for arg in inputs), out=out[a:z])
+
+    parallel_batch(part, n, calls[0][-1][:1].size)
+    return calls[-1][-1]

@@ -2,16 +2,8 @@
 
 import numpy as np
 
-from zerodl.fastops import add_matmul, parallel_batch, thread_scratch
-from zerodl.im2col import (
-    col2im,
-    col2im_wide,
-    conv_output_size,
-    im2col,
-    im2col_wide,
-    scratch,
-    wide_shape,
-)
+from zerodl import fastconv
+from zerodl.im2col import col2im, conv_output_size, im2col, scratch
 from zerodl.initializers import normal, weight_std
 from zerodl.layers.base import Layer, ShapeError, as_rng
 
@@ -41,8 +33,8 @@ class Convolution(Layer):
     col (N*OH*OW, C*FH*FW), so that the whole layer is a single matrix product with the filters
     flattened to W_col (FN, C*FH*FW); backward is two more products and `col2im`.
 
-    With stride 1 (every network of the book) the same products run on chunks of a few samples
-    at a time, on every CPU core: see "the fast path" below.
+    With stride 1 (every network of the book) the same numbers come from zerodl.fastconv, which
+    runs the products on chunks of a few samples at a time, on every CPU core.
 
     Args:
         in_channels: C, the number of input channels.
@@ -92,7 +84,7 @@ class Convolution(Layer):
         self.grads["b"] = np.zeros(self.filter_num, dtype=dtype)
         self._col = None  # the last im2col matrix, kept for backward and reused by forward
         self._dcol_T = None  # backward's dcol buffer, reused from step to step
-        self._x = None  # the input, kept by the fast path (which keeps no col)
+        self._x = None  # the input, kept by zerodl.fastconv (which keeps no col)
         # False: backward computes dW and db only and returns None (as PyTorch skips the input
         # gradient of a tensor that does not require one). A network can set it on its first
         # layer, whose input is the data; the default computes dx, as every other layer does.
@@ -139,9 +131,9 @@ class Convolution(Layer):
                 f"{x.shape} is smaller than the filter ({self.filter_h}, {self.filter_w})"
             )
         self._x_shape = x.shape
-        if self._use_fast_path(x):
-            self._x = x  # backward builds each chunk's col again from x
-            return self._forward_fast(x)
+        # Stride 1: the same numbers by a faster route (zerodl.fastconv). The book's method:
+        if fastconv.applies(self, x):
+            return fastconv.forward(self, x)  # keeps x in self._x for fastconv.backward
         FN, OH, OW = self.output_shape((C, H, W))
         FH, FW = self.filter_h, self.filter_w
         col = im2col(x, FH, FW, self.stride, self.pad, reuse=self._col)  # (N*OH*OW, C*FH*FW)
@@ -159,8 +151,9 @@ class Convolution(Layer):
         return out
 
     def backward(self, dout):
+        # forward took the fast path (it kept x): so does backward.
         if self._x is not None:
-            return self._backward_fast(dout)
+            return fastconv.backward(self, dout)
         W = self.params["W"]
         FN = W.shape[0]
         W_col = W.reshape(FN, -1)  # (FN, C*FH*FW)
@@ -181,129 +174,3 @@ class Convolution(Layer):
         self._dcol_T = np.matmul(W_col.T, dout_T, out=dcol_T)  # (C*FH*FW, N*OH*OW)
         dcol = dcol_T.T  # (N*OH*OW, C*FH*FW)
         return col2im(dcol, self._x_shape, self.filter_h, self.filter_w, self.stride, self.pad)
-
-    # --- The fast path: stride 1, the batch in cache-sized chunks on every core ----------------
-    #
-    # The method above builds col for the whole batch at once: 45 MB for DeepConvNet's second
-    # layer, written to memory and read back three times, by copies that use one core. Here the
-    # batch is cut into chunks of a few samples whose col (about CHUNK_BYTES) stays in the CPU's
-    # cache; the chunks run on one thread per core (zerodl.fastops.parallel_batch), and backward
-    # builds each chunk's col again from x instead of keeping it (a copy within the cache costs
-    # less than a round trip through memory). Each chunk is computed by `conv_wide` below.
-    #
-    # dx is computed in one of two ways. The book's: dcol = W_col.T @ dout, then col2im (FH*FW
-    # adds over C channels). Or, when the layer has no more filters than input channels, without
-    # col2im: with stride 1, the gradient of a convolution with respect to its input is itself a
-    # convolution, of dout padded by FH-1-pad with the filters flipped and their FN and C axes
-    # swapped (each input pixel collects dout from every output pixel whose window covers it).
-    # That is one im2col of dout (FN channels) and one product, like the forward pass; with
-    # many more filters than channels (a first layer: C = 1) col2im moves far less memory.
-
-    CHUNK_BYTES = 1 << 20
-
-    def _use_fast_path(self, x):
-        return (
-            self.stride == 1
-            and self.filter_h == self.filter_w
-            and self.pad < self.filter_h  # so that dout's padding FH-1-pad is >= 0
-            and x.dtype == self.params["W"].dtype
-        )
-
-    def _dx_by_convolution(self):
-        return self.filter_num <= self.in_channels
-
-    def _chunk(self):
-        """Samples per chunk: col of x or (for dx by convolution) of dout, whichever is larger."""
-        N, C, H, W = self._x_shape
-        FN, OH, OW = self.output_shape((C, H, W))
-        k = self.filter_h * self.filter_w * self._x.dtype.itemsize
-        col_bytes = C * k * OH * (W + 2 * self.pad)
-        if self._dx_by_convolution() and self.needs_input_grad:
-            col_bytes = max(col_bytes, FN * k * H * (OW + 2 * (self.filter_w - 1 - self.pad)))
-        return max(1, self.CHUNK_BYTES // col_bytes)
-
-    def _forward_fast(self, x):
-        FN, FH, FW, p = self.filter_num, self.filter_h, self.filter_w, self.pad
-        W_col = self.params["W"].reshape(FN, -1)  # (FN, C*FH*FW)
-        b = self.params["b"].reshape(1, FN, 1, 1)
-        out = np.empty((len(x), *self.output_shape(x.shape[1:])), dtype=x.dtype)
-        chunk = self._chunk()
-
-        def part(start, stop):
-            for a in range(start, stop, chunk):
-                conv_wide(x[a : a + chunk], W_col, FH, FW, p, out[a : a + chunk], b)
-
-        parallel_batch(part, len(x))
-        return out
-
-    def _backward_fast(self, dout):
-        x, p, dtype = self._x, self.pad, self._x.dtype
-        N, C, H, W = x.shape
-        FN, FH, FW, OH, OW = self.filter_num, self.filter_h, self.filter_w, *dout.shape[2:]
-        W_col = self.params["W"].reshape(FN, -1)  # (FN, C*FH*FW)
-        # The filters of dx = conv(dout): flipped in both directions, C and FN swapped.
-        W_flip = self.params["W"][:, :, ::-1, ::-1].transpose(1, 0, 2, 3)  # (C, FN, FH, FW)
-        W_flip = np.ascontiguousarray(W_flip).reshape(C, -1)  # (C, FN*FH*FW)
-        dx = np.empty(x.shape, dtype=dtype) if self.needs_input_grad else None
-        chunk, by_convolution = self._chunk(), self._dx_by_convolution()
-
-        def part(start, stop):
-            dW_T = np.zeros(W_col.shape[::-1], dtype=dtype)  # (C*FH*FW, FN), summed over chunks
-            db = np.zeros(FN, dtype=dtype)
-            for a in range(start, stop, chunk):
-                z = min(a + chunk, stop)
-                col_T, Wp = wide_col(x[a:z], FH, FW, p)  # (C*FH*FW, n*OH*Wp)
-                # dout with the filters first and zeros in the junk columns (never written).
-                dout_T = thread_scratch("conv_dout", (FN, z - a, OH, Wp), dtype, zeros=True)
-                dout_T[:, :, :, :OW] = dout[a:z].transpose(1, 0, 2, 3)
-                dout_T = dout_T.reshape(FN, -1)  # (FN, n*OH*Wp)
-                db += dout_T.sum(axis=1)
-                add_matmul(dW_T, col_T, dout_T.T)  # dW.T += col_T @ dout_T.T: runs faster
-                if not self.needs_input_grad:
-                    continue
-                if by_convolution:
-                    conv_wide(dout[a:z], W_flip, FH, FW, FH - 1 - p, dx[a:z])  # (n, C, H, W)
-                else:
-                    dcol_T = thread_scratch("conv_dcol", col_T.shape, dtype)
-                    np.matmul(W_col.T, dout_T, out=dcol_T)  # (C*FH*FW, n*OH*Wp)
-                    img = thread_scratch("conv_dx", wide_shape((z - a, C, H, W), p), dtype)
-                    col2im_wide(dcol_T, FH, FW, img)  # (n, C, Hp+1, Wp)
-                    dx[a:z] = img[:, :, p : p + H, p : p + W]
-            return dW_T, db
-
-        parts = parallel_batch(part, len(x))
-        self.grads["W"][...] = sum(dW_T for dW_T, _ in parts).T.reshape(self.grads["W"].shape)
-        self.grads["b"][...] = sum(db for _, db in parts)
-        return dx
-
-
-def wide_col(x, filter_h, filter_w, pad):
-    """im2col_wide of x (n, C, H, W) padded by `pad`: ((C*FH*FW, n*OH*Wp), Wp).
-
-    The padded image and the columns live in the calling thread's scratch memory
-    (zerodl.fastops.thread_scratch), reused by the next call of the same shape.
-    """
-    n, C, H, W = x.shape
-    xp = thread_scratch(("conv_x", pad), wide_shape(x.shape, pad), x.dtype, zeros=True)
-    xp[:, :, pad : pad + H, pad : pad + W] = x  # the zero border is never written
-    Wp = xp.shape[3]
-    OH = H + 2 * pad - filter_h + 1
-    col_T = thread_scratch("conv_col", (C * filter_h * filter_w, n * OH * Wp), x.dtype)
-    return im2col_wide(xp, filter_h, filter_w, col_T), Wp
-
-
-def conv_wide(x, W_col, filter_h, filter_w, pad, out, bias=None):
-    """out (n, FN, OH, OW) = the stride-1 convolution of x (n, C, H, W) with W_col (FN, C*FH*FW).
-
-    One chunk of Convolution's fast path: the wide im2col, one product, then the junk columns
-    dropped (and the bias added) on the way into `out`.
-    """
-    n, FN, OH, OW = out.shape
-    col_T, Wp = wide_col(x, filter_h, filter_w, pad)  # (C*FH*FW, n*OH*Wp)
-    o = thread_scratch("conv_out", (FN, col_T.shape[1]), x.dtype)
-    np.matmul(W_col, col_T, out=o)  # (FN, n*OH*Wp)
-    o = o.reshape(FN, n, OH, Wp)[:, :, :, :OW].transpose(1, 0, 2, 3)  # (n, FN, OH, OW), a view
-    if bias is None:
-        out[...] = o
-    else:
-        np.add(o, bias, out=out)

@@ -16,24 +16,36 @@ from zerodl.im2col import col2im, conv_output_size, im2col, scratch, window_view
 from zerodl.layers.base import Layer, ShapeError
 
 
-def max_pool_views(x, pool_h, pool_w, stride, out=None, winner=None):
+def max_pool_views(x, pool_h, pool_w, stride, winner=True, reuse=None):
     """Fast max pooling of windows that do not overlap (stride >= window, no padding).
 
-    Returns out (N, C, OH, OW) and `winner` (FH*FW, N, C, OH, OW) bool: winner[k] marks the
-    windows whose maximum is at offset k. Only the first maximum of a window is marked, so a
-    window with ties passes its gradient on once, as PyTorch does. Both are written into `out`
-    and `winner` when given (a part of the batch writes into its slice of the whole).
+    Returns out (N, C, OH, OW) and, with winner=True, `winner` (FH*FW, N, C, OH, OW) bool:
+    winner[k] marks the windows whose maximum is at offset k (else None). Only the first maximum
+    of a window is marked, so a window with ties passes its gradient on once, as PyTorch does.
+    `reuse`: a winner array of an earlier call, whose memory is used again if it fits. The batch
+    is split over the CPU cores (zerodl.fastops.parallel_batch).
     """
     N, C, H, W = x.shape
     OH, OW = conv_output_size(H, pool_h, stride), conv_output_size(W, pool_w, stride)
-    views = window_views(x, pool_h, pool_w, stride, OH, OW)  # FH*FW views (N, C, OH, OW)
-    if out is None:
-        out = np.empty((N, C, OH, OW), dtype=x.dtype)
-    if winner is None:
-        winner = np.empty((len(views), N, C, OH, OW), dtype=bool)
+    out = np.empty((N, C, OH, OW), dtype=x.dtype)
+    shape = (pool_h * pool_w, N, C, OH, OW)
+    winner = scratch(reuse, shape, np.dtype(bool)) if winner else None
+
+    def part(a, z):  # samples a:z, on one of the cores
+        views = window_views(x[a:z], pool_h, pool_w, stride, OH, OW)  # FH*FW (n, C, OH, OW)
+        _window_max(views, out[a:z], winner[:, a:z] if winner is not None else None)
+
+    parallel_batch(part, N, x[:1].size)
+    return out, winner
+
+
+def _window_max(views, out, winner=None):
+    """out = the elementwise max of the views; winner[k]: where views[k] is the first maximum."""
     np.copyto(out, views[0])
     for view in views[1:]:
         np.maximum(out, view, out=out)
+    if winner is None:
+        return
     np.equal(views[0], out, out=winner[0])
     taken = winner[0].copy()  # windows whose maximum is already marked
     for k, view in enumerate(views[1:], start=1):
@@ -41,7 +53,6 @@ def max_pool_views(x, pool_h, pool_w, stride, out=None, winner=None):
         np.greater(winner[k], taken, out=winner[k])  # w > t is w and not t: only the first
         if k < len(views) - 1:
             taken |= winner[k]
-    return out, winner
 
 
 def max_pool_views_backward(dout, winner, x_shape, pool_h, pool_w, stride):
@@ -99,6 +110,7 @@ class _Pool2d(Layer):
             )
         self.pool_h, self.pool_w = int(pool_h), int(pool_w)
         self.stride, self.pad = int(stride), int(pad)
+        self._winner = None  # max pooling's fast path: where each maximum was (for backward)
         # The fast path: windows that do not overlap, and no padding.
         self.use_views = self.pad == 0 and self.stride >= max(self.pool_h, self.pool_w)
 
@@ -164,31 +176,11 @@ class Pooling(_Pool2d):
         self._check(x)
         N, C, H, W = x.shape
         self._x_shape = x.shape
-        if self.use_views and not train:  # inference: the maximum only, no record of where
-            _, OH, OW = self.output_shape((C, H, W))
-            out = np.empty((N, C, OH, OW), dtype=x.dtype)
-
-            def part(a, z):
-                views = window_views(x[a:z], self.pool_h, self.pool_w, self.stride, OH, OW)
-                np.copyto(out[a:z], views[0])
-                for view in views[1:]:
-                    np.maximum(out[a:z], view, out=out[a:z])
-
-            parallel_batch(part, N, x[:1].size)
-            return out
-        if self.use_views:
-            _, OH, OW = self.output_shape((C, H, W))
-            out = np.empty((N, C, OH, OW), dtype=x.dtype)
-            shape = (self.pool_h * self.pool_w, N, C, OH, OW)
-            # Only this layer's backward reads `winner`: last step's memory is reused.
-            winner = scratch(getattr(self, "_winner", None), shape, np.dtype(bool))
-
-            def part(a, z):  # samples a:z, on one of the cores
-                ph, pw, s = self.pool_h, self.pool_w, self.stride
-                max_pool_views(x[a:z], ph, pw, s, out=out[a:z], winner=winner[:, a:z])
-
-            parallel_batch(part, N, x[:1].size)
-            self._winner = winner
+        if self.use_views:  # windows side by side: the max of FH*FW strided views, no im2col
+            # (in inference, without the record of where each maximum is that backward reads)
+            ph, pw, stride = self.pool_h, self.pool_w, self.stride
+            out, winner = max_pool_views(x, ph, pw, stride, winner=train, reuse=self._winner)
+            self._winner = winner if train else self._winner
             return out
         _, OH, OW = self.output_shape((C, H, W))
         col = self._im2col(x, pad_value=-np.inf)  # (N*C*OH*OW, FH*FW)

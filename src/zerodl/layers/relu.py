@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from zerodl.fastops import parallel_batch
+from zerodl.fastops import elementwise
 from zerodl.im2col import scratch
 from zerodl.layers.base import Layer
 
@@ -12,34 +12,25 @@ class ReLU(Layer):
 
     Shape: any; y has x's shape.
 
-    Large arrays are split along the batch axis over the CPU cores (zerodl.fastops): the same
-    two elementwise operations, on both cores at once. With train=False (inference) the mask
+    Large arrays are split along the batch axis over the CPU cores (zerodl.fastops.elementwise):
+    the same elementwise operations, on both cores at once. With train=False (inference) the mask
     that backward needs is not made.
     """
 
     def forward(self, x, train=True):
         y = np.empty_like(x)
         if not train:
-            parallel_batch(lambda a, z: np.maximum(x[a:z], 0, out=y[a:z]), len(x), x[:1].size)
-            return y
+            return elementwise((np.maximum, x, 0, y))  # y = max(x, 0)
         # The mask is only ever read by this layer's backward: last step's memory is reused.
         self._mask = scratch(getattr(self, "_mask", None), x.shape, np.dtype(bool))
-
-        def part(a, z):
-            np.greater(x[a:z], 0, out=self._mask[a:z])
-            np.maximum(x[a:z], 0, out=y[a:z])
-
-        parallel_batch(part, len(x), x[:1].size)
-        return y
+        return elementwise(
+            (np.greater, x, 0, self._mask),  # mask = x > 0
+            (np.maximum, x, 0, y),  # y = max(x, 0)
+        )
 
     def backward(self, dout):
         dx = np.empty_like(dout)  # a new array: the caller's dout is left as it was
-
-        def part(a, z):
-            np.multiply(dout[a:z], self._mask[a:z], out=dx[a:z])
-
-        parallel_batch(part, len(dout), dout[:1].size)
-        return dx
+        return elementwise((np.multiply, dout, self._mask, dx))  # dx = dout * mask
 
 
 Relu = ReLU  # the book's spelling

@@ -1,0 +1,149 @@
+"""The fast path of Convolution: the same numbers as the book's method, sooner.
+
+Why this module exists: the book's method (zerodl.layers.conv) builds col for the whole batch at
+once: 45 MB for DeepConvNet's second layer, written to memory and read back three times, by
+copies that use one core. Memory traffic, not arithmetic, is then the cost of a convolution.
+With stride 1 (every network of the book) this module computes the same products differently:
+
+- Cache-sized chunks. The batch is cut into chunks of a few samples whose col (about
+  CHUNK_BYTES) stays in the CPU's cache, and backward builds each chunk's col again from x
+  instead of keeping it: a copy within the cache costs less than a round trip through memory.
+- Every core. The chunks run on one thread per core (zerodl.fastops.parallel_batch); the weight
+  gradients of the threads are added up at the end.
+- The wide layout (zerodl.im2col.im2col_wide): each kernel offset's part of im2col is one long
+  contiguous copy of the padded image, at the price of a few junk columns that are dropped.
+- dx without col2im. dx is computed in one of two ways. The book's: dcol = W_col.T @ dout, then
+  col2im (FH*FW adds over C channels). Or, when the layer has no more filters than input
+  channels, as a convolution: with stride 1, the gradient of a convolution with respect to its
+  input is itself a convolution, of dout padded by FH-1-pad with the filters flipped and their
+  FN and C axes swapped (each input pixel collects dout from every output pixel whose window
+  covers it). That is one im2col of dout (FN channels) and one product, like the forward pass;
+  with many more filters than channels (a first layer: C = 1) col2im moves far less memory.
+
+The API is three functions of the layer: `applies(layer, x)`, `forward(layer, x)` and
+`backward(layer, dout)`. forward keeps x in `layer._x` (it keeps no col); backward fills
+`layer.grads` and returns dx (None when `layer.needs_input_grad` is False).
+"""
+
+import numpy as np
+
+from zerodl.fastops import add_matmul, parallel_batch, thread_scratch
+from zerodl.im2col import col2im_wide, im2col_wide, wide_shape
+
+CHUNK_BYTES = 1 << 20  # the size of a chunk's col: fits in the cache with room to spare
+
+
+def applies(layer, x):
+    """True where the fast path computes layer.forward(x): stride 1, square filters."""
+    return (
+        layer.stride == 1
+        and layer.filter_h == layer.filter_w
+        and layer.pad < layer.filter_h  # so that dout's padding FH-1-pad is >= 0
+        and x.dtype == layer.params["W"].dtype
+    )
+
+
+def forward(layer, x):
+    """out (N, FN, OH, OW) = layer's convolution of x (N, C, H, W); keeps x for backward."""
+    FN, FH, FW, p = layer.filter_num, layer.filter_h, layer.filter_w, layer.pad
+    W_col = layer.params["W"].reshape(FN, -1)  # (FN, C*FH*FW)
+    b = layer.params["b"].reshape(1, FN, 1, 1)
+    out = np.empty((len(x), *layer.output_shape(x.shape[1:])), dtype=x.dtype)
+    chunk = _chunk(layer, x.shape)
+
+    def part(start, stop):
+        for a in range(start, stop, chunk):
+            conv_wide(x[a : a + chunk], W_col, FH, FW, p, out[a : a + chunk], b)
+
+    parallel_batch(part, len(x))
+    layer._x = x  # backward builds each chunk's col again from x
+    return out
+
+
+def backward(layer, dout):
+    """dx (N, C, H, W) for the x of the last `forward`; writes layer.grads["W"] and ["b"]."""
+    x, p, dtype, need_dx = layer._x, layer.pad, layer._x.dtype, layer.needs_input_grad
+    N, C, H, W = x.shape
+    FN, FH, FW, OH, OW = layer.filter_num, layer.filter_h, layer.filter_w, *dout.shape[2:]
+    W_col = layer.params["W"].reshape(FN, -1)  # (FN, C*FH*FW)
+    # The filters of dx = conv(dout): flipped in both directions, C and FN swapped.
+    W_flip = layer.params["W"][:, :, ::-1, ::-1].transpose(1, 0, 2, 3)  # (C, FN, FH, FW)
+    W_flip = np.ascontiguousarray(W_flip).reshape(C, -1)  # (C, FN*FH*FW)
+    dx = np.empty(x.shape, dtype=dtype) if need_dx else None
+    chunk, by_convolution = _chunk(layer, x.shape), _dx_by_convolution(layer)
+
+    def part(start, stop):
+        dW_T = np.zeros(W_col.shape[::-1], dtype=dtype)  # (C*FH*FW, FN), summed over chunks
+        db = np.zeros(FN, dtype=dtype)
+        for a in range(start, stop, chunk):
+            z = min(a + chunk, stop)
+            col_T, Wp = wide_col(x[a:z], FH, FW, p)  # (C*FH*FW, n*OH*Wp)
+            # dout with the filters first and zeros in the junk columns (never written).
+            dout_T = thread_scratch("conv_dout", (FN, z - a, OH, Wp), dtype, zeros=True)
+            dout_T[:, :, :, :OW] = dout[a:z].transpose(1, 0, 2, 3)
+            dout_T = dout_T.reshape(FN, -1)  # (FN, n*OH*Wp)
+            db += dout_T.sum(axis=1)
+            add_matmul(dW_T, col_T, dout_T.T)  # dW.T += col_T @ dout_T.T: runs faster
+            if not need_dx:
+                continue
+            if by_convolution:
+                conv_wide(dout[a:z], W_flip, FH, FW, FH - 1 - p, dx[a:z])  # (n, C, H, W)
+            else:
+                dcol_T = thread_scratch("conv_dcol", col_T.shape, dtype)
+                np.matmul(W_col.T, dout_T, out=dcol_T)  # (C*FH*FW, n*OH*Wp)
+                img = thread_scratch("conv_dx", wide_shape((z - a, C, H, W), p), dtype)
+                col2im_wide(dcol_T, FH, FW, img)  # (n, C, Hp+1, Wp)
+                dx[a:z] = img[:, :, p : p + H, p : p + W]
+        return dW_T, db
+
+    parts = parallel_batch(part, len(x))
+    layer.grads["W"][...] = sum(dW_T for dW_T, _ in parts).T.reshape(layer.grads["W"].shape)
+    layer.grads["b"][...] = sum(db for _, db in parts)
+    return dx
+
+
+def _dx_by_convolution(layer):
+    return layer.filter_num <= layer.in_channels
+
+
+def _chunk(layer, x_shape):
+    """Samples per chunk: col of x or (for dx by convolution) of dout, whichever is larger."""
+    N, C, H, W = x_shape
+    FN, OH, OW = layer.output_shape((C, H, W))
+    k = layer.filter_h * layer.filter_w * layer.params["W"].dtype.itemsize
+    col_bytes = C * k * OH * (W + 2 * layer.pad)
+    if _dx_by_convolution(layer) and layer.needs_input_grad:
+        col_bytes = max(col_bytes, FN * k * H * (OW + 2 * (layer.filter_w - 1 - layer.pad)))
+    return max(1, CHUNK_BYTES // col_bytes)
+
+
+def wide_col(x, filter_h, filter_w, pad):
+    """im2col_wide of x (n, C, H, W) padded by `pad`: ((C*FH*FW, n*OH*Wp), Wp).
+
+    The padded image and the columns live in the calling thread's scratch memory
+    (zerodl.fastops.thread_scratch), reused by the next call of the same shape.
+    """
+    n, C, H, W = x.shape
+    xp = thread_scratch(("conv_x", pad), wide_shape(x.shape, pad), x.dtype, zeros=True)
+    xp[:, :, pad : pad + H, pad : pad + W] = x  # the zero border is never written
+    Wp = xp.shape[3]
+    OH = H + 2 * pad - filter_h + 1
+    col_T = thread_scratch("conv_col", (C * filter_h * filter_w, n * OH * Wp), x.dtype)
+    return im2col_wide(xp, filter_h, filter_w, col_T), Wp
+
+
+def conv_wide(x, W_col, filter_h, filter_w, pad, out, bias=None):
+    """out (n, FN, OH, OW) = the stride-1 convolution of x (n, C, H, W) with W_col (FN, C*FH*FW).
+
+    One chunk of the fast path: the wide im2col, one product, then the junk columns dropped (and
+    the bias added) on the way into `out`.
+    """
+    n, FN, OH, OW = out.shape
+    col_T, Wp = wide_col(x, filter_h, filter_w, pad)  # (C*FH*FW, n*OH*Wp)
+    o = thread_scratch("conv_out", (FN, col_T.shape[1]), x.dtype)
+    np.matmul(W_col, col_T, out=o)  # (FN, n*OH*Wp)
+    o = o.reshape(FN, n, OH, Wp)[:, :, :, :OW].transpose(1, 0, 2, 3)  # (n, FN, OH, OW), a view
+    if bias is None:
+        out[...] = o
+    else:
+        np.add(o, bias, out=out)
