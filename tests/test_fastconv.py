@@ -7,8 +7,22 @@ import pytest
 from zerodl import fastconv, fastops
 from zerodl.layers.conv import Convolution
 
-# (C, FN, filter_size, pad): dx by convolution (FN <= C) and by col2im (FN > C); pads 0 to FH-1
-FAST_CASES = [(3, 2, 3, 1), (2, 2, 3, 2), (1, 4, 5, 0), (2, 3, 3, 1), (3, 3, 1, 0), (2, 2, 2, 1)]
+# (C, FN, filter_size, pad): dx by convolution (FN <= C) and by col2im (FN > C); pads 0 to FH-1;
+# fewer than ROW_PRODUCTS_MIN_CHANNELS = 8 channels (one wide im2col) and more (FH products)
+FAST_CASES = [
+    (3, 2, 3, 1),
+    (2, 2, 3, 2),
+    (1, 4, 5, 0),
+    (2, 3, 3, 1),
+    (3, 3, 1, 0),
+    (2, 2, 2, 1),
+    (8, 8, 3, 1),
+    (9, 5, 3, 2),
+    (8, 12, 3, 1),
+    (10, 8, 5, 0),
+    (8, 8, 1, 0),
+    (8, 9, 2, 1),
+]
 
 
 def test_applies_to_stride_1_square_filters_of_the_layers_dtype():
