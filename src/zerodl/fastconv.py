@@ -46,7 +46,7 @@ def applies(layer, x):
 def forward(layer, x):
     """out (N, FN, OH, OW) = layer's convolution of x (N, C, H, W); keeps x for backward."""
     FN, p = layer.filter_num, layer.pad
-    filters = Filters(layer.params["W"])
+    filters = Filters(layer.params["W"], layer.params["b"])
     b = layer.params["b"].reshape(1, FN, 1, 1)
     out = np.empty((len(x), *layer.output_shape(x.shape[1:])), dtype=x.dtype)
     chunk = _chunk(layer, x.shape)
@@ -117,10 +117,11 @@ def _chunk(layer, x_shape):
     return max(1, CHUNK_BYTES // col_bytes)
 
 
-def wide_col(x, filter_h, filter_w, pad):
+def wide_col(x, filter_h, filter_w, pad, ones=False):
     """im2col_wide of x (n, C, H, W) padded by `pad`: ((C*FH*FW, n*OH*Wp), Wp).
 
-    The padded image and the columns live in the calling thread's scratch memory
+    With ones=True, col_T has one more row, of ones (so that a product adds a bias). The padded
+    image and the columns live in the calling thread's scratch memory
     (zerodl.fastops.thread_scratch), reused by the next call of the same shape.
     """
     n, C, H, W = x.shape
@@ -128,21 +129,27 @@ def wide_col(x, filter_h, filter_w, pad):
     xp[:, :, pad : pad + H, pad : pad + W] = x  # the zero border is never written
     Wp = xp.shape[3]
     OH = H + 2 * pad - filter_h + 1
-    col_T = thread_scratch("conv_col", (C * filter_h * filter_w, n * OH * Wp), x.dtype)
-    return im2col_wide(xp, filter_h, filter_w, col_T), Wp
+    K = C * filter_h * filter_w
+    col_T = thread_scratch(("conv_col", ones), (K + ones, n * OH * Wp), x.dtype)
+    im2col_wide(xp, filter_h, filter_w, col_T[:K])
+    if ones:
+        col_T[K] = 1
+    return col_T, Wp
 
 
 class Filters:
     """Filters W (FN, C, FH, FW) in the two layouts conv_wide uses.
 
-    col: (FN, C*FH*FW), for one product with the wide im2col. rows: (FH, FN, C*FW), row i the
+    col: (FN, C*FH*FW), for one product with the wide im2col; col_b (FN, C*FH*FW + 1): the same
+    with the bias b (FN,) as a last column, when given. rows: (FH, FN, C*FW), row i the
     filters' i-th rows, for FH products with the columns of FW shifts only (see conv_wide).
     """
 
-    def __init__(self, W):
+    def __init__(self, W, b=None):
         FN, C, FH, FW = W.shape
         self.shape = W.shape
         self.col = np.ascontiguousarray(W).reshape(FN, -1)  # (FN, C*FH*FW)
+        self.col_b = None if b is None else np.concatenate([self.col, b.reshape(FN, 1)], axis=1)
         self.rows = np.ascontiguousarray(W.transpose(2, 0, 1, 3)).reshape(FH, FN, C * FW)
 
 
@@ -152,21 +159,28 @@ ROW_PRODUCTS_MIN_CHANNELS = 8  # with fewer input channels, the FH products are 
 def conv_wide(x, filters, pad, out, bias=None):
     """out (n, FN, OH, OW) = the stride-1 convolution of x (n, C, H, W) with `filters` (Filters).
 
-    One chunk of the fast path. With few channels: the wide im2col, one product, then the junk
-    columns dropped (and the bias added) on the way into `out`. With C >= 8 channels, a cheaper
-    im2col: only the FW horizontal shifts of each padded image are copied, into cols (n, C*FW,
-    (Hp+1)*Wp - FW + 1); the FH vertical shifts are then free, as views of cols that start i*Wp
-    further (row i of a window is row 0 of the window one image row lower). out is the sum over
-    i of FH products rows[i] (FN, C*FW) @ those views (C*FW, OH*Wp): a third of the copying for
-    3x3 filters, and products with inner dimension C*FW.
+    One chunk of the fast path. With few channels: the wide im2col, one product per sample, then
+    the junk columns dropped (and the bias added) on the way into `out`. With C >= 8 channels,
+    a cheaper im2col: only the FW horizontal shifts of each padded image are copied, into cols
+    (n, C*FW, (Hp+1)*Wp - FW + 1); the FH vertical shifts are then free, as views of cols that
+    start i*Wp further (row i of a window is row 0 of the window one image row lower). out is
+    the sum over i of FH products rows[i] (FN, C*FW) @ those views (C*FW, OH*Wp): a third of
+    the copying for 3x3 filters, and products with inner dimension C*FW.
     """
     n, FN, OH, OW = out.shape
     C, FH, FW = filters.shape[1:]
     if C < ROW_PRODUCTS_MIN_CHANNELS:
-        col_T, Wp = wide_col(x, FH, FW, pad)  # (C*FH*FW, n*OH*Wp)
-        o = thread_scratch("conv_out", (FN, col_T.shape[1]), x.dtype)
-        np.matmul(filters.col, col_T, out=o)  # (FN, n*OH*Wp)
-        o = o.reshape(FN, n, OH, Wp)[:, :, :, :OW].transpose(1, 0, 2, 3)  # (n, FN, OH, OW)
+        # With a bias: a row of ones in col_T and b as a last column of the filters add it.
+        with_b = bias is not None and filters.col_b is not None
+        col_T, Wp = wide_col(x, FH, FW, pad, ones=with_b)  # (C*FH*FW [+ 1], n*OH*Wp)
+        # One product per sample (a batched matmul), so that o comes out in NCHW order already.
+        col_T = col_T.reshape(-1, n, OH * Wp).transpose(1, 0, 2)  # (n, C*FH*FW, OH*Wp), a view
+        o = thread_scratch("conv_out", (n, FN, OH * Wp), x.dtype)
+        np.matmul(filters.col_b if with_b else filters.col, col_T, out=o)  # (n, FN, OH*Wp)
+        o = o.reshape(n, FN, OH, Wp)[:, :, :, :OW]  # (n, FN, OH, OW), a view
+        if with_b:
+            out[...] = o
+            return out
     else:
         H, W = x.shape[2:]
         xp = thread_scratch(("conv_x", pad), wide_shape(x.shape, pad), x.dtype, zeros=True)
