@@ -42,6 +42,9 @@ CASES = [
     (3, 2, 7, 7, 2, 2, 2, 0, True),  # 7x7: the last row and column are left over
     (2, 2, 9, 9, 3, 3, 3, 0, True),  # 3x3 tiles
     (1, 2, 6, 7, 2, 3, 3, 0, True),  # stride larger than the window height: gaps
+    (2, 2, 5, 8, 1, 4, 4, 0, True),  # 1x4 windows: four offsets, as many as 2x2
+    (2, 2, 8, 5, 4, 1, 4, 0, True),  # 4x1 windows
+    (2, 2, 6, 6, 2, 2, 3, 0, True),  # 2x2 windows with gaps between them
     (3, 2, 7, 7, 3, 3, 2, 0, False),  # overlapping windows
     (2, 2, 6, 6, 2, 2, 2, 1, False),  # pad 1
     (1, 3, 7, 8, 3, 3, 2, 1, False),  # overlapping and padded
