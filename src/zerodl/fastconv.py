@@ -72,33 +72,35 @@ def backward(layer, dout):
     dx = np.empty(x.shape, dtype=dtype) if need_dx else None
     chunk, by_convolution = _chunk(layer, x.shape), _dx_by_convolution(layer)
 
+    K = W_col.shape[1]  # C*FH*FW
+
     def part(start, stop):
-        dW_T = np.zeros(W_col.shape[::-1], dtype=dtype)  # (C*FH*FW, FN), summed over chunks
-        db = np.zeros(FN, dtype=dtype)
+        # dW.T and, as its last row, db: col_T has a last row of ones, whose product with
+        # dout_T.T is the sum of dout over the samples and pixels.
+        dWb_T = np.zeros((K + 1, FN), dtype=dtype)  # (C*FH*FW + 1, FN), summed over chunks
         for a in range(start, stop, chunk):
             z = min(a + chunk, stop)
-            col_T, Wp = wide_col(x[a:z], FH, FW, p)  # (C*FH*FW, n*OH*Wp)
+            col_T, Wp = wide_col(x[a:z], FH, FW, p, ones=True)  # (C*FH*FW + 1, n*OH*Wp)
             # dout with the filters first and zeros in the junk columns (never written).
             dout_T = thread_scratch("conv_dout", (FN, z - a, OH, Wp), dtype, zeros=True)
             dout_T[:, :, :, :OW] = dout[a:z].transpose(1, 0, 2, 3)
             dout_T = dout_T.reshape(FN, -1)  # (FN, n*OH*Wp)
-            db += dout_T.sum(axis=1)
-            add_matmul(dW_T, col_T, dout_T.T)  # dW.T += col_T @ dout_T.T: runs faster
+            add_matmul(dWb_T, col_T, dout_T.T)  # dW.T += col_T @ dout_T.T: runs faster
             if not need_dx:
                 continue
             if by_convolution:
                 conv_wide(dout[a:z], W_flip, FH - 1 - p, dx[a:z])  # (n, C, H, W)
             else:
-                dcol_T = thread_scratch("conv_dcol", col_T.shape, dtype)
+                dcol_T = thread_scratch("conv_dcol", (K, col_T.shape[1]), dtype)
                 np.matmul(W_col.T, dout_T, out=dcol_T)  # (C*FH*FW, n*OH*Wp)
                 img = thread_scratch("conv_dx", wide_shape((z - a, C, H, W), p), dtype)
                 col2im_wide(dcol_T, FH, FW, img)  # (n, C, Hp+1, Wp)
                 dx[a:z] = img[:, :, p : p + H, p : p + W]
-        return dW_T, db
+        return dWb_T
 
-    parts = parallel_batch(part, len(x))
-    layer.grads["W"][...] = sum(dW_T for dW_T, _ in parts).T.reshape(layer.grads["W"].shape)
-    layer.grads["b"][...] = sum(db for _, db in parts)
+    dWb_T = sum(parallel_batch(part, len(x)))  # (C*FH*FW + 1, FN)
+    layer.grads["W"][...] = dWb_T[:K].T.reshape(layer.grads["W"].shape)
+    layer.grads["b"][...] = dWb_T[K]
     return dx
 
 
