@@ -19,6 +19,10 @@ With stride 1 (every network of the book) this module computes the same products
   FN and C axes swapped (each input pixel collects dout from every output pixel whose window
   covers it). That is one im2col of dout (FN channels) and one product, like the forward pass;
   with many more filters than channels (a first layer: C = 1) col2im moves far less memory.
+- Less copying with many channels. With C >= 8, a convolution (forward, or dx as one) copies
+  only the FW horizontal shifts of the image and does FH thinner products (see conv_wide).
+- The bias inside the product. A row of ones in col and b as one more column of the filters
+  add the bias in the forward product; in backward the same row makes db the last row of dW.
 
 The API is three functions of the layer: `applies(layer, x)`, `forward(layer, x)` and
 `backward(layer, dout)`. forward keeps x in `layer._x` (it keeps no col); backward fills
