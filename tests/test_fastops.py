@@ -207,3 +207,22 @@ def test_elementwise_is_the_ufunc_calls_on_the_whole_batch(threads, n):
     np.testing.assert_array_equal(mask, x > 0)
     np.testing.assert_array_equal(y, np.maximum(x, 0.5))
     np.testing.assert_array_equal(z, x * (x > 0))
+
+
+def test_zero_sample_is_a_cached_read_only_array_of_zeros():
+    zeros = fastops.zero_sample((1, 3, 4), np.dtype(np.float32))
+    assert zeros.shape == (1, 3, 4) and zeros.dtype == np.float32 and not zeros.any()
+    assert fastops.zero_sample((1, 3, 4), np.dtype(np.float32)) is zeros
+    with pytest.raises(ValueError):
+        zeros[0, 0, 0] = 1
+
+
+@pytest.mark.parametrize("n", [1, 2])
+@pytest.mark.parametrize("shape", [(6,), (4, 5), (3, 2, 2, 3)])
+def test_relu_of_infinities_and_nan_as_np_maximum(threads, n, shape):
+    x = np.resize(np.array([-np.inf, np.inf, np.nan, -0.0, 0.0, -2.5, 3.5], np.float32), shape)
+    threads(n)
+    for train in (True, False):
+        y = ReLU().forward(x, train=train)
+        np.testing.assert_array_equal(y, np.maximum(x, 0))
+        assert y.dtype == np.float32 and y.shape == shape

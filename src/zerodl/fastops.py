@@ -37,6 +37,7 @@ over the batch (a weight gradient) is added up by the caller.
 """
 
 import ctypes
+import functools
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -262,6 +263,10 @@ def elementwise(*calls):
     (a scalar) is passed whole to every part.
     """
     n = len(calls[0][-1])
+    if calls[0][-1].size < 2 * MIN_PART_ELEMENTS:  # one part: no closures, no pool
+        for ufunc, *inputs, out in calls:
+            ufunc(*inputs, out=out)
+        return calls[-1][-1]
 
     def cut(arg, out, a, z):
         if isinstance(arg, np.ndarray) and arg.ndim == out.ndim and len(arg) == n:
@@ -274,3 +279,15 @@ def elementwise(*calls):
 
     parallel_batch(part, n, calls[0][-1][:1].size)
     return calls[-1][-1]
+
+
+@functools.lru_cache(maxsize=32)
+def zero_sample(shape, dtype):
+    """A read-only array of zeros of `shape` (one sample's shape, with a leading axis of 1).
+
+    np.maximum(x, 0) runs NumPy's slow loop for a scalar (about 10 GB/s here); against an array
+    of zeros that broadcasts over the batch it runs the vectorised one, 2 to 3 times as fast.
+    """
+    zeros = np.zeros(shape, dtype=dtype)
+    zeros.flags.writeable = False
+    return zeros

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from zerodl.fastops import elementwise
+from zerodl.fastops import elementwise, zero_sample
 from zerodl.im2col import scratch
 from zerodl.layers.base import Layer
 
@@ -19,13 +19,14 @@ class ReLU(Layer):
 
     def forward(self, x, train=True):
         y = np.empty_like(x)
+        zero = zero_sample((1, *x.shape[1:]), x.dtype)  # 0 for one sample: a faster max than 0
         if not train:
-            return elementwise((np.maximum, x, 0, y))  # y = max(x, 0)
+            return elementwise((np.maximum, x, zero, y))  # y = max(x, 0)
         # The mask is only ever read by this layer's backward: last step's memory is reused.
         self._mask = scratch(getattr(self, "_mask", None), x.shape, np.dtype(bool))
         return elementwise(
             (np.greater, x, 0, self._mask),  # mask = x > 0
-            (np.maximum, x, 0, y),  # y = max(x, 0)
+            (np.maximum, x, zero, y),  # y = max(x, 0)
         )
 
     def backward(self, dout):
