@@ -78,6 +78,8 @@ from pathlib import Path
 
 import numpy as np
 
+from zerodl.fastops import openblas_function
+
 __all__ = ["WORKLOADS", "count_flops", "main"]
 
 ENV_VARS = (
@@ -173,35 +175,11 @@ def count_flops(network, batch_size):
 # --- what machine, what libraries -----------------------------------------------------------------
 
 
-def _openblas():
-    """NumPy's OpenBLAS through ctypes: (library, symbol suffix, symbol prefix) or None.
-
-    This is what threadpoolctl does; the symbols carry a prefix and suffix that depend on how
-    NumPy was built (scipy_openblas_get_num_threads64_ in NumPy 2 wheels).
-    """
-    try:
-        with open("/proc/self/maps") as maps:
-            paths = {line.split()[-1] for line in maps if "openblas" in line.lower()}
-    except OSError:
-        return None
-    for path in sorted(paths):
-        try:
-            lib = ctypes.CDLL(path)
-        except OSError:
-            continue
-        for prefix in ("scipy_", ""):
-            for suffix in ("64_", "_64", ""):
-                if hasattr(lib, f"{prefix}openblas_get_num_threads{suffix}"):
-                    return lib, prefix, suffix, path
-    return None
-
-
 def blas_threads():
     """How many threads NumPy's BLAS uses (OpenBLAS's own answer when it can be asked)."""
-    ob = _openblas()
-    if ob is not None:
-        lib, prefix, suffix, _ = ob
-        return int(getattr(lib, f"{prefix}openblas_get_num_threads{suffix}")())
+    get = openblas_function("get_num_threads")
+    if get is not None:
+        return int(get())
     for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"):
         if os.environ.get(var, "").isdigit():
             return int(os.environ[var])
@@ -210,22 +188,18 @@ def blas_threads():
 
 def set_blas_threads(n):
     """Tell OpenBLAS to use n threads; False when NumPy's BLAS cannot be reached."""
-    ob = _openblas()
-    if ob is None:
+    put = openblas_function("set_num_threads")
+    if put is None:
         return False
-    lib, prefix, suffix, _ = ob
-    getattr(lib, f"{prefix}openblas_set_num_threads{suffix}")(int(n))
+    put(int(n))
     return True
 
 
 def _openblas_strings():
-    ob = _openblas()
-    if ob is None:
-        return None, None
-    lib, prefix, suffix, _ = ob
+    """(kernel core name, build configuration) of NumPy's OpenBLAS; None for what is unknown."""
     out = []
     for name in ("get_corename", "get_config"):
-        func = getattr(lib, f"{prefix}openblas_{name}{suffix}", None)
+        func = openblas_function(name)
         if func is None:
             out.append(None)
             continue

@@ -53,16 +53,17 @@ _num_threads = None  # set_num_threads's value; None: follow OpenBLAS
 
 
 def _find_openblas():
-    """(get_num_threads, set_num_threads, blas_thread_shutdown_) of NumPy's OpenBLAS, or Nones.
+    """(library, symbol prefix, symbol suffix) of NumPy's OpenBLAS, or None.
 
     The library is found among the files this process has mapped (as threadpoolctl does); its
-    symbols carry a prefix and suffix that depend on how NumPy was built.
+    symbols carry a prefix and suffix that depend on how NumPy was built
+    (scipy_openblas_get_num_threads64_ in NumPy 2 wheels).
     """
     try:
         with open("/proc/self/maps") as maps:
             paths = sorted({line.split()[-1] for line in maps if "openblas" in line.lower()})
     except OSError:
-        return None, None, None
+        return None
     for path in paths:
         try:
             lib = ctypes.CDLL(path)
@@ -70,14 +71,26 @@ def _find_openblas():
             continue
         for prefix in ("scipy_", ""):
             for suffix in ("64_", "_64", ""):
-                get = getattr(lib, f"{prefix}openblas_get_num_threads{suffix}", None)
-                put = getattr(lib, f"{prefix}openblas_set_num_threads{suffix}", None)
-                if get is not None and put is not None:
-                    return get, put, getattr(lib, "blas_thread_shutdown_", None)
-    return None, None, None
+                if hasattr(lib, f"{prefix}openblas_get_num_threads{suffix}"):
+                    return lib, prefix, suffix
+    return None
 
 
-_blas_get_threads, _blas_set_threads, _blas_stop_threads = _find_openblas()
+_openblas = _find_openblas()
+
+
+def openblas_function(name):
+    """NumPy's OpenBLAS function openblas_<name> (a ctypes function), or None if it has none."""
+    if _openblas is None:
+        return None
+    lib, prefix, suffix = _openblas
+    return getattr(lib, f"{prefix}openblas_{name}{suffix}", None)
+
+
+_blas_get_threads = openblas_function("get_num_threads")
+_blas_set_threads = openblas_function("set_num_threads")
+# What OpenBLAS itself calls before a fork: stops its threads (no prefix or suffix).
+_blas_stop_threads = getattr(_openblas[0], "blas_thread_shutdown_", None) if _openblas else None
 _blas_lock = threading.Lock()
 _blas_users = 0  # parallel_batch calls running now (from any thread)
 _blas_saved = None  # OpenBLAS's thread count before the first of them
