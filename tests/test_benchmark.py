@@ -11,17 +11,17 @@ from zerodl import benchmark
 from zerodl.benchmark import WORKLOADS, blas_threads, count_flops, main, set_blas_threads
 from zerodl.networks import DeepConvNet, SimpleConvNet, TwoLayerNet
 
-# A run of a few steps on random data (an empty data folder: no MNIST, never a download).
-TINY = ["--steps", "3", "--warmup", "1", "--rounds", "2", "--infer-rounds", "1"]
+# A run of a few steps on random data (never MNIST, never a download).
+TINY = ["--steps", "3", "--warmup", "1", "--rounds", "2", "--infer-rounds", "1", "--random-data"]
 TINY += ["--workloads", "two_layer", "--no-torch", "--matmul-size", "128", "--min-time", "0"]
 
 
 def test_json_lines_of_a_tiny_run(tmp_path, capsys):
-    assert main([*TINY, "--data-dir", str(tmp_path), "--format", "json"]) == 0
+    assert main([*TINY, "--format", "json"]) == 0
     records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     by_type = {r["type"]: r for r in records}
     assert [r["type"] for r in records] == ["environment", "settings", "matmul", "workload"]
-    assert by_type["settings"]["data"] == "random"  # MNIST is not in an empty folder
+    assert by_type["settings"]["data"] == "random"  # as --random-data asks
     assert set(by_type["environment"]["env"]) >= {"OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"}
     assert by_type["environment"]["numpy"] == np.__version__
     assert by_type["environment"]["torch"] is None
@@ -37,7 +37,7 @@ def test_json_lines_of_a_tiny_run(tmp_path, capsys):
 
 
 def test_min_time_raises_the_step_count_of_fast_workloads(tmp_path, capsys):
-    args = [*TINY[:-1], "1.0", "--warmup", "5", "--data-dir", str(tmp_path), "--format", "json"]
+    args = [*TINY[:-1], "1.0", "--warmup", "5", "--format", "json"]
     # One BLAS thread: with two on a busy 2-core machine, each tiny product can take milliseconds.
     before = blas_threads()
     try:
@@ -51,7 +51,7 @@ def test_min_time_raises_the_step_count_of_fast_workloads(tmp_path, capsys):
 
 def test_table_and_json_file(tmp_path, capsys):
     out_file = tmp_path / "bench.jsonl"
-    assert main([*TINY, "--data-dir", str(tmp_path), "--json", str(out_file)]) == 0
+    assert main([*TINY, "--json", str(out_file)]) == 0
     table = capsys.readouterr().out
     assert "Training step" in table and "Inference" in table
     assert "Large matmul (128x128 float32)" in table
@@ -144,7 +144,7 @@ def test_torch_translation_gives_the_same_scores(name):
 @pytest.mark.slow
 def test_memory_child_reports_the_peak_of_one_epoch(tmp_path):
     cmd = [sys.executable, "-m", "zerodl.benchmark", "--memory-child", "two_layer:zerodl"]
-    cmd += ["--data-dir", str(tmp_path), "--threads", "1"]
+    cmd += ["--random-data", "--threads", "1"]
     out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
     line = next(x for x in out.splitlines() if x.startswith(benchmark.MEMORY_TAG))
     result = json.loads(line[len(benchmark.MEMORY_TAG) :])

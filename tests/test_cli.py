@@ -112,12 +112,41 @@ def test_an_empty_run_folder_says_to_train_first(capsys, tmp_path):
     assert code == 1 and one_error_line(err) and "train one first" in err
 
 
-def test_a_missing_dataset_is_one_line_that_says_what_to_do(capsys, tmp_path):
+@pytest.fixture
+def no_mnist_anywhere(tmp_path, monkeypatch):
+    """No ZERODL_DATA, an empty system folder, and downloads that fail."""
+    from zerodl.datasets import download, sources
+
+    monkeypatch.delenv("ZERODL_DATA", raising=False)
+    monkeypatch.setattr(sources, "SYSTEM_DATA_DIR", tmp_path / "usr-share-datasets")
+
+    def offline(*args, **kwargs):
+        raise download.DownloadError("offline in this test", [])
+
+    monkeypatch.setattr(download, "download", offline)
+
+
+def test_a_missing_dataset_is_one_line_that_says_what_to_do(capsys, tmp_path, no_mnist_anywhere):
     code, _, err = run(capsys, "train", "--data-dir", tmp_path / "empty", "--epochs", "1")
     assert code == 1
     last = err.strip().splitlines()[-1]
     assert "MNIST was not found" in last and "--data-dir" in last
     assert "Traceback" not in err
+
+
+def test_a_data_dir_without_the_files_is_one_warning_line(capsys, tmp_path, monkeypatch):
+    from mnist_fakes import write_fake_dataset
+
+    write_fake_dataset(tmp_path / "shared" / "mnist")
+    monkeypatch.setenv("ZERODL_DATA", str(tmp_path / "shared"))
+    (tmp_path / "empty").mkdir()
+    code, _, err = run(
+        capsys, "train", "--model", "mlp", "--epochs", "1", "--data-dir", tmp_path / "empty"
+    )
+    assert code == 0
+    warned = [line for line in err.splitlines() if line.startswith("warning: ")]
+    assert len(warned) == 1 and "not in data_dir" in warned[0]
+    assert str(tmp_path / "shared" / "mnist") in warned[0]
 
 
 @pytest.fixture

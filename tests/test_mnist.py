@@ -183,12 +183,36 @@ def test_a_folder_counts_only_with_all_four_files(tmp_path, monkeypatch):
     np.testing.assert_array_equal(labels_from(), user["t_train"])
 
 
-def test_an_explicit_data_dir_is_the_only_place_searched(tmp_path):
-    write_fake_dataset(cache_dir(tmp_path))  # present, but not where we were told to look
+def test_a_data_dir_without_the_files_is_searched_first_then_the_rest_with_a_warning(tmp_path):
+    cached = write_fake_dataset(cache_dir(tmp_path), seed=3)  # not where we were told to look
     (tmp_path / "typo").mkdir()
-    with pytest.raises(DatasetNotFoundError, match="data_dir was given") as info:
+    with pytest.warns(UserWarning, match="not in data_dir") as caught:
+        (_, t_train), _ = load_mnist(data_dir=tmp_path / "typo")
+    np.testing.assert_array_equal(t_train, cached["t_train"])
+    message = str(caught[0].message)
+    assert str(tmp_path / "typo") in message and str(cache_dir(tmp_path)) in message
+    assert caught[0].filename == __file__  # points at the caller's line, not zerodl's
+
+
+def test_a_data_dir_with_the_files_gives_no_warning(tmp_path, recwarn):
+    write_fake_dataset(cache_dir(tmp_path), seed=3)
+    given = write_fake_dataset(tmp_path / "given", seed=4)
+    np.testing.assert_array_equal(labels_from(data_dir=tmp_path / "given"), given["t_train"])
+    assert not [w for w in recwarn if "data_dir" in str(w.message)]
+
+
+def test_not_found_with_a_data_dir_lists_it_first_then_every_other_place(tmp_path):
+    with pytest.raises(DatasetNotFoundError) as info:
         load_mnist(data_dir=tmp_path / "typo")
-    assert str(tmp_path / "typo") in str(info.value)
+    places = re.findall(r"^  - (.+?)  \((.+?)\)$", str(info.value), flags=re.M)
+    assert [why for _, why in places] == [
+        "data_dir",
+        "data_dir",
+        "user cache",
+        "system folder",
+    ]
+    assert places[0][0] == str(tmp_path / "typo" / "mnist")
+    assert places[1][0] == str(tmp_path / "typo")
 
 
 def test_offline_with_no_files_lists_every_place_and_what_to_do(tmp_path, monkeypatch):

@@ -275,14 +275,17 @@ def environment(torch, threads):
 # --- data -----------------------------------------------------------------------------------------
 
 
-def load_data(data_dir=None, seed=0):
+def load_data(data_dir=None, seed=0, random=False):
     """(x_train, t_train, x_test, t_test, source): flat float32 images and int64 labels.
 
-    The real MNIST when it can be found (never downloaded here), else random data of its shape.
+    The real MNIST when it can be found (never downloaded here), else (or with random=True)
+    random data of its shape.
     """
     from zerodl.datasets import DatasetNotFoundError, load_mnist
 
     try:
+        if random:
+            raise DatasetNotFoundError("random data asked for")
         (x_train, t_train), (x_test, t_test) = load_mnist(data_dir=data_dir, download=False)
         return x_train, t_train, x_test, t_test, "mnist"
     except (DatasetNotFoundError, OSError, ValueError):
@@ -539,12 +542,12 @@ def _reset_peak():
         return False
 
 
-def memory_child(workload, framework, batch_size, data_dir, seed, threads):
+def memory_child(workload, framework, batch_size, data_dir, seed, threads, random=False):
     """Train one epoch in this (fresh) process and print the peak RSS as a tagged JSON line."""
     if threads:
         set_blas_threads(threads)
     workload = WORKLOADS[workload]
-    x_train, t_train, x_test, t_test, source = load_data(data_dir, seed)
+    x_train, t_train, x_test, t_test, source = load_data(data_dir, seed, random)
     del x_test, t_test
     x_train = _shaped(x_train, workload)
     if framework == "torch":
@@ -600,6 +603,8 @@ def measure_memory(workload, framework, args, threads):
     ]
     if args.data_dir:
         cmd += ["--data-dir", str(args.data_dir)]
+    if args.random_data:
+        cmd.append("--random-data")
     proc = subprocess.run(cmd, capture_output=True, text=True)
     for line in proc.stdout.splitlines():
         if line.startswith(MEMORY_TAG):
@@ -951,8 +956,13 @@ def build_parser():
     parser.add_argument(
         "--data-dir",
         default=None,
-        help="folder with the MNIST IDX files (default: $ZERODL_DATA and the "
+        help="folder with the MNIST IDX files (searched first, then $ZERODL_DATA and the "
         "usual places; random data of the same shape when absent)",
+    )
+    parser.add_argument(
+        "--random-data",
+        action="store_true",
+        help="time on random data of MNIST's shape even where MNIST is found",
     )
     parser.add_argument(
         "--memory",
@@ -1038,7 +1048,13 @@ def main(argv=None):
     if args.memory_child:
         workload, framework = args.memory_child.split(":")
         return memory_child(
-            workload, framework, args.batch_size, args.data_dir, args.seed, args.threads
+            workload,
+            framework,
+            args.batch_size,
+            args.data_dir,
+            args.seed,
+            args.threads,
+            args.random_data,
         )
     if args.both_envs:
         return _both_envs(argv, args)
@@ -1066,7 +1082,7 @@ def main(argv=None):
     log(f"measuring a {args.matmul_size}x{args.matmul_size} float32 matrix product")
     matmul = matmul_gflops(args.matmul_size, torch=torch)
     log("loading the data")
-    x_train, t_train, x_test, t_test, source = load_data(args.data_dir, args.seed)
+    x_train, t_train, x_test, t_test, source = load_data(args.data_dir, args.seed, args.random_data)
     settings = {
         "type": "settings",
         "data": source,

@@ -23,6 +23,7 @@ import json
 import os
 import sys
 import time
+import warnings
 from datetime import datetime
 from pathlib import Path
 
@@ -414,7 +415,13 @@ def _load_data(dataset, model_or_network, data_dir, limit=None, train=True):
     else:
         flatten = len(model_or_network.input_shape or (784,)) == 1
     _say(f"loading {dataset}{' from ' + str(data_dir) if data_dir else ''} ...")
-    (x_train, t_train), (x_test, t_test) = load_dataset(dataset, flatten=flatten, data_dir=data_dir)
+    with warnings.catch_warnings(record=True) as caught:  # each one line, not Python's two
+        warnings.simplefilter("always")
+        (x_train, t_train), (x_test, t_test) = load_dataset(
+            dataset, flatten=flatten, data_dir=data_dir
+        )
+    for warning in caught:
+        _say(f"warning: {warning.message}")
     if limit:
         x_train, t_train = x_train[:limit], t_train[:limit]
         x_test, t_test = x_test[:limit], t_test[:limit]

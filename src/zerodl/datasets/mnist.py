@@ -55,9 +55,9 @@ def load_mnist(
         one_hot_label: labels as one-hot rows (N, 10) of `dtype`, e.g. 3 ->
             [0, 0, 0, 1, 0, 0, 0, 0, 0, 0]; if False as int64 class numbers (N,).
         dtype: the floating type of normalized images and one-hot labels (default float32).
-        data_dir: a folder holding the four IDX files (or a ``mnist/`` subfolder with them);
-            when given, only this folder is used. By default the files are looked for in
-            $ZERODL_DATA, the user cache and /usr/share/datasets (see zerodl.datasets.sources).
+        data_dir: a folder holding the four IDX files (or a ``mnist/`` subfolder with them),
+            searched first; then $ZERODL_DATA, the user cache and /usr/share/datasets (see
+            zerodl.datasets.sources), with a warning when data_dir was given but not used.
         download: download the files into the user cache when they are found nowhere.
 
     Shape:

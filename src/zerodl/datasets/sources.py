@@ -8,8 +8,8 @@ Each dataset is four files, gzip-compressed (``.gz``) or not:
 They are looked for in these folders, and the first folder that holds all four is used:
 
     1. the ``data_dir`` argument, or its subfolder named after the dataset (``mnist/``,
-       ``fashion-mnist/``). When ``data_dir`` is given, no other place is searched and nothing
-       is downloaded: a mistyped path is reported, not silently replaced by other files.
+       ``fashion-mnist/``). When data_dir was given but the files come from a later place (or a
+       download), a warning says so: a mistyped path is not silently replaced by other files.
     2. ``$ZERODL_DATA/<dataset>``, then ``$ZERODL_DATA`` itself (a folder for one dataset).
     3. the user cache, ``~/.cache/zerodl/<dataset>`` (``$XDG_CACHE_HOME/zerodl/<dataset>`` when
        XDG_CACHE_HOME is set), where downloads go.
@@ -20,6 +20,7 @@ fails too, `DatasetNotFoundError` lists every place looked and says how to provi
 """
 
 import os
+import warnings
 from pathlib import Path
 
 from zerodl.datasets import download as _download
@@ -62,10 +63,10 @@ def find_in_folder(folder):
 
 def candidate_folders(dataset, data_dir=None):
     """The folders to search, in order, each with the reason it is searched."""
+    folders = []
     if data_dir is not None:
         data_dir = Path(data_dir).expanduser()
-        return [(data_dir / dataset, "data_dir"), (data_dir, "data_dir")]
-    folders = []
+        folders += [(data_dir / dataset, "data_dir"), (data_dir, "data_dir")]
     env = os.environ.get("ZERODL_DATA")
     if env:
         env = Path(env).expanduser()
@@ -80,22 +81,25 @@ def locate(dataset, data_dir=None, *, download=True, progressbar=True):
 
     Args:
         dataset: "mnist" or "fashion-mnist".
-        data_dir: search only this folder (and its `dataset` subfolder); never download.
+        data_dir: the first folder to search (and its `dataset` subfolder).
         download: when the files are found nowhere, download them into the user cache.
         progressbar: show a progress bar while downloading.
 
     Raises:
         DatasetNotFoundError: found nowhere, and not downloaded (or the download failed).
+    Warns:
+        UserWarning: data_dir was given but does not hold the files; the warning names the
+            folder they were taken from instead.
     """
     looked = []
     for folder, why in candidate_folders(dataset, data_dir):
         found = find_in_folder(folder)
         if len(found) == len(FILE_NAMES):
-            return found
+            return _elsewhere(dataset, data_dir, why, folder, found)
         looked.append((folder, why, found))
 
     failures = []
-    if data_dir is None and download:
+    if download:
         cache = user_cache_dir(dataset)
         try:
             _download.download(dataset, cache, progressbar=progressbar)
@@ -104,12 +108,24 @@ def locate(dataset, data_dir=None, *, download=True, progressbar=True):
         else:
             found = find_in_folder(cache)
             if len(found) == len(FILE_NAMES):
-                return found
+                return _elsewhere(dataset, data_dir, "downloaded", cache, found)
             failures = [f"the download into {cache} did not leave the four files"]
-    raise DatasetNotFoundError(_not_found_message(dataset, data_dir, download, looked, failures))
+    raise DatasetNotFoundError(_not_found_message(dataset, download, looked, failures))
 
 
-def _not_found_message(dataset, data_dir, download, looked, failures):
+def _elsewhere(dataset, data_dir, why, folder, found):
+    """`found`, after a warning when data_dir was given but the files came from `folder`."""
+    if data_dir is not None and why != "data_dir":
+        warnings.warn(
+            f"{DATASETS[dataset]} is not in data_dir {data_dir}; "
+            f"using the files in {folder} ({why})",
+            UserWarning,
+            stacklevel=5,  # the line that called load_mnist
+        )
+    return found
+
+
+def _not_found_message(dataset, download, looked, failures):
     title = DATASETS[dataset]
     lines = [f"{title} was not found. Looked for its four files in:"]
     for folder, why, found in looked:
@@ -118,9 +134,7 @@ def _not_found_message(dataset, data_dir, download, looked, failures):
             missing = [name for role, name in FILE_NAMES.items() if role not in found]
             note = f"; it has {len(found)} of the 4 files, missing {', '.join(missing)}"
         lines.append(f"  - {folder}  ({why}{note})")
-    if data_dir is not None:
-        lines.append("data_dir was given, so no other place was searched and nothing downloaded.")
-    elif not download:
+    if not download:
         lines.append("download=False, so nothing was downloaded.")
     else:
         lines.append("Downloading failed:")
