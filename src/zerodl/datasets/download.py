@@ -95,7 +95,7 @@ def download(dataset, folder, *, mirrors=None, progressbar=True):
                 )
             except (requests.exceptions.RequestException, ValueError, OSError) as err:
                 # ValueError: pooch's checksum mismatch (the temporary file is already deleted)
-                failures.append(f"{url}: {type(err).__name__}: {_first_line(err)}")
+                failures.append(f"{url}: {_reason(err, requests)}")
                 then = "trying the next mirror" if i + 1 < len(mirrors) else "no mirror left"
                 pooch.get_logger().warning("Failed: %s (%s)", failures[-1], then)
                 continue
@@ -105,6 +105,17 @@ def download(dataset, folder, *, mirrors=None, progressbar=True):
             tried = "\n".join(f"  - {f}" for f in failures)
             raise DownloadError(f"could not download {name} from any mirror:\n{tried}", failures)
     return paths
+
+
+def _reason(err, requests):
+    """Why a download failed, in a few words (requests' own messages run to 300 characters)."""
+    if isinstance(err, requests.exceptions.HTTPError) and err.response is not None:
+        return f"HTTP {err.response.status_code} {err.response.reason or ''}".rstrip()
+    if isinstance(err, requests.exceptions.Timeout):
+        return f"no answer within {TIMEOUT} s"
+    if isinstance(err, requests.exceptions.ConnectionError):
+        return "cannot connect (no network, or the host is down)"
+    return f"{type(err).__name__}: {_first_line(err)}"
 
 
 def _first_line(err):
