@@ -136,6 +136,15 @@ def test_404_on_the_first_mirror_then_success_on_the_second(tmp_path, monkeypatc
     assert len(Handler.requests) == 8
 
 
+def test_a_404_is_reported_as_such(tmp_path, monkeypatch, server):
+    base, _ = server
+    use_mirrors(monkeypatch, f"{base}/dead/")
+    with pytest.raises(DatasetNotFoundError) as info:
+        load_mnist()
+    assert f"{base}/dead/train-images-idx3-ubyte.gz: HTTP 404" in str(info.value)
+    assert files_under(cache_dir(tmp_path)) == []
+
+
 @pytest.mark.parametrize("broken", ["bad", "cut", "dead"])
 def test_every_kind_of_failure_falls_through_to_the_next_mirror(monkeypatch, server, broken):
     base, arrays = server
@@ -164,7 +173,7 @@ def test_no_network_at_all(tmp_path, monkeypatch, server):
     with pytest.raises(DatasetNotFoundError) as info:
         load_mnist()
     message = str(info.value)
-    assert "ConnectionError" in message
+    assert "cannot connect (no network, or the host is down)" in message
     assert str(cache_dir(tmp_path)) in message
     assert all(f"{name}.gz" in message for name in FILE_NAMES.values())
     assert files_under(cache_dir(tmp_path)) == []
