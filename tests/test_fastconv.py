@@ -37,7 +37,8 @@ def test_applies_to_stride_1_square_filters_of_the_layers_dtype():
 
 @pytest.mark.parametrize("C, FN, size, pad", FAST_CASES)
 @pytest.mark.parametrize("threads", [1, 2])
-def test_fast_path_matches_the_book_method(monkeypatch, C, FN, size, pad, threads):
+@pytest.mark.parametrize("chunk", [1, 2])  # samples per chunk: 2 leaves a remainder of 1 of 5
+def test_fast_path_matches_the_book_method(monkeypatch, C, FN, size, pad, threads, chunk):
     """Stride 1 runs in chunks on threads (zerodl.fastops): the same numbers as one big im2col."""
     rng = np.random.default_rng(7)
     x = rng.standard_normal((5, C, 6, 7))
@@ -48,7 +49,8 @@ def test_fast_path_matches_the_book_method(monkeypatch, C, FN, size, pad, thread
     monkeypatch.setattr(
         fastconv, "applies", lambda layer, x: layer is not book and applies(layer, x)
     )
-    monkeypatch.setattr(fastconv, "CHUNK_BYTES", 1)  # one sample per chunk
+    monkeypatch.setattr(fastconv, "_chunk", lambda layer, x_shape: chunk)
+    monkeypatch.setattr(fastconv, "_forward_chunk", lambda layer, x_shape: chunk)
     fastops.set_num_threads(threads)
     try:
         for _ in range(2):  # the second step reuses the first step's scratch memory
@@ -78,3 +80,17 @@ def test_float32_fast_path_matches_float64():
     assert dx.dtype == conv32.grads["W"].dtype == np.float32
     np.testing.assert_allclose(dx, conv64.backward(dout), rtol=1e-4, atol=1e-4)
     np.testing.assert_allclose(conv32.grads["W"], conv64.grads["W"], rtol=1e-4, atol=1e-3)
+
+
+@pytest.mark.parametrize("C, FN, size, pad", [(1, 16, 28, 1), (16, 16, 28, 1), (64, 64, 8, 1)])
+def test_chunks_fit_their_budget(C, FN, size, pad):
+    """A chunk's col (backward) and forward's shifted copies stay within their byte budgets."""
+    layer = Convolution(C, FN, 3, pad=pad)
+    shape = (100, C, size, size)
+    backward, forward = fastconv._chunk(layer, shape), fastconv._forward_chunk(layer, shape)
+    col_bytes = 4 * C * 9 * size * (size + 2 * pad)  # one sample's wide col, float32
+    assert 1 <= backward and (backward == 1 or backward * col_bytes <= fastconv.CHUNK_BYTES)
+    assert forward >= backward  # forward keeps less per sample than a full col
+    if C >= fastconv.ROW_PRODUCTS_MIN_CHANNELS:
+        shifted = 4 * C * 3 * (size + 2 * pad + 1) * (size + 2 * pad)
+        assert forward * shifted <= fastconv.FORWARD_CHUNK_BYTES
