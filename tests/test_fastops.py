@@ -97,6 +97,16 @@ def test_thread_scratch_is_reused_per_name_shape_and_dtype():
     assert other[0] is not a  # every thread has its own
 
 
+def test_thread_scratch_starts_afresh_when_full_but_a_hit_stays_a_hit(monkeypatch):
+    monkeypatch.setattr(fastops, "_MAX_SCRATCH", 3)
+    fastops._state.scratch = {}
+    first = [fastops.thread_scratch("full", (k,), np.float32) for k in range(3)]
+    assert all(fastops.thread_scratch("full", (k,), np.float32) is first[k] for k in range(3))
+    fastops.thread_scratch("full", (3,), np.float32)  # a fourth: the cache is cleared first
+    assert len(fastops._state.scratch) == 1
+    assert fastops.thread_scratch("full", (0,), np.float32) is not first[0]
+
+
 def test_keep_freed_memory_answers():
     assert fastops.keep_freed_memory() in (True, False)
 
