@@ -30,6 +30,7 @@ The API is three functions of the layer: `applies(layer, x)`, `forward(layer, x)
 """
 
 import numpy as np
+from numpy.lib.stride_tricks import as_strided
 
 from zerodl.fastops import add_matmul, parallel_batch, thread_scratch
 from zerodl.im2col import col2im_wide, im2col_wide, wide_shape
@@ -214,8 +215,9 @@ def conv_wide(x, filters, pad, out, bias=None):
         flat = xp.reshape(n, C, Hp1 * Wp)  # (n, C, Hp1*Wp)
         M, L = Hp1 * Wp - FW + 1, OH * Wp
         cols = thread_scratch("conv_rows", (n, C, FW, M), x.dtype)
-        for j in range(FW):
-            cols[:, :, j] = flat[:, :, j : j + M]  # (n, C, M): one long copy per shift
+        sN, sC, s = flat.strides
+        shifts = as_strided(flat, shape=cols.shape, strides=(sN, sC, s, s), writeable=False)
+        np.copyto(cols, shifts)  # cols[k, c, j] = flat[k, c, j : j + M]: the FW shifts, one copy
         cols = cols.reshape(n, C * FW, M)  # row c*FW + j: the image shifted by j
         o = thread_scratch("conv_acc", (n, FN, L), x.dtype)
         np.matmul(filters.rows[0], cols[:, :, :L], out=o)  # (n, FN, OH*Wp)

@@ -175,12 +175,14 @@ def im2col_wide(xp, filter_h, filter_w, out):
     """
     n, C, Hp1, Wp = xp.shape
     L = (Hp1 - filter_h) * Wp  # OH*Wp flat output positions per image
-    flat = xp.reshape(n, C, Hp1 * Wp).transpose(1, 0, 2)  # (C, n, Hp1*Wp), a view
-    cols = out.reshape(C, filter_h, filter_w, n, L)
-    for i in range(filter_h):
-        for j in range(filter_w):
-            shift = i * Wp + j
-            cols[:, i, j] = flat[:, :, shift : shift + L]  # (C, n, OH*Wp): one long copy
+    flat = xp.reshape(n, C, Hp1 * Wp)  # (n, C, Hp1*Wp), a view
+    sN, sC, s = flat.strides
+    # Every kernel offset's shifted image as a view, no copy: element [c, i, j, k, l] sits at
+    # flat[k, c, i*Wp + j + l]. One copy then writes them all (runs of L pixels).
+    windows = as_strided(
+        flat, shape=(C, filter_h, filter_w, n, L), strides=(sC, Wp * s, s, sN, s), writeable=False
+    )
+    np.copyto(out.reshape(windows.shape), windows)
     return out
 
 
