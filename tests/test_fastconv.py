@@ -94,3 +94,31 @@ def test_chunks_fit_their_budget(C, FN, size, pad):
     if C >= fastconv.ROW_PRODUCTS_MIN_CHANNELS:
         shifted = 4 * C * 3 * (size + 2 * pad + 1) * (size + 2 * pad)
         assert forward * shifted <= fastconv.FORWARD_CHUNK_BYTES
+
+
+@pytest.mark.parametrize("threads", [1, 2, 3])
+@pytest.mark.parametrize("chunk", [1, 2, 4, 7])
+def test_forward_and_backward_do_each_sample_once(monkeypatch, threads, chunk):
+    """Chunks stop at their part's end: no sample is computed twice, or by two threads."""
+    calls = []
+    conv_wide = fastconv.conv_wide
+
+    def counting(x, *args, **kwargs):
+        calls.append(len(x))
+        return conv_wide(x, *args, **kwargs)
+
+    monkeypatch.setattr(fastconv, "conv_wide", counting)
+    monkeypatch.setattr(fastconv, "_chunk", lambda layer, x_shape: chunk)
+    monkeypatch.setattr(fastconv, "_forward_chunk", lambda layer, x_shape: chunk)
+    layer = Convolution(8, 8, 3, pad=1, seed=0)  # FN <= C: dx is a convolution too
+    x = np.random.default_rng(0).standard_normal((6, 8, 5, 5)).astype(np.float32)
+    fastops.set_num_threads(threads)
+    try:
+        out = layer.forward(x)
+        assert sum(calls) == 6
+        calls.clear()
+        layer.needs_input_grad = True
+        layer.backward(np.ones_like(out))
+        assert sum(calls) == 6
+    finally:
+        fastops.set_num_threads(None)

@@ -61,7 +61,8 @@ def forward(layer, x):
 
     def part(start, stop):
         for a in range(start, stop, chunk):
-            conv_wide(x[a : a + chunk], filters, p, out[a : a + chunk], b)
+            z = min(a + chunk, stop)  # never into the next part: another thread writes there
+            conv_wide(x[a:z], filters, p, out[a:z], b)
 
     parallel_batch(part, len(x))
     layer._x = x  # backward builds each chunk's col again from x
