@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from zerodl.datasets.atomic import atomic_write
+from zerodl.atomic import atomic_write
 
 
 def test_writes_and_leaves_no_temporary_file(tmp_path):
@@ -37,3 +37,13 @@ def test_permissions_follow_the_umask_like_open(tmp_path):
         f.write(b"x")
     mode = os.stat(tmp_path / "atomic").st_mode & 0o777
     assert mode == os.stat(tmp_path / "plain").st_mode & 0o777
+
+
+def test_the_data_is_synced_before_the_rename_and_the_folder_after(tmp_path, monkeypatch):
+    events = []
+    real_fsync, real_replace = os.fsync, os.replace
+    monkeypatch.setattr(os, "fsync", lambda fd: events.append("fsync") or real_fsync(fd))
+    monkeypatch.setattr(os, "replace", lambda a, b: events.append("replace") or real_replace(a, b))
+    with atomic_write(tmp_path / "f.bin") as f:
+        f.write(b"new")
+    assert events == ["fsync", "replace", "fsync"]

@@ -33,14 +33,14 @@ the previous checkpoint as it was and no stray file behind.
 """
 
 import json
-import os
-import secrets
 import zipfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+
+from zerodl.atomic import atomic_write
 
 __all__ = [
     "Checkpoint",
@@ -164,7 +164,8 @@ def save(network, path, *, optimizer=None, trainer=None, **extra):
     except (TypeError, ValueError) as err:
         raise TypeError(f"cannot store the checkpoint metadata as JSON: {err}") from err
     arrays[META_KEY] = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
-    _write_atomically(path, arrays)
+    with atomic_write(path) as f:  # temporary file, fsync, rename: the old file or the new
+        np.savez(f, **arrays)
     return path
 
 
@@ -232,36 +233,6 @@ def _pack(value, key, arrays):
         f"cannot store {key!r} of type {type(value).__name__} in a checkpoint: "
         "only JSON data (numbers, strings, lists, dicts) and NumPy arrays"
     )
-
-
-def _write_atomically(path, arrays):
-    """np.savez to a temporary file beside `path`, fsync, then rename it over `path`."""
-    folder = path.parent if str(path.parent) else Path(".")
-    tmp = folder / f".{path.name}.{secrets.token_hex(4)}.tmp"
-    try:
-        with open(tmp, "xb") as f:
-            np.savez(f, **arrays)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:  # KeyboardInterrupt too: never leave a half-written file
-        tmp.unlink(missing_ok=True)
-        raise
-    _fsync_folder(folder)
-
-
-def _fsync_folder(folder):
-    """Make the rename itself durable (POSIX); a no-op where folders cannot be opened."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 # --- loading --------------------------------------------------------------------------------------

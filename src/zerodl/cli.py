@@ -29,6 +29,8 @@ from pathlib import Path
 
 import numpy as np
 
+from zerodl.atomic import atomic_write
+
 __all__ = ["main", "build_network", "MODELS"]
 
 MODELS = ("two_layer", "mlp", "simple_cnn", "deep_cnn")
@@ -544,10 +546,8 @@ def _write_metrics(path, history):
 
 def _write_text(path, text):
     """Write a small text file all at once (a temporary file renamed over it)."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    with atomic_write(path) as f:
+        f.write(text.encode("utf-8"))
 
 
 def _point_latest(out):

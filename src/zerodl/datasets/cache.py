@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from zerodl.datasets.atomic import atomic_write
+from zerodl.atomic import atomic_write
 
 __all__ = ["CACHE_VERSION", "load_cached", "source_key"]
 

@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-from zerodl.datasets.atomic import atomic_write
+from zerodl.atomic import atomic_write
 
 __all__ = ["IdxFormatError", "read_idx", "write_idx"]
 
