@@ -77,8 +77,14 @@ def test_set_num_threads_checks_its_argument(bad):
         fastops.set_num_threads(bad)
 
 
-def test_num_threads_is_positive():
-    assert fastops.num_threads() >= 1
+def test_num_threads_follows_set_num_threads_then_openblas_again():
+    fastops.set_num_threads(3)
+    try:
+        assert fastops.num_threads() == 3
+    finally:
+        fastops.set_num_threads(None)
+    if fastops._blas_get_threads is not None:
+        assert fastops.num_threads() == int(fastops._blas_get_threads())
 
 
 def test_thread_scratch_is_reused_per_name_shape_and_dtype():
@@ -107,8 +113,13 @@ def test_thread_scratch_starts_afresh_when_full_but_a_hit_stays_a_hit(monkeypatc
     assert fastops.thread_scratch("full", (0,), np.float32) is not first[0]
 
 
-def test_keep_freed_memory_answers():
-    assert fastops.keep_freed_memory() in (True, False)
+@pytest.mark.skipif(
+    not __import__("sys").platform.startswith("linux")
+    or __import__("platform").libc_ver()[0] != "glibc",
+    reason="mallopt is glibc's",
+)
+def test_keep_freed_memory_works_on_glibc():
+    assert fastops.keep_freed_memory() is True
 
 
 @pytest.mark.parametrize("n", [1, 2, 3])
@@ -165,7 +176,7 @@ def test_inference_forward_is_the_training_forward(threads, n):
     rng = np.random.default_rng(3)
     x = rng.standard_normal((4, 3, 8, 9)).astype(np.float32)
     threads(n)
-    for layer in (ReLU(), Pooling(2), Pooling(3, stride=2)):
+    for layer in (ReLU(), Pooling(2)):  # the layers whose train=False path is a separate one
         np.testing.assert_array_equal(layer.forward(x, train=False), layer.forward(x))
 
 

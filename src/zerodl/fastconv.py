@@ -33,7 +33,7 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from zerodl.fastops import add_matmul, parallel_batch, thread_scratch
-from zerodl.im2col import col2im_wide, im2col_wide, wide_shape
+from zerodl.im2col import col2im_wide, conv_output_size, im2col_wide, wide_shape
 
 CHUNK_BYTES = 1 << 20  # the size of a chunk's col: fits in the cache with room to spare
 # Forward's chunks (see _forward_chunk): 2-3 MiB measured best for DeepConvNet (inference 7%
@@ -53,16 +53,14 @@ def applies(layer, x):
 
 def forward(layer, x):
     """out (N, FN, OH, OW) = layer's convolution of x (N, C, H, W); keeps x for backward."""
-    FN, p = layer.filter_num, layer.pad
-    filters = Filters(layer.params["W"], layer.params["b"])
-    b = layer.params["b"].reshape(1, FN, 1, 1)
+    filters, p = Filters(layer.params["W"], layer.params["b"]), layer.pad
     out = np.empty((len(x), *layer.output_shape(x.shape[1:])), dtype=x.dtype)
     chunk = _forward_chunk(layer, x.shape)
 
     def part(start, stop):
         for a in range(start, stop, chunk):
             z = min(a + chunk, stop)  # never into the next part: another thread writes there
-            conv_wide(x[a:z], filters, p, out[a:z], b)
+            conv_wide(x[a:z], filters, p, out[a:z])
 
     parallel_batch(part, len(x))
     layer._x = x  # backward builds each chunk's col again from x
@@ -75,11 +73,11 @@ def backward(layer, dout):
     N, C, H, W = x.shape
     FN, FH, FW, OH, OW = layer.filter_num, layer.filter_h, layer.filter_w, *dout.shape[2:]
     W_col = layer.params["W"].reshape(FN, -1)  # (FN, C*FH*FW)
-    # The filters of dx = conv(dout): flipped in both directions, C and FN swapped.
-    W_flip = layer.params["W"][:, :, ::-1, ::-1].transpose(1, 0, 2, 3)  # (C, FN, FH, FW)
-    W_flip = Filters(W_flip)
     dx = np.empty(x.shape, dtype=dtype) if need_dx else None
     chunk, by_convolution = _chunk(layer, x.shape), _dx_by_convolution(layer)
+    if need_dx and by_convolution:
+        # The filters of dx = conv(dout): flipped in both directions, C and FN swapped.
+        W_flip = Filters(layer.params["W"][:, :, ::-1, ::-1].transpose(1, 0, 2, 3))  # (C, FN, ..)
 
     K = W_col.shape[1]  # C*FH*FW
 
@@ -152,10 +150,9 @@ def wide_col(x, filter_h, filter_w, pad, ones=False):
     (zerodl.fastops.thread_scratch), reused by the next call of the same shape.
     """
     n, C, H, W = x.shape
-    xp = thread_scratch(("conv_x", pad), wide_shape(x.shape, pad), x.dtype, zeros=True)
-    xp[:, :, pad : pad + H, pad : pad + W] = x  # the zero border is never written
+    xp = padded_wide(x, pad)
     Wp = xp.shape[3]
-    OH = H + 2 * pad - filter_h + 1
+    OH = conv_output_size(H, filter_h, 1, pad)
     K = C * filter_h * filter_w
     col_T = thread_scratch(("conv_col", ones), (K + ones, n * OH * Wp), x.dtype)
     im2col_wide(xp, filter_h, filter_w, col_T[:K])
@@ -164,30 +161,48 @@ def wide_col(x, filter_h, filter_w, pad, ones=False):
     return col_T, Wp
 
 
-class Filters:
-    """Filters W (FN, C, FH, FW) in the two layouts conv_wide uses.
+def padded_wide(x, pad):
+    """x (n, C, H, W) padded by `pad`, plus one row of zeros: (n, C, H + 2*pad + 1, W + 2*pad).
 
-    col: (FN, C*FH*FW), for one product with the wide im2col; col_b (FN, C*FH*FW + 1): the same
-    with the bias b (FN,) as a last column, when given. rows: (FH, FN, C*FW), row i the
-    filters' i-th rows, for FH products with the columns of FW shifts only (see conv_wide).
+    The buffer is the calling thread's scratch memory, reused by the next call of the same
+    shape; only its inside is written, so the zero border stays from the first call.
+    """
+    n, C, H, W = x.shape
+    xp = thread_scratch(("conv_x", pad), wide_shape(x.shape, pad), x.dtype, zeros=True)
+    xp[:, :, pad : pad + H, pad : pad + W] = x
+    return xp
+
+
+class Filters:
+    """Filters W (FN, C, FH, FW) and bias b (FN,) or None, in the layout conv_wide uses.
+
+    With C < ROW_PRODUCTS_MIN_CHANNELS: col (FN, C*FH*FW), for one product with the wide
+    im2col, or with a bias col_b (FN, C*FH*FW + 1), b as a last column. Else rows
+    (FH, FN, C*FW), row i the filters' i-th rows, for FH products with the columns of FW shifts
+    only (see conv_wide), and b shaped (1, FN, 1, 1) to be added to the output.
     """
 
     def __init__(self, W, b=None):
         FN, C, FH, FW = W.shape
         self.shape = W.shape
-        self.col = np.ascontiguousarray(W).reshape(FN, -1)  # (FN, C*FH*FW)
-        self.col_b = None if b is None else np.concatenate([self.col, b.reshape(FN, 1)], axis=1)
-        self.rows = np.ascontiguousarray(W.transpose(2, 0, 1, 3)).reshape(FH, FN, C * FW)
+        self.col = self.col_b = self.rows = self.b = None
+        if C < ROW_PRODUCTS_MIN_CHANNELS:
+            self.col = np.ascontiguousarray(W).reshape(FN, -1)  # (FN, C*FH*FW)
+            if b is not None:
+                self.col_b = np.concatenate([self.col, b.reshape(FN, 1)], axis=1)
+        else:
+            self.rows = np.ascontiguousarray(W.transpose(2, 0, 1, 3)).reshape(FH, FN, C * FW)
+            self.b = None if b is None else b.reshape(1, FN, 1, 1)
 
 
 ROW_PRODUCTS_MIN_CHANNELS = 8  # with fewer input channels, the FH products are too thin
 
 
-def conv_wide(x, filters, pad, out, bias=None):
+def conv_wide(x, filters, pad, out):
     """out (n, FN, OH, OW) = the stride-1 convolution of x (n, C, H, W) with `filters` (Filters).
 
-    One chunk of the fast path. With few channels: the wide im2col, one product per sample, then
-    the junk columns dropped (and the bias added) on the way into `out`. With C >= 8 channels,
+    One chunk of the fast path. With few channels: the wide im2col and one product per sample
+    (the bias inside it), then the junk columns dropped on the way into `out`. With C >= 8 channels,
     a cheaper im2col: only the FW horizontal shifts of each padded image are copied, into cols
     (n, C*FW, (Hp+1)*Wp - FW + 1); the FH vertical shifts are then free, as views of cols that
     start i*Wp further (row i of a window is row 0 of the window one image row lower). out is
@@ -198,37 +213,32 @@ def conv_wide(x, filters, pad, out, bias=None):
     C, FH, FW = filters.shape[1:]
     if C < ROW_PRODUCTS_MIN_CHANNELS:
         # With a bias: a row of ones in col_T and b as a last column of the filters add it.
-        with_b = bias is not None and filters.col_b is not None
+        with_b = filters.col_b is not None
         col_T, Wp = wide_col(x, FH, FW, pad, ones=with_b)  # (C*FH*FW [+ 1], n*OH*Wp)
         # One product per sample (a batched matmul), so that o comes out in NCHW order already.
         col_T = col_T.reshape(-1, n, OH * Wp).transpose(1, 0, 2)  # (n, C*FH*FW, OH*Wp), a view
         o = thread_scratch("conv_out", (n, FN, OH * Wp), x.dtype)
         np.matmul(filters.col_b if with_b else filters.col, col_T, out=o)  # (n, FN, OH*Wp)
-        o = o.reshape(n, FN, OH, Wp)[:, :, :, :OW]  # (n, FN, OH, OW), a view
-        if with_b:
-            out[...] = o
-            return out
-    else:
-        H, W = x.shape[2:]
-        xp = thread_scratch(("conv_x", pad), wide_shape(x.shape, pad), x.dtype, zeros=True)
-        xp[:, :, pad : pad + H, pad : pad + W] = x  # the zero border is never written
-        Hp1, Wp = xp.shape[2:]
-        flat = xp.reshape(n, C, Hp1 * Wp)  # (n, C, Hp1*Wp)
-        M, L = Hp1 * Wp - FW + 1, OH * Wp
-        cols = thread_scratch("conv_rows", (n, C, FW, M), x.dtype)
-        sN, sC, s = flat.strides
-        shifts = as_strided(flat, shape=cols.shape, strides=(sN, sC, s, s), writeable=False)
-        np.copyto(cols, shifts)  # cols[k, c, j] = flat[k, c, j : j + M]: the FW shifts, one copy
-        cols = cols.reshape(n, C * FW, M)  # row c*FW + j: the image shifted by j
-        o = thread_scratch("conv_acc", (n, FN, L), x.dtype)
-        np.matmul(filters.rows[0], cols[:, :, :L], out=o)  # (n, FN, OH*Wp)
-        if FH > 1:
-            tmp = thread_scratch("conv_tmp", (n, FN, L), x.dtype)
-        for i in range(1, FH):
-            np.matmul(filters.rows[i], cols[:, :, i * Wp : i * Wp + L], out=tmp)
-            o += tmp
-        o = o.reshape(n, FN, OH, Wp)[:, :, :, :OW]  # (n, FN, OH, OW), a view
-    if bias is None:
+        out[...] = o.reshape(n, FN, OH, Wp)[:, :, :, :OW]  # (n, FN, OH, OW)
+        return out
+    xp = padded_wide(x, pad)
+    Hp1, Wp = xp.shape[2:]
+    flat = xp.reshape(n, C, Hp1 * Wp)  # (n, C, Hp1*Wp)
+    M, L = Hp1 * Wp - FW + 1, OH * Wp
+    cols = thread_scratch("conv_rows", (n, C, FW, M), x.dtype)
+    sN, sC, s = flat.strides
+    shifts = as_strided(flat, shape=cols.shape, strides=(sN, sC, s, s), writeable=False)
+    np.copyto(cols, shifts)  # cols[k, c, j] = flat[k, c, j : j + M]: the FW shifts, one copy
+    cols = cols.reshape(n, C * FW, M)  # row c*FW + j: the image shifted by j
+    o = thread_scratch("conv_acc", (n, FN, L), x.dtype)
+    np.matmul(filters.rows[0], cols[:, :, :L], out=o)  # (n, FN, OH*Wp)
+    if FH > 1:
+        tmp = thread_scratch("conv_tmp", (n, FN, L), x.dtype)
+    for i in range(1, FH):
+        np.matmul(filters.rows[i], cols[:, :, i * Wp : i * Wp + L], out=tmp)
+        o += tmp
+    o = o.reshape(n, FN, OH, Wp)[:, :, :, :OW]  # (n, FN, OH, OW), a view
+    if filters.b is None:
         out[...] = o
     else:
-        np.add(o, bias, out=out)
+        np.add(o, filters.b, out=out)

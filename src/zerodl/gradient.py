@@ -48,11 +48,11 @@ def relative_error(analytic, numeric, floor=1e-4):
     return float(np.abs(analytic - numeric).max(initial=0.0) / scale)
 
 
-def _freeze_randomness(layers, frozen):
+def _freeze_randomness(layers):
     """Make dropout reuse its last mask, so that every evaluation sees the same function."""
     for layer in layers:
         if hasattr(layer, "freeze_mask"):
-            layer.freeze_mask = frozen
+            layer.freeze_mask = True
 
 
 def _sample_indices(shape, count, rng):
@@ -88,7 +88,7 @@ def gradcheck(obj, x, t=None, *, h=1e-5, seed=0, sample=None, verbose=True):
             raise ValueError("gradcheck of a network needs labels t")
         obj.need_input_gradient = True
         obj.loss(x, t, train=True)  # draws the dropout masks that are then frozen
-        _freeze_randomness(layers, True)
+        _freeze_randomness(layers)
         analytic = {name: g.copy() for name, g in obj.gradient(x, t).items()}
         analytic["x"] = obj.input_gradient.copy()
 
@@ -98,7 +98,7 @@ def gradcheck(obj, x, t=None, *, h=1e-5, seed=0, sample=None, verbose=True):
         params = obj.params
     else:
         y = obj.forward(x, train=True)
-        _freeze_randomness(layers, True)
+        _freeze_randomness(layers)
         weights = np.random.default_rng(seed).standard_normal(y.shape)
         analytic = {"x": obj.backward(weights.copy())}
         analytic.update({name: g.copy() for name, g in obj.grads.items()})

@@ -161,9 +161,9 @@ class Convolution(Layer):
         # whole OH*OW blocks move). This is the transpose of the book's dout_col (N*OH*OW, FN).
         dout_T = dout.transpose(1, 0, 2, 3).reshape(FN, -1)  # (FN, N*OH*OW)
 
-        self.grads["b"] = dout_T.sum(axis=1).astype(W.dtype, copy=False)  # (FN,)
+        self.grads["b"][...] = dout_T.sum(axis=1)  # (FN,)
         dW = dout_T @ self._col  # (FN, C*FH*FW)
-        self.grads["W"] = dW.reshape(W.shape).astype(W.dtype, copy=False)  # (FN, C, FH, FW)
+        self.grads["W"][...] = dW.reshape(W.shape)  # (FN, C, FH, FW)
         if not self.needs_input_grad:
             return None
 
