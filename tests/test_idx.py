@@ -43,10 +43,32 @@ def test_bytes_on_disk_match_the_format(tmp_path):
     )  # big-endian
 
 
-def test_reads_a_hand_made_file(tmp_path):
-    images = np.arange(2 * 3 * 3, dtype=np.uint8).reshape(2, 3, 3)
-    (tmp_path / "images").write_bytes(idx_bytes(0x08, (2, 3, 3), images.tobytes()))
-    np.testing.assert_array_equal(read_idx(tmp_path / "images"), images)
+# The format's six type bytes, each with struct's big-endian code and the native dtype.
+TYPES = [
+    (0x08, ">B", np.uint8),
+    (0x09, ">b", np.int8),
+    (0x0B, ">h", np.int16),
+    (0x0C, ">i", np.int32),
+    (0x0D, ">f", np.float32),
+    (0x0E, ">d", np.float64),
+]
+
+
+@pytest.mark.parametrize("type_code, struct_code, dtype", TYPES)
+def test_reads_and_writes_each_type_as_the_format_describes_it(
+    tmp_path, type_code, struct_code, dtype
+):
+    values = [1, 2, 3, 4, 5, 100] if dtype == np.uint8 else [1, -2, 3, -4, 5, 100]
+    if np.dtype(dtype).kind == "f":
+        values = [v + 0.25 for v in values]
+    body = b"".join(struct.pack(struct_code, v) for v in values)  # big-endian, by hand
+    expected = np.array(values, dtype=dtype).reshape(2, 3)
+    (tmp_path / "hand").write_bytes(idx_bytes(type_code, (2, 3), body))
+    got = read_idx(tmp_path / "hand")
+    assert got.dtype == np.dtype(dtype) and got.dtype.isnative
+    np.testing.assert_array_equal(got, expected)
+    write_idx(tmp_path / "written", expected)
+    assert (tmp_path / "written").read_bytes() == idx_bytes(type_code, (2, 3), body)
 
 
 def test_gzip_is_detected_by_content_not_name(tmp_path):

@@ -192,6 +192,9 @@ def test_a_data_dir_without_the_files_is_searched_first_then_the_rest_with_a_war
     message = str(caught[0].message)
     assert str(tmp_path / "typo") in message and str(cache_dir(tmp_path)) in message
     assert caught[0].filename == __file__  # points at the caller's line, not zerodl's
+    with pytest.warns(UserWarning, match="not in data_dir") as caught:
+        load_dataset("mnist", data_dir=tmp_path / "typo")  # a deeper path into the same code
+    assert caught[0].filename == __file__
 
 
 def test_a_data_dir_with_the_files_gives_no_warning(tmp_path, recwarn):
@@ -432,9 +435,10 @@ def test_an_unwritable_cache_only_warns(tmp_path, monkeypatch):
     arrays = write_fake_dataset(tmp_path / "data")
     (tmp_path / "a-file").write_bytes(b"")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "a-file"))  # cannot hold folders
-    with pytest.warns(UserWarning, match="could not write the dataset cache"):
-        t_train = labels_from(data_dir=tmp_path / "data")
+    with pytest.warns(UserWarning, match="could not write the dataset cache") as caught:
+        (_, t_train), _ = load_mnist(data_dir=tmp_path / "data")
     np.testing.assert_array_equal(t_train, arrays["t_train"])
+    assert caught[0].filename == __file__  # the user's line
 
 
 # --- the real MNIST (skipped with a reason when absent; CI provides it) -------------------------

@@ -17,12 +17,12 @@ It lives in the user cache folder (not beside the data, which may be read-only).
 """
 
 import json
-import warnings
 import zipfile
 from pathlib import Path
 
 import numpy as np
 
+from zerodl._caller import warn_at_caller
 from zerodl.atomic import atomic_write
 
 __all__ = ["CACHE_VERSION", "load_cached", "source_key"]
@@ -86,8 +86,7 @@ def _write(cache_file, key, arrays):
         with atomic_write(cache_file) as f:
             np.savez(f, source_key=np.array(key), cache_version=np.array(CACHE_VERSION), **arrays)
     except OSError as err:
-        warnings.warn(
+        warn_at_caller(
             f"could not write the dataset cache {cache_file} ({err}); the data is fine, but the "
-            "next load will parse the files again",
-            stacklevel=3,
+            "next load will parse the files again"
         )

@@ -20,9 +20,9 @@ fails too, `DatasetNotFoundError` lists every place looked and says how to provi
 """
 
 import os
-import warnings
 from pathlib import Path
 
+from zerodl._caller import warn_at_caller
 from zerodl.datasets import download as _download
 
 __all__ = ["DATASETS", "DatasetNotFoundError", "SYSTEM_DATA_DIR", "locate", "user_cache_dir"]
@@ -116,11 +116,9 @@ def locate(dataset, data_dir=None, *, download=True, progressbar=True):
 def _elsewhere(dataset, data_dir, why, folder, found):
     """`found`, after a warning when data_dir was given but the files came from `folder`."""
     if data_dir is not None and why != "data_dir":
-        warnings.warn(
+        warn_at_caller(
             f"{DATASETS[dataset]} is not in data_dir {data_dir}; "
-            f"using the files in {folder} ({why})",
-            UserWarning,
-            stacklevel=5,  # the line that called load_mnist
+            f"using the files in {folder} ({why})"
         )
     return found
 
