@@ -5,6 +5,8 @@ from pathlib import Path
 
 import pytest
 
+from zerodl.datasets.sources import FILE_NAMES, find_in_folder
+
 # ../shared/datasets/mnist relative to the project root, unless ZERODL_DATA says otherwise.
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SHARED_MNIST = PROJECT_ROOT.parent / "shared" / "datasets" / "mnist"
@@ -33,9 +35,7 @@ def real_mnist_dir():
         candidates += [env / "mnist", env]
     candidates.append(SHARED_MNIST)
     for folder in candidates:
-        if (folder / "train-images-idx3-ubyte.gz").exists() or (
-            folder / "train-images-idx3-ubyte"
-        ).exists():
+        if len(find_in_folder(folder)) == len(FILE_NAMES):  # all four files, as load_mnist asks
             return folder
     return None
 

@@ -28,7 +28,6 @@ from zerodl.atomic import atomic_write
 __all__ = ["CACHE_VERSION", "load_cached", "source_key"]
 
 CACHE_VERSION = 1  # bump when the layout of the cache changes
-_META = ("source_key", "cache_version")
 
 
 def source_key(paths):

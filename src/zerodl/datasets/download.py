@@ -60,7 +60,7 @@ class DownloadError(OSError):
         self.failures = failures
 
 
-def download(dataset, folder, *, mirrors=None, progressbar=True):
+def download(dataset, folder, *, progressbar=True):
     """Download the four .gz files of `dataset` into `folder`, verified; return their paths.
 
     Each file is tried on every mirror in turn until one delivers it with the right checksum.
@@ -69,7 +69,6 @@ def download(dataset, folder, *, mirrors=None, progressbar=True):
     Args:
         dataset: "mnist" or "fashion-mnist".
         folder: where the files go (created if needed).
-        mirrors: base URLs to try, in order; default ``MIRRORS[dataset]``.
         progressbar: show a tqdm progress bar per file.
 
     Returns:
@@ -83,7 +82,7 @@ def download(dataset, folder, *, mirrors=None, progressbar=True):
     import requests
 
     folder = Path(folder)
-    mirrors = list(MIRRORS[dataset] if mirrors is None else mirrors)
+    mirrors = MIRRORS[dataset]
     downloader = pooch.HTTPDownloader(progressbar=progressbar, timeout=TIMEOUT)
     paths, failures = {}, []
     for name, known_hash in CHECKSUMS[dataset].items():
@@ -93,7 +92,7 @@ def download(dataset, folder, *, mirrors=None, progressbar=True):
                 path = pooch.retrieve(
                     url, known_hash, fname=name, path=folder, downloader=downloader
                 )
-            except (requests.exceptions.RequestException, ValueError, OSError) as err:
+            except (ValueError, OSError) as err:  # requests' errors are OSErrors too
                 # ValueError: pooch's checksum mismatch (the temporary file is already deleted)
                 failures.append(f"{url}: {_reason(err, requests)}")
                 then = "trying the next mirror" if i + 1 < len(mirrors) else "no mirror left"

@@ -102,14 +102,11 @@ def locate(dataset, data_dir=None, *, download=True, progressbar=True):
     if download:
         cache = user_cache_dir(dataset)
         try:
-            _download.download(dataset, cache, progressbar=progressbar)
-        except (_download.DownloadError, OSError) as err:
+            _download.download(dataset, cache, progressbar=progressbar)  # all four, or raises
+        except OSError as err:  # a DownloadError, or the cache folder cannot be written
             failures = getattr(err, "failures", None) or [f"{type(err).__name__}: {err}"]
         else:
-            found = find_in_folder(cache)
-            if len(found) == len(FILE_NAMES):
-                return _elsewhere(dataset, data_dir, "downloaded", cache, found)
-            failures = [f"the download into {cache} did not leave the four files"]
+            return _elsewhere(dataset, data_dir, "downloaded", cache, find_in_folder(cache))
     raise DatasetNotFoundError(_not_found_message(dataset, download, looked, failures))
 
 
