@@ -7,7 +7,7 @@ import sys
 import numpy as np
 import pytest
 
-from zerodl import benchmark
+from zerodl import benchmark, fastops
 from zerodl.benchmark import WORKLOADS, blas_threads, count_flops, main, set_blas_threads
 from zerodl.networks import DeepConvNet, SimpleConvNet, TwoLayerNet
 
@@ -44,6 +44,8 @@ def test_min_time_raises_the_step_count_of_fast_workloads(tmp_path, capsys):
         assert main([*args, "--threads", "1"]) == 0
     finally:
         set_blas_threads(before)  # later tests (the MNIST results) run with the usual threads
+        fastops.set_num_threads(None)
+    assert fastops.num_threads() == before
     work = json.loads(capsys.readouterr().out.splitlines()[-1])
     # a TwoLayerNet step takes well under 1.0 / 3 s, a pass over 10,000 images under 0.5 s
     assert work["steps_timed"] > 3 and work["infer_passes"] > 1

@@ -64,6 +64,7 @@ import argparse
 import ctypes
 import datetime
 import gc
+import itertools
 import json
 import math
 import os
@@ -78,7 +79,8 @@ from pathlib import Path
 
 import numpy as np
 
-from zerodl.fastops import openblas_function
+from zerodl import fastops
+from zerodl.datasets.batches import minibatches
 
 __all__ = ["WORKLOADS", "count_flops", "main"]
 
@@ -177,7 +179,7 @@ def count_flops(network, batch_size):
 
 def blas_threads():
     """How many threads NumPy's BLAS uses (OpenBLAS's own answer when it can be asked)."""
-    get = openblas_function("get_num_threads")
+    get = fastops.openblas_function("get_num_threads")
     if get is not None:
         return int(get())
     for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"):
@@ -188,7 +190,7 @@ def blas_threads():
 
 def set_blas_threads(n):
     """Tell OpenBLAS to use n threads; False when NumPy's BLAS cannot be reached."""
-    put = openblas_function("set_num_threads")
+    put = fastops.openblas_function("set_num_threads")
     if put is None:
         return False
     put(int(n))
@@ -199,7 +201,7 @@ def _openblas_strings():
     """(kernel core name, build configuration) of NumPy's OpenBLAS; None for what is unknown."""
     out = []
     for name in ("get_corename", "get_config"):
-        func = openblas_function(name)
+        func = fastops.openblas_function(name)
         if func is None:
             out.append(None)
             continue
@@ -546,6 +548,7 @@ def memory_child(workload, framework, batch_size, data_dir, seed, threads, rando
     """Train one epoch in this (fresh) process and print the peak RSS as a tagged JSON line."""
     if threads:
         set_blas_threads(threads)
+        fastops.set_num_threads(threads)  # zerodl's workers too, even without OpenBLAS
     workload = WORKLOADS[workload]
     x_train, t_train, x_test, t_test, source = load_data(data_dir, seed, random)
     del x_test, t_test
@@ -562,13 +565,10 @@ def memory_child(workload, framework, batch_size, data_dir, seed, threads, rando
     rss_before = _status_mib("VmRSS")
     reset = _reset_peak()
     peak_before = _peak_rss_mib()
-    rng = np.random.default_rng(seed)
-    order = rng.permutation(len(x_train))
     start = time.perf_counter()
     steps = 0
-    for i in range(0, len(order) - batch_size + 1, batch_size):
-        idx = order[i : i + batch_size]
-        runner.step(runner.convert(x_train[idx]), runner.convert(t_train[idx]))
+    for x, t in minibatches(x_train, t_train, batch_size, seed=seed, drop_last=True):
+        runner.step(runner.convert(x), runner.convert(t))
         steps += 1
     seconds = time.perf_counter() - start
     result = {
@@ -621,20 +621,15 @@ def run_workload(workload, data, args, torch, threads, log):
     runners = [zerodl]
     record = {"type": "workload", "workload": workload.name, "title": workload.title}
     if torch is not None:
-        runners.append(TorchRunner(workload, seed=args.seed, net=workload.build(seed=args.seed)))
+        runners.append(TorchRunner(workload, seed=args.seed, net=zerodl.net))  # its weights
         # Same architecture, same weights: the scores must agree before anything is trained.
         xb = _shaped(x_test[: args.batch_size], workload)
         ours = zerodl.predict(xb)
         theirs = runners[1].predict(runners[1].convert(xb)).numpy()
         record["max_abs_score_diff"] = float(np.max(np.abs(ours - theirs)))
 
-    rng = np.random.default_rng(args.seed)
-    order = rng.permutation(len(x_train))
-    n_batches = max(1, min(20, len(order) // args.batch_size))
-    batches = []
-    for i in range(n_batches):
-        idx = order[i * args.batch_size : (i + 1) * args.batch_size]
-        batches.append((np.ascontiguousarray(_shaped(x_train[idx], workload)), t_train[idx]))
+    first = itertools.islice(minibatches(x_train, t_train, args.batch_size, seed=args.seed), 20)
+    batches = [(np.ascontiguousarray(_shaped(x, workload)), t) for x, t in first]
 
     flops = count_flops(zerodl.net, args.batch_size)
     record.update(
@@ -1069,6 +1064,7 @@ def main(argv=None):
         except ImportError:
             log("PyTorch is not importable: timing zerodl alone")
     if args.threads:
+        fastops.set_num_threads(args.threads)  # zerodl's workers too, even without OpenBLAS
         if not set_blas_threads(args.threads):
             log(
                 "could not reach NumPy's OpenBLAS to set its threads; "
