@@ -54,7 +54,6 @@ TRAIN_DEFAULTS = {
     "limit": None,
 }
 # What `zerodl train --resume` may change; every other option is the run's own.
-RESUME_OPTIONS = ("epochs", "data_dir", "out", "progress")
 
 
 class CliError(Exception):
@@ -344,7 +343,7 @@ def _train_config(args):
             code=2,
         )
     for key in ("batch_size", "epochs", "limit"):
-        if config[key] is not None and config[key] < (0 if key == "epochs" else 1):
+        if config[key] is not None and config[key] < 1:
             raise CliError(f"--{key.replace('_', '-')} must be positive, got {config[key]}", 2)
     if config["lr"] is not None and not config["lr"] > 0:
         raise CliError(f"--lr must be positive, got {config['lr']}", code=2)
@@ -408,7 +407,7 @@ def _optimizer_param(config):
     return param
 
 
-def _load_data(dataset, model_or_network, data_dir, limit=None, train=True):
+def _load_data(dataset, model_or_network, data_dir, limit=None):
     """(x_train, t_train), (x_test, t_test) shaped for the network, the first `limit` of each."""
     from zerodl.datasets import load_dataset
 
@@ -432,6 +431,7 @@ def _load_data(dataset, model_or_network, data_dir, limit=None, train=True):
 
 def cmd_train(args):
     from zerodl.checkpoint import load_checkpoint, save
+    from zerodl.plots import plot_history
     from zerodl.trainer import Trainer
 
     if args.resume:
@@ -443,7 +443,7 @@ def cmd_train(args):
         changed = [
             f"--{key.replace('_', '-')}"
             for key in TRAIN_DEFAULTS
-            if key not in RESUME_OPTIONS and getattr(args, key, None) is not None
+            if key != "epochs" and getattr(args, key, None) is not None
         ]
         if changed:
             raise CliError(
@@ -453,6 +453,12 @@ def cmd_train(args):
             )
         if args.epochs is not None:
             config["epochs"] = args.epochs
+        if ckpt.epoch >= config["epochs"]:  # before loading data or touching the run folder
+            print(
+                f"{ckpt_path.parent} already has {ckpt.epoch} epochs (of {config['epochs']}): "
+                "nothing to do; pass --epochs N to train further"
+            )
+            return 0
         out = Path(args.out) if args.out else ckpt_path.parent
         network = ckpt.network
         optimizer = ckpt.create_optimizer()
@@ -505,25 +511,19 @@ def cmd_train(args):
         f"training {type(network).__name__} on {config['dataset']} ({len(x_train):,} images) "
         f"with {trainer.optimizer!r}, batch {config['batch_size']}; run folder {out}"
     )
-    if remaining <= 0:
-        print(
-            f"{out} already has {trainer.epoch} epochs (of {config['epochs']}): nothing to do; "
-            "pass --epochs N to train further"
-        )
-        return 0
     try:
         trainer.fit(x_train, t_train, remaining, validation_data=(x_test, t_test))
     except KeyboardInterrupt:
         if trainer.epoch == 0:
             _say("interrupted before the first epoch ended: nothing was saved")
         else:
-            _plots(trainer.history, out)
+            plot_history(trainer.history, out)
             _say(
                 f"interrupted: epoch {trainer.epoch} of {config['epochs']} is saved in "
                 f"{out / 'last.npz'}; continue with: zerodl train --resume {out}"
             )
         return 130
-    _plots(trainer.history, out)
+    plot_history(trainer.history, out)
     best = trainer.best
     if best is not None:
         print(f"best val_acc {best['value']:.4f} at epoch {best['epoch']}")
@@ -561,15 +561,6 @@ def _point_latest(out):
             os.replace(tmp, latest)
     except OSError:
         pass
-
-
-def _plots(history, out):
-    try:
-        from zerodl.plots import plot_history
-    except ImportError:
-        _say("zerodl.plots is not available: no learning-curve PNGs")
-        return
-    plot_history(history, out)
 
 
 # --- checkpoints as arguments ---------------------------------------------------------------------
@@ -633,7 +624,7 @@ def cmd_evaluate(args):
     epoch = f", epoch {ckpt.epoch}" if ckpt.epoch else ""
     print(f"{type(network).__name__} from {ckpt.path}{epoch}")
     print(f"{dataset} test set: {len(x_test):,} images")
-    print(f"test accuracy {accuracy:.4f}  loss {loss:.4f}")
+    print(f"test accuracy {accuracy:.4f}  cross-entropy {loss:.4f}")  # no weight decay term
     print("per-class accuracy:")
     width = max(len(n) for n in names)
     for i, name in enumerate(names):
@@ -786,10 +777,8 @@ def cmd_gradcheck(args):
 
 
 def cmd_compare(args):
-    try:
-        from zerodl import experiments
-    except ImportError:
-        raise CliError("zerodl.experiments is not available in this installation") from None
+    from zerodl import experiments
+
     if args.iterations < 1 or args.batch_size < 1:
         raise CliError("--iterations and --batch-size must be at least 1", code=2)
     (x_train, t_train), _ = _load_data("mnist", "mlp", args.data_dir)
@@ -859,10 +848,8 @@ def cmd_summary(args):
 
 
 def cmd_bench(args):
-    try:
-        from zerodl.benchmark import main as bench_main
-    except ImportError as err:
-        raise CliError(f"the benchmark is not available in this installation ({err})") from None
+    from zerodl.benchmark import main as bench_main
+
     rest = list(args.args)
     if rest[:1] == ["--"]:
         rest = rest[1:]
