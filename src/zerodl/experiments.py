@@ -22,6 +22,7 @@ import numpy as np
 
 from zerodl.networks.multi_layer import MultiLayerNet
 from zerodl.optimizers import SGD, AdaGrad, Adam, Momentum, RMSProp
+from zerodl.trainer import check_finite
 
 __all__ = [
     "compare_optimizers",
@@ -195,9 +196,7 @@ def _compare(variants, x_train, t_train, iterations, batch_size, seed, print_fn)
             for index in batches:
                 grads = network.gradient(x_train[index], t_train[index])
                 curve.append(float(network.last_loss))
-                if not (
-                    np.isfinite(curve[-1]) and all(np.isfinite(g).all() for g in grads.values())
-                ):
+                if check_finite(curve[-1], grads) is not None:
                     break  # diverged: the curve ends here
                 optimizer.update(network.params, grads)
         if print_fn is not None:

@@ -306,10 +306,12 @@ class Nesterov(Momentum):
 
     def _update(self, key, p, g):
         v = self._slot("v", key, p)
+        step = self.lr * g
         v *= self.momentum
-        v -= self.lr * g
-        p -= self.lr * g
-        p += self.momentum * v
+        v -= step  # v = mu*v - lr*g
+        p -= step
+        np.multiply(v, self.momentum, out=step)
+        p += step  # p = p + mu*v - lr*g
 
 
 class AdaGrad(SGD):

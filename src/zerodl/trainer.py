@@ -152,15 +152,8 @@ class Trainer:
         print_fn=print,
     ):
         self.network = network
-        if isinstance(optimizer, Optimizer):
-            if optimizer_param:
-                raise ValueError(
-                    f"got an optimizer instance {optimizer!r} and optimizer_param "
-                    f"{optimizer_param}: pass one or the other"
-                )
-            self.optimizer = optimizer
-        else:
-            self.optimizer = create_optimizer(optimizer, **(optimizer_param or {}))
+        # A name and its settings, or an Optimizer instance (then without settings).
+        self.optimizer = create_optimizer(optimizer, **(optimizer_param or {}))
         self.batch_size = _positive_int("batch_size", batch_size)
         self.eval_batch_size = _positive_int("eval_batch_size", eval_batch_size or batch_size)
         self.rng = np.random.default_rng(seed)
@@ -268,10 +261,10 @@ class Trainer:
                         np.copyto(backup[key], a)
                     grads = network.gradient(x_batch, t_batch)
                     loss = float(network.last_loss)
-                    problem = _check_finite(loss, grads)
+                    problem = check_finite(loss, grads)
                     if problem is None:
                         optimizer.update(network.params, grads)
-                        problem = _check_finite(None, network.params, after_update=True)
+                        problem = check_finite(None, network.params, after_update=True)
                     if problem is not None:
                         for key, a in watched.items():
                             np.copyto(a, backup[key])
@@ -588,7 +581,7 @@ def _buffers(network):
     return getattr(network, "buffers", None) or {}
 
 
-def _check_finite(loss, arrays, after_update=False):
+def check_finite(loss, arrays, after_update=False):
     """None when the loss and every array are finite; else a sentence saying what is not."""
     if loss is not None and not math.isfinite(loss):
         return f"the loss is {loss}"

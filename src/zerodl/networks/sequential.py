@@ -119,8 +119,9 @@ class Sequential:
             dout = layer.backward(dout)
         self.input_gradient = dout
         grads = {name: layer.grads[key] for name, (layer, key) in self._where.items()}
-        for name, w in self._weights():
-            grads[name] += self.weight_decay_lambda * w
+        if self.weight_decay_lambda:  # d(lambda/2 * ||W||^2)/dW = lambda * W
+            for name, w in self._weights():
+                grads[name] += self.weight_decay_lambda * w
         return grads
 
     def numerical_gradient(self, x, t, h=1e-4):
