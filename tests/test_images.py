@@ -213,3 +213,15 @@ def test_class_names():
     assert class_names("mnist") == [str(d) for d in range(10)]
     assert class_names("fashion_mnist")[9] == "Ankle boot"
     assert class_names("something", 3) == ["0", "1", "2"]
+
+
+def test_a_path_a_pil_image_and_an_array_give_the_same_digit(tmp_path):
+    from PIL import Image
+
+    canvas = np.full((40, 30), 255, dtype=np.uint8)  # black ink on white, as on paper
+    canvas[8:32, 12:18] = 0
+    Image.fromarray(canvas).save(tmp_path / "one.png")
+    from_path = preprocess_digit(tmp_path / "one.png")
+    np.testing.assert_array_equal(preprocess_digit(Image.fromarray(canvas)), from_path)
+    np.testing.assert_array_equal(preprocess_digit(canvas), from_path)
+    assert from_path.shape == (28, 28) and from_path.max() == 1.0 and from_path[0, 0] == 0.0

@@ -31,6 +31,8 @@ from pathlib import Path
 
 import numpy as np
 
+from zerodl.plots import new_figure, save_figure
+
 __all__ = [
     "CLASS_NAMES",
     "ImageError",
@@ -102,13 +104,16 @@ def read_image(path):
                         f"{path}: {image.width}x{image.height} pixels is too large "
                         f"(at most {MAX_PIXELS:,})"
                     )
-                image = ImageOps.exif_transpose(image)
-                rgba = np.asarray(image.convert("RGBA"), dtype=np.float32) / 255.0
+                return _pil_to_grey(ImageOps.exif_transpose(image))
     except ImageError:
         raise
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError, Warning) as err:
         raise ImageError(f"{path}: not a readable image ({err})") from err
-    return _flatten_alpha(rgba)
+
+
+def _pil_to_grey(image):
+    """A PIL image as greyscale (H, W) float32 in [0, 1], transparency flattened."""
+    return _flatten_alpha(np.asarray(image.convert("RGBA"), dtype=np.float32) / 255.0)
 
 
 def _flatten_alpha(rgba):
@@ -194,7 +199,7 @@ def _as_grey(image, name):
     if isinstance(image, (str, Path)):
         return read_image(image)
     if hasattr(image, "convert") and hasattr(image, "size"):  # a PIL image
-        return _flatten_alpha(np.asarray(image.convert("RGBA"), dtype=np.float32) / 255.0)
+        return _pil_to_grey(image)
     array = np.asarray(image)
     if array.ndim != 2 or array.size == 0:
         raise ImageError(f"{name}: expected a greyscale (H, W) image, got shape {array.shape}")
@@ -228,16 +233,6 @@ def _resize(array, height, width):
 # --- out: pictures of results ---------------------------------------------------------------------
 
 
-def _figure(width, height):
-    """A matplotlib Figure drawn by the Agg backend, without pyplot's global state."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    figure = Figure(figsize=(width, height))
-    FigureCanvasAgg(figure)
-    return figure
-
-
 def image_grid(images, path, *, titles=None, ncols=None, title=None, normalize="each", cmap="gray"):
     """Draw small images in a grid with optional captions, and save the figure as a PNG.
 
@@ -265,7 +260,8 @@ def image_grid(images, path, *, titles=None, ncols=None, title=None, normalize="
     ncols = ncols or min(10, math.ceil(math.sqrt(n)))
     nrows = math.ceil(n / ncols)
     caption = 0.35 if titles is not None else 0.0
-    figure = _figure(1.2 * ncols, (1.2 + caption) * nrows + (0.4 if title else 0.0))
+    height = (1.2 + caption) * nrows + (0.4 if title else 0.0)
+    figure = new_figure(1.2 * ncols, height, layout=None)
     for i in range(nrows * ncols):
         ax = figure.add_subplot(nrows, ncols, i + 1)
         ax.set_axis_off()
@@ -281,7 +277,7 @@ def image_grid(images, path, *, titles=None, ncols=None, title=None, normalize="
     if title:
         figure.suptitle(title, fontsize=10)
     figure.tight_layout()
-    return _save_figure(figure, path)
+    return save_figure(figure, path)
 
 
 def confusion_matrix(t_true, t_pred, num_classes=None):
@@ -322,7 +318,7 @@ def plot_confusion_matrix(cm, path, *, labels=None, title="Confusion matrix"):
     cm = np.asarray(cm)
     k = len(cm)
     labels = [str(s) for s in (labels if labels is not None else range(k))]
-    figure = _figure(1.0 + 0.6 * k, 0.8 + 0.55 * k)
+    figure = new_figure(1.0 + 0.6 * k, 0.8 + 0.55 * k, layout=None)
     ax = figure.add_subplot(1, 1, 1)
     # Colour by the share of each true class, so that small classes are as visible as big ones.
     share = cm / np.maximum(cm.sum(axis=1, keepdims=True), 1)
@@ -338,11 +334,4 @@ def plot_confusion_matrix(cm, path, *, labels=None, title="Confusion matrix"):
     ax.set_title(title)
     figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label="share of the true class")
     figure.tight_layout()
-    return _save_figure(figure, path)
-
-
-def _save_figure(figure, path):
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=100)
-    return path
+    return save_figure(figure, path)

@@ -75,16 +75,18 @@ def _floats(values):
 # --- drawing ------------------------------------------------------------------------------------
 
 
-def _figure(columns=1):
+def new_figure(width=6.4, height=4.4, layout="constrained"):
+    """A matplotlib Figure drawn by the Agg backend (into files, no display, no pyplot state)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    figure = Figure(figsize=(6.4 * columns, 4.4), dpi=100, layout="constrained")
-    FigureCanvasAgg(figure)  # draws into files, needs no display
+    figure = Figure(figsize=(width, height), dpi=100, layout=layout)
+    FigureCanvasAgg(figure)
     return figure
 
 
-def _save(figure, path):
+def save_figure(figure, path):
+    """Write `figure` as a PNG to `path` (its folder created if needed); return the Path."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path, format="png")
@@ -161,12 +163,12 @@ def plot_loss(data, path, *, smooth=11, title=None, ylim=None):
     Returns:
         The path written (a pathlib.Path).
     """
-    figure = _figure()
+    figure = new_figure()
     ax = figure.add_subplot()
     _draw_loss(ax, _runs(data, "step_loss"), smooth, ylim)
     if title:
         ax.set_title(title)
-    return _save(figure, path)
+    return save_figure(figure, path)
 
 
 def plot_accuracy(data, path, *, title=None, ylim=None):
@@ -181,12 +183,12 @@ def plot_accuracy(data, path, *, title=None, ylim=None):
     Returns:
         The path written.
     """
-    figure = _figure()
+    figure = new_figure()
     ax = figure.add_subplot()
     _draw_accuracy(ax, _histories(data), ylim)
     if title:
         ax.set_title(title)
-    return _save(figure, path)
+    return save_figure(figure, path)
 
 
 def plot_runs(runs, path, *, smooth=11, title=None):
@@ -200,13 +202,13 @@ def plot_runs(runs, path, *, smooth=11, title=None):
         The path written.
     """
     runs = _histories(runs)
-    figure = _figure(columns=2)
+    figure = new_figure(2 * 6.4)
     left, right = figure.subplots(1, 2)
     _draw_loss(left, {label: h.get("step_loss", []) for label, h in runs.items()}, smooth, None)
     _draw_accuracy(right, runs, None)
     if title:
         figure.suptitle(title)
-    return _save(figure, path)
+    return save_figure(figure, path)
 
 
 def plot_history(history, folder, *, smooth=11):

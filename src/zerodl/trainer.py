@@ -541,7 +541,7 @@ class BookTrainer(Trainer):
             validation_data=(self.x_test, self.t_test),
             evaluate_sample_num_per_epoch=self.evaluate_sample_num_per_epoch,
         )
-        test_acc = self.network.accuracy(self.x_test, self.t_test)
+        test_acc = self.evaluate(self.x_test, self.t_test)["acc"]  # the whole test set
         if self.verbose:
             self.print_fn("=============== Final Test Accuracy ===============")
             self.print_fn(f"test acc:{test_acc}")
