@@ -369,7 +369,7 @@ def test_update_reports_bad_inputs():
 @pytest.mark.parametrize(
     ("cls", "kwargs", "message"),
     [
-        (SGD, {"lr": -0.1}, "invalid learning rate: -0.1 (must be positive)"),
+        (SGD, {"lr": -0.1}, "invalid learning rate: -0.1 (must be >= 0)"),
         (Adam, {"lr": -1e-3}, "invalid learning rate: -0.001"),
         (SGD, {"lr": float("nan")}, "invalid learning rate: nan"),
         (AdaGrad, {"lr": float("inf")}, "invalid learning rate: inf"),

@@ -20,6 +20,7 @@ import time
 
 import numpy as np
 
+from zerodl._checks import integer
 from zerodl.networks.multi_layer import MultiLayerNet
 from zerodl.optimizers import SGD, AdaGrad, Adam, Momentum, RMSProp
 from zerodl.trainer import check_finite
@@ -174,16 +175,11 @@ def final_loss_table(losses, last=None):
 
 def _compare(variants, x_train, t_train, iterations, batch_size, seed, print_fn):
     """Run each (network factory, optimizer) variant on the same batches; the losses per step."""
-    if isinstance(iterations, bool) or not isinstance(iterations, (int, np.integer)):
-        raise ValueError(f"invalid iterations: {iterations!r} (must be an integer >= 1)")
-    if iterations < 1:
-        raise ValueError(f"invalid iterations: {iterations!r} (must be an integer >= 1)")
+    integer("iterations", iterations, 1)
     n = len(x_train)
     if len(t_train) != n:
         raise ValueError(f"x_train and t_train differ in length: {n} and {len(t_train)}")
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)):
-        raise ValueError(f"invalid batch_size: {batch_size!r} (must be an integer)")
-    if not 1 <= batch_size <= n:
+    if integer("batch_size", batch_size, 1) > n:
         raise ValueError(f"invalid batch_size: {batch_size} (must be in [1, {n}], the data size)")
 
     batches = _batch_indices(n, batch_size, iterations, np.random.default_rng(seed))

@@ -21,9 +21,9 @@ The classes come in order of increasing complexity, each adding one idea to the 
 hyper-parameters, the step counter and every state array, so that training can resume exactly.
 """
 
-import math
-
 import numpy as np
+
+from zerodl._checks import integer, non_negative, number
 
 __all__ = [
     "Optimizer",
@@ -43,42 +43,19 @@ __all__ = [
 # --- argument checks: each names the argument and shows the value it got -------------------------
 
 
-def _number(name, value):
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise ValueError(f"invalid {name}: {value!r} (must be a number)")
-    value = float(value)
-    if not math.isfinite(value):
-        raise ValueError(f"invalid {name}: {value!r} (must be finite)")
-    return value
-
-
-def _check_lr(lr):
-    lr = _number("learning rate", lr)
-    if lr < 0:
-        raise ValueError(f"invalid learning rate: {lr!r} (must be positive)")
-    return lr
-
-
 def _check_unit(name, value):
     """A decay factor in [0, 1): momentum, beta1, beta2, decay_rate."""
-    value = _number(name, value)
+    value = number(name, value)
     if not 0.0 <= value < 1.0:
         raise ValueError(f"invalid {name}: {value!r} (must be in [0, 1))")
     return value
 
 
 def _check_eps(eps):
-    eps = _number("epsilon", eps)
+    eps = number("epsilon", eps)
     if eps <= 0:
         raise ValueError(f"invalid epsilon: {eps!r} (must be > 0)")
     return eps
-
-
-def _check_weight_decay(weight_decay):
-    weight_decay = _number("weight decay", weight_decay)
-    if weight_decay < 0:
-        raise ValueError(f"invalid weight decay: {weight_decay!r} (must be >= 0)")
-    return weight_decay
 
 
 # --- the base class ------------------------------------------------------------------------------
@@ -101,7 +78,7 @@ class Optimizer:
     hyper_parameters = ("lr",)
 
     def __init__(self, lr):
-        self.lr = _check_lr(lr)
+        self.lr = non_negative("learning rate", lr)
         self.t = 0
         self.state = {slot: {} for slot in self.slot_names}
 
@@ -177,9 +154,7 @@ class Optimizer:
                 f"unknown hyper-parameters for {name}: {sorted(unknown)} "
                 f"(expected {list(self.hyper_parameters)})"
             )
-        step = state["step"]
-        if isinstance(step, bool) or not isinstance(step, (int, np.integer)) or step < 0:
-            raise ValueError(f"invalid step in state_dict: {step!r} (must be an integer >= 0)")
+        step = integer("step in state_dict", state["step"], 0)
         slots = state["slots"]
         if set(slots) != set(self.slot_names):
             raise ValueError(
@@ -488,7 +463,7 @@ class AdamW(Adam):
 
     def __init__(self, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.01):
         super().__init__(lr, beta1, beta2, eps)
-        self.weight_decay = _check_weight_decay(weight_decay)
+        self.weight_decay = non_negative("weight decay", weight_decay)
 
     def _update(self, key, p, g):
         p *= 1.0 - self.lr * self.weight_decay

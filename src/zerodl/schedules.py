@@ -14,24 +14,9 @@ the same schedule again (for example from a checkpoint's JSON).
 
 import math
 
-import numpy as np
+from zerodl._checks import integer, non_negative, number
 
 __all__ = ["Schedule", "ConstantLR", "StepDecay", "CosineDecay", "SCHEDULES", "create_schedule"]
-
-
-def _check_lr(name, lr):
-    if isinstance(lr, bool) or not isinstance(lr, (int, float, np.integer, np.floating)):
-        raise ValueError(f"invalid {name}: {lr!r} (must be a number)")
-    lr = float(lr)
-    if not math.isfinite(lr) or lr < 0:
-        raise ValueError(f"invalid {name}: {lr!r} (must be positive and finite)")
-    return lr
-
-
-def _check_int(name, value, minimum):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"invalid {name}: {value!r} (must be an integer >= {minimum})")
-    return int(value)
 
 
 class Schedule:
@@ -46,7 +31,7 @@ class Schedule:
 
     def __call__(self, epoch):
         """The learning rate for ``epoch`` (an integer >= 0, the first epoch being 0)."""
-        return float(self._lr(_check_int("epoch", epoch, 0)))
+        return float(self._lr(integer("epoch", epoch, 0)))
 
     def _lr(self, epoch):
         raise NotImplementedError
@@ -74,7 +59,7 @@ class ConstantLR(Schedule):
     name = "constant"
 
     def __init__(self, lr):
-        self.lr = _check_lr("learning rate", lr)
+        self.lr = non_negative("learning rate", lr)
 
     def _lr(self, epoch):
         return self.lr
@@ -100,13 +85,11 @@ class StepDecay(Schedule):
     arguments = ("lr", "step_size", "gamma")
 
     def __init__(self, lr, step_size, gamma=0.1):
-        self.lr = _check_lr("learning rate", lr)
-        self.step_size = _check_int("step_size", step_size, 1)
-        if isinstance(gamma, bool) or not isinstance(gamma, (int, float, np.integer, np.floating)):
-            raise ValueError(f"invalid gamma: {gamma!r} (must be a number)")
-        if not 0 < gamma <= 1:
+        self.lr = non_negative("learning rate", lr)
+        self.step_size = integer("step_size", step_size, 1)
+        self.gamma = number("gamma", gamma)
+        if not 0 < self.gamma <= 1:
             raise ValueError(f"invalid gamma: {gamma!r} (must be in (0, 1])")
-        self.gamma = float(gamma)
 
     def _lr(self, epoch):
         return self.lr * self.gamma ** (epoch // self.step_size)
@@ -146,12 +129,12 @@ class CosineDecay(Schedule):
     arguments = ("lr", "total", "min_lr", "warmup")
 
     def __init__(self, lr, total, min_lr=0.0, warmup=0):
-        self.lr = _check_lr("learning rate", lr)
-        self.total = _check_int("total", total, 1)
-        self.min_lr = _check_lr("min_lr", min_lr)
+        self.lr = non_negative("learning rate", lr)
+        self.total = integer("total", total, 1)
+        self.min_lr = non_negative("min_lr", min_lr)
         if self.min_lr > self.lr:
             raise ValueError(f"invalid min_lr: {min_lr!r} (must be <= lr = {self.lr!r})")
-        self.warmup = _check_int("warmup", warmup, 0)
+        self.warmup = integer("warmup", warmup, 0)
         if self.warmup >= self.total:
             raise ValueError(f"invalid warmup: {warmup!r} (must be < total = {self.total})")
 

@@ -55,6 +55,7 @@ import time
 
 import numpy as np
 
+from zerodl._checks import integer
 from zerodl.datasets.batches import minibatches
 from zerodl.optimizers import Optimizer, create_optimizer
 
@@ -154,8 +155,8 @@ class Trainer:
         self.network = network
         # A name and its settings, or an Optimizer instance (then without settings).
         self.optimizer = create_optimizer(optimizer, **(optimizer_param or {}))
-        self.batch_size = _positive_int("batch_size", batch_size)
-        self.eval_batch_size = _positive_int("eval_batch_size", eval_batch_size or batch_size)
+        self.batch_size = integer("batch_size", batch_size, 1)
+        self.eval_batch_size = integer("eval_batch_size", eval_batch_size or batch_size, 1)
         self.rng = np.random.default_rng(seed)
         if lr_schedule is not None and not callable(lr_schedule):
             raise TypeError(f"lr_schedule must be a callable epoch -> lr, got {lr_schedule!r}")
@@ -164,9 +165,7 @@ class Trainer:
         self.progress = progress
         self.callbacks = list(callbacks)
         if early_stopping_patience is not None:
-            early_stopping_patience = _positive_int(
-                "early_stopping_patience", early_stopping_patience
-            )
+            early_stopping_patience = integer("early_stopping_patience", early_stopping_patience, 1)
         self.early_stopping_patience = early_stopping_patience
         if monitor not in MONITORS:
             raise ValueError(f"unknown monitor {monitor!r}: choose one of {', '.join(MONITORS)}")
@@ -210,11 +209,10 @@ class Trainer:
                 raise ValueError("validation_data must be a pair (x_val, t_val)")
             validation_data = tuple(np.asarray(a) for a in validation_data)
             _check_pair("x_val", "t_val", *validation_data)
-        if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
-            raise ValueError(f"invalid epochs: {epochs!r} (must be an integer >= 0)")
+        integer("epochs", epochs, 0)
         sample_num = evaluate_sample_num_per_epoch
         if sample_num is not None:
-            sample_num = _positive_int("evaluate_sample_num_per_epoch", sample_num)
+            sample_num = integer("evaluate_sample_num_per_epoch", sample_num, 1)
         watching = self.early_stopping_patience is not None or self.restore_best
         if watching and self.monitor.startswith("val_") and validation_data is None:
             raise ValueError(
@@ -554,12 +552,6 @@ class BookTrainer(Trainer):
 def _empty_history():
     keys = ("epoch", "loss", "acc", "val_loss", "val_acc", "seconds", "lr", "step_loss")
     return {key: [] for key in keys}
-
-
-def _positive_int(name, value):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"invalid {name}: {value!r} (must be an integer >= 1)")
-    return int(value)
 
 
 def _check_pair(x_name, t_name, x, t):
