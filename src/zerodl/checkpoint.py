@@ -332,8 +332,9 @@ def _read(path):
         raise CheckpointError(f"{path} is not a zerodl checkpoint (not an .npz archive)")
     try:
         with zipfile.ZipFile(path) as zf:
-            headers = {info.filename: _check_header(zf, info, path) for info in zf.infolist()}
-        names = [n[: -len(".npy")] for n in headers]
+            for info in zf.infolist():
+                _check_header(zf, info, path)
+            names = [n[: -len(".npy")] for n in zf.namelist()]
         if META_KEY not in names:
             raise CheckpointError(
                 f"{path} is an .npz archive without zerodl metadata, not a zerodl checkpoint "
@@ -383,7 +384,6 @@ def _check_header(zf, info, path):
             f"{path} is damaged: array {name!r} of shape {shape} needs {expected} bytes, "
             f"the archive holds {info.file_size}"
         )
-    return shape, dtype
 
 
 def _parse_meta(raw, path):
