@@ -255,9 +255,16 @@ def test_bench_passes_its_arguments_through(capsys, monkeypatch):
     import zerodl.benchmark
 
     seen = []
-    monkeypatch.setattr(zerodl.benchmark, "main", lambda argv: seen.append(argv) or 0)
+    monkeypatch.setattr(zerodl.benchmark, "main", lambda argv, **kw: seen.append(argv) or 0)
     assert main(["bench", "--steps", "3", "--help"]) == 0
     assert seen == [["--steps", "3", "--help"]]
+
+
+def test_a_wrong_bench_option_is_one_line(capsys):
+    code, out, err = run(capsys, "bench", "--bogus")
+    assert code == 2 and one_error_line(err) and "--bogus" in err and "zerodl bench" in err
+    code, out, _ = run(capsys, "bench", "--help")
+    assert code == 0 and out.startswith("usage: zerodl bench")
 
 
 def test_an_unexpected_error_is_one_line_without_a_traceback(capsys, monkeypatch):

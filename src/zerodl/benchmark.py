@@ -895,9 +895,10 @@ def _nonnegative(text):
     return value
 
 
-def build_parser():
-    parser = argparse.ArgumentParser(
-        prog="zerodl bench" if Path(sys.argv[0]).name == "zerodl" else None,
+def build_parser(prog=None, parser_class=argparse.ArgumentParser):
+    """The benchmark's options; `zerodl bench` passes its own name and error handling."""
+    parser = parser_class(
+        prog=prog,
         description="Time zerodl's training steps, inference and memory on the book's networks, "
         "side by side with PyTorch when it is installed.",
         epilog=EPILOG,
@@ -1036,10 +1037,10 @@ def _both_envs(argv, args):
     return max(codes)
 
 
-def main(argv=None):
+def main(argv=None, prog=None, parser_class=argparse.ArgumentParser):
     """Run the benchmark with command-line arguments `argv` (default sys.argv[1:]); exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    args = build_parser().parse_args(argv)
+    args = build_parser(prog, parser_class).parse_args(argv)
     if args.memory_child:
         workload, framework = args.memory_child.split(":")
         return memory_child(

@@ -853,4 +853,4 @@ def cmd_bench(args):
     rest = list(args.args)
     if rest[:1] == ["--"]:
         rest = rest[1:]
-    return int(bench_main(rest) or 0)
+    return int(bench_main(rest, prog="zerodl bench", parser_class=_Parser) or 0)
