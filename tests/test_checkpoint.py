@@ -508,12 +508,14 @@ def test_resume_continues_exactly_on_synthetic_data(tmp_path):
     first.fit(x, t, epochs=2)
     save(first.network, tmp_path / "ckpt.npz", trainer=first, config={"note": "two epochs"})
 
-    resumed = resume(tmp_path / "ckpt.npz", batch_size=50, verbose=False)
-    assert resumed.epoch == 2 and resumed.checkpoint.extra["config"]["note"] == "two epochs"
-    resumed.fit(x, t, epochs=1)
-    assert resumed.history["loss"] == straight.history["loss"]
-    for key, value in straight.network.params.items():
-        np.testing.assert_array_equal(resumed.network.params[key], value, err_msg=key)
+    loaded = load_checkpoint(tmp_path / "ckpt.npz")  # a path or a loaded checkpoint
+    for source in (tmp_path / "ckpt.npz", loaded):
+        resumed = resume(source, batch_size=50, verbose=False)
+        assert resumed.epoch == 2 and resumed.checkpoint.extra["config"]["note"] == "two epochs"
+        resumed.fit(x, t, epochs=1)
+        assert resumed.history["loss"] == straight.history["loss"]
+        for key, value in straight.network.params.items():
+            np.testing.assert_array_equal(resumed.network.params[key], value, err_msg=key)
 
 
 def test_resume_needs_an_optimiser_state(tmp_path):

@@ -284,7 +284,8 @@ def load_params(network, path):
 
 
 def resume(path, **trainer_kwargs):
-    """A Trainer that carries on from the checkpoint at `path` exactly where it stopped.
+    """A Trainer that carries on from the checkpoint at `path` (or a loaded Checkpoint) exactly
+    where it stopped.
 
     The network, the optimiser (type, hyper-parameters, state) and the trainer's state (epoch,
     random generator, history) come from the file; `trainer_kwargs` go to Trainer (batch_size,
@@ -297,10 +298,10 @@ def resume(path, **trainer_kwargs):
     """
     from zerodl.trainer import Trainer
 
-    ckpt = load_checkpoint(path)
+    ckpt = path if isinstance(path, Checkpoint) else load_checkpoint(path)
     optimizer = ckpt.create_optimizer()
     if optimizer is None:
-        raise CheckpointError(f"{path}: holds no optimiser state, so training cannot resume")
+        raise CheckpointError(f"{ckpt.path}: holds no optimiser state, so training cannot resume")
     trainer = Trainer(ckpt.network, optimizer, **trainer_kwargs)
     ckpt.restore(trainer)
     trainer.checkpoint = ckpt

@@ -430,7 +430,7 @@ def _load_data(dataset, model_or_network, data_dir, limit=None):
 
 
 def cmd_train(args):
-    from zerodl.checkpoint import load_checkpoint, save
+    from zerodl.checkpoint import load_checkpoint, resume, save
     from zerodl.plots import plot_history
     from zerodl.trainer import Trainer
 
@@ -461,7 +461,6 @@ def cmd_train(args):
             return 0
         out = Path(args.out) if args.out else ckpt_path.parent
         network = ckpt.network
-        optimizer = ckpt.create_optimizer()
     else:
         config = _train_config(args)
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
@@ -474,7 +473,6 @@ def cmd_train(args):
             )
         config["data_dir"] = str(args.data_dir) if args.data_dir else None
         network = build_network(config)
-        optimizer = None
 
     data_dir = args.data_dir if args.data_dir is not None else config.get("data_dir")
     (x_train, t_train), (x_test, t_test) = _load_data(
@@ -489,10 +487,7 @@ def cmd_train(args):
             save(network, out / "best.npz", trainer=trainer, **extra)
         _write_metrics(out / "metrics.csv", trainer.history)
 
-    trainer = Trainer(
-        network,
-        optimizer or config["optimizer"],
-        optimizer_param=None if optimizer else _optimizer_param(config),
+    settings = dict(
         batch_size=config["batch_size"],
         seed=config["seed"],
         progress=args.progress,
@@ -500,7 +495,10 @@ def cmd_train(args):
         print_fn=lambda line: print(line, flush=True),
     )
     if args.resume:
-        ckpt.restore(trainer)
+        trainer = resume(ckpt, **settings)  # the optimiser and the trainer's state from the file
+    else:
+        optimizer_param = _optimizer_param(config)
+        trainer = Trainer(network, config["optimizer"], optimizer_param=optimizer_param, **settings)
     config["lr"] = float(trainer.optimizer.lr)
     _write_text(out / "config.json", json.dumps(config, indent=2) + "\n")
     if not args.out and not args.resume:
