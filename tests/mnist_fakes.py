@@ -30,3 +30,18 @@ def write_fake_dataset(folder, arrays=None, *, gz=True, **kwargs):
     for key, name in FILE_NAMES.items():
         write_idx(folder / (f"{name}.gz" if gz else name), arrays[key])
     return arrays
+
+
+def cache_dir(tmp_path, dataset="mnist"):
+    """Where the user cache of `dataset` is under no_local_data."""
+    return tmp_path / "xdg-cache" / "zerodl" / dataset
+
+
+def no_local_data(tmp_path, monkeypatch):
+    """Nothing found on this machine: the user cache under tmp_path (see cache_dir), no
+    ZERODL_DATA and an empty system folder."""
+    from zerodl.datasets import sources
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
+    monkeypatch.delenv("ZERODL_DATA", raising=False)
+    monkeypatch.setattr(sources, "SYSTEM_DATA_DIR", tmp_path / "usr-share-datasets")

@@ -115,11 +115,11 @@ def test_an_empty_run_folder_says_to_train_first(capsys, tmp_path):
 
 @pytest.fixture
 def no_mnist_anywhere(tmp_path, monkeypatch):
-    """No ZERODL_DATA, an empty system folder, and downloads that fail."""
-    from zerodl.datasets import download, sources
+    """No ZERODL_DATA, an empty user cache and system folder, and downloads that fail."""
+    from mnist_fakes import no_local_data
+    from zerodl.datasets import download
 
-    monkeypatch.delenv("ZERODL_DATA", raising=False)
-    monkeypatch.setattr(sources, "SYSTEM_DATA_DIR", tmp_path / "usr-share-datasets")
+    no_local_data(tmp_path, monkeypatch)
 
     def offline(*args, **kwargs):
         raise download.DownloadError("offline in this test", [])

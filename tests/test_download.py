@@ -13,8 +13,8 @@ import threading
 import numpy as np
 import pytest
 
-from mnist_fakes import FILE_NAMES, write_fake_dataset
-from zerodl.datasets import DatasetNotFoundError, load_mnist, sources
+from mnist_fakes import FILE_NAMES, cache_dir, no_local_data, write_fake_dataset
+from zerodl.datasets import DatasetNotFoundError, load_mnist
 from zerodl.datasets import download as download_module
 
 
@@ -61,9 +61,7 @@ def server(tmp_path, monkeypatch):
         {name: "md5:" + hashlib.md5(body).hexdigest() for name, body in files.items()},
     )
     # nothing local, and no proxy between us and 127.0.0.1
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
-    monkeypatch.delenv("ZERODL_DATA", raising=False)
-    monkeypatch.setattr(sources, "SYSTEM_DATA_DIR", tmp_path / "usr-share-datasets")
+    no_local_data(tmp_path, monkeypatch)
     for var in ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
@@ -80,10 +78,6 @@ def server(tmp_path, monkeypatch):
 
 def use_mirrors(monkeypatch, *urls):
     monkeypatch.setitem(download_module.MIRRORS, "mnist", list(urls))
-
-
-def cache_dir(tmp_path):
-    return tmp_path / "xdg-cache" / "zerodl" / "mnist"
 
 
 def files_under(folder):

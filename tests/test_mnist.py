@@ -13,14 +13,13 @@ import time
 import numpy as np
 import pytest
 
-from mnist_fakes import FILE_NAMES, fake_arrays, write_fake_dataset
+from mnist_fakes import FILE_NAMES, cache_dir, fake_arrays, no_local_data, write_fake_dataset
 from zerodl.datasets import (
     DatasetNotFoundError,
     IdxFormatError,
     load_dataset,
     load_fashion_mnist,
     load_mnist,
-    sources,
     write_idx,
 )
 from zerodl.datasets import download as download_module
@@ -30,18 +29,12 @@ from zerodl.datasets import mnist as mnist_module
 @pytest.fixture(autouse=True)
 def isolated(tmp_path, monkeypatch):
     """No test reads the real home, ZERODL_DATA or /usr/share/datasets, or touches the network."""
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
-    monkeypatch.delenv("ZERODL_DATA", raising=False)
-    monkeypatch.setattr(sources, "SYSTEM_DATA_DIR", tmp_path / "usr-share-datasets")
+    no_local_data(tmp_path, monkeypatch)
 
     def no_network(*args, **kwargs):
         raise download_module.DownloadError("downloading is disabled in this test", [])
 
     monkeypatch.setattr(download_module, "download", no_network)
-
-
-def cache_dir(tmp_path, dataset="mnist"):
-    return tmp_path / "xdg-cache" / "zerodl" / dataset
 
 
 # --- what load_mnist returns -------------------------------------------------------------------
