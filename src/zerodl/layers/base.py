@@ -77,6 +77,15 @@ class Layer:
                 f"{self!r} expects input of shape (N, {want}) but was given {tuple(shape)}"
             )
 
+    def _check_window(self, x, window_h, window_w, pad, what):
+        """Raise a ShapeError unless the window fits in x (N, C, H, W) padded by `pad`."""
+        H, W = x.shape[2:]
+        if H + 2 * pad < window_h or W + 2 * pad < window_w:
+            raise ShapeError(
+                f"{self!r}: the padded input ({H + 2 * pad}, {W + 2 * pad}) of x {x.shape} "
+                f"is smaller than the {what} ({window_h}, {window_w})"
+            )
+
     def __repr__(self):
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
         return f"{type(self).__name__}({args})"

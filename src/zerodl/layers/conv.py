@@ -5,7 +5,7 @@ import numpy as np
 from zerodl import fastconv
 from zerodl.im2col import col2im, conv_output_size, im2col, scratch
 from zerodl.initializers import normal, weight_std
-from zerodl.layers.base import Layer, ShapeError, as_rng
+from zerodl.layers.base import Layer, as_rng
 
 
 def _pair(value, name):
@@ -124,12 +124,8 @@ class Convolution(Layer):
 
     def forward(self, x, train=True):
         self._check_input(x, (self.in_channels, None, None))
+        self._check_window(x, self.filter_h, self.filter_w, self.pad, "filter")
         N, C, H, W = x.shape
-        if H + 2 * self.pad < self.filter_h or W + 2 * self.pad < self.filter_w:
-            raise ShapeError(
-                f"{self!r}: the padded input ({H + 2 * self.pad}, {W + 2 * self.pad}) of x "
-                f"{x.shape} is smaller than the filter ({self.filter_h}, {self.filter_w})"
-            )
         self._x_shape = x.shape
         # Stride 1: the same numbers by a faster route (zerodl.fastconv). The book's method:
         if fastconv.applies(self, x):

@@ -13,7 +13,7 @@ import numpy as np
 
 from zerodl.fastops import parallel_batch
 from zerodl.im2col import col2im, conv_output_size, im2col, scratch, window_views
-from zerodl.layers.base import Layer, ShapeError
+from zerodl.layers.base import Layer
 
 
 def max_pool_views(x, pool_h, pool_w, stride, winner=True, reuse=None):
@@ -132,12 +132,7 @@ class _Pool2d(Layer):
 
     def _check(self, x):
         self._check_input(x, (None, None, None))
-        H, W = x.shape[2:]
-        if H + 2 * self.pad < self.pool_h or W + 2 * self.pad < self.pool_w:
-            raise ShapeError(
-                f"{self!r}: the padded input ({H + 2 * self.pad}, {W + 2 * self.pad}) of x "
-                f"{x.shape} is smaller than the window ({self.pool_h}, {self.pool_w})"
-            )
+        self._check_window(x, self.pool_h, self.pool_w, self.pad, "window")
 
     def _im2col(self, x, pad_value):
         """Every window of every channel as a row: (N*C*OH*OW, FH*FW), the book's method."""
