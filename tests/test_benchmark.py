@@ -3,6 +3,7 @@
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -153,3 +154,21 @@ def test_memory_child_reports_the_peak_of_one_epoch(tmp_path):
     assert result["data"] == "random" and result["steps"] == 600
     # the 60,000 float32 training images alone are 179 MiB, and stay resident during the epoch
     assert result["peak_rss_mib"] >= result["rss_before_epoch_mib"] > 179
+
+
+def test_threads_script_times_threads_one_part_and_processes():
+    """benchmarks/threads.py, a tiny run: the three zerodl ways, each a positive time."""
+    script = Path(__file__).resolve().parent.parent / "benchmarks" / "threads.py"
+    cmd = [sys.executable, str(script), "--workload", "two_layer", "--threads", "2"]
+    cmd += ["--rounds", "1", "--steps", "2", "--no-torch"]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True, timeout=120).stdout
+    lines = out.splitlines()
+    assert lines[0] == "TwoLayerNet 784-50-10, batch 100, 2 threads: median ms per training step"
+    labels = [line.rsplit(maxsplit=1)[0].strip() for line in lines[1:4]]
+    assert labels == [
+        "zerodl, batch 100 on 2 threads",
+        "zerodl, batch 50 on 1 thread, alone",
+        "zerodl, batch 50 in each of 2 processes at once (the slowest)",
+    ]
+    assert all(float(line.split()[-1]) > 0 for line in lines[1:4])
+    assert lines[4].startswith("threads / processes: ") and "torch" not in out
