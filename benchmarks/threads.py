@@ -25,8 +25,7 @@ import time
 
 import numpy as np
 
-from zerodl import fastops
-from zerodl.benchmark import WORKLOADS, TorchRunner, ZerodlRunner, blas_threads, set_blas_threads
+from zerodl.benchmark import WORKLOADS, TorchRunner, ZerodlRunner, blas_threads, set_threads
 
 
 def batch(workload, size, seed=0):
@@ -48,17 +47,10 @@ def step_times(runner, x, t, steps):
     return times
 
 
-def one_thread(name, part):
-    """A zerodl runner on one thread (OpenBLAS's and zerodl's) and its share of the batch."""
-    set_blas_threads(1)
-    fastops.set_num_threads(1)
-    workload = WORKLOADS[name]
-    return ZerodlRunner(workload), batch(workload, part)
-
-
 def process_main(name, part, start, commands, results):
     """A process of the `processes` way: one part on one thread, timed when all are told to."""
-    runner, (x, t) = one_thread(name, part)
+    set_threads(1)
+    runner, (x, t) = ZerodlRunner(WORKLOADS[name]), batch(WORKLOADS[name], part)
     for steps in iter(commands.get, None):
         start.wait()  # all processes begin together
         results.put(step_times(runner, x, t, steps))
@@ -93,13 +85,11 @@ def main(argv=None):
         w.start()
 
     def threads():
-        set_blas_threads(n)
-        fastops.set_num_threads(n)
+        set_threads(n)
         return step_times(full, x, t, args.steps)
 
     def one_part():
-        set_blas_threads(1)
-        fastops.set_num_threads(1)
+        set_threads(1)
         return step_times(full, x[:part], t[:part], args.steps)
 
     def processes():

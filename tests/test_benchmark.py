@@ -170,5 +170,8 @@ def test_threads_script_times_threads_one_part_and_processes():
         "zerodl, batch 50 on 1 thread, alone",
         "zerodl, batch 50 in each of 2 processes at once (the slowest)",
     ]
-    assert all(float(line.split()[-1]) > 0 for line in lines[1:4])
+    threads, one_part, processes = (float(line.split()[-1]) for line in lines[1:4])
+    assert min(threads, one_part, processes) > 0
     assert lines[4].startswith("threads / processes: ") and "torch" not in out
+    # the ratio of the two printed times (rounded to 0.01 ms: a few % of a TwoLayerNet step)
+    assert float(lines[4].split()[3]) == pytest.approx(threads / processes, rel=0.05)

@@ -197,6 +197,15 @@ def set_blas_threads(n):
     return True
 
 
+def set_threads(n):
+    """n threads for zerodl's workers and for OpenBLAS; False when OpenBLAS cannot be reached.
+
+    zerodl's workers follow OpenBLAS's count, but are set too, for a NumPy without OpenBLAS.
+    """
+    fastops.set_num_threads(n)
+    return set_blas_threads(n)
+
+
 def _openblas_strings():
     """(kernel core name, build configuration) of NumPy's OpenBLAS; None for what is unknown."""
     out = []
@@ -547,8 +556,7 @@ def _reset_peak():
 def memory_child(workload, framework, batch_size, data_dir, seed, threads, random=False):
     """Train one epoch in this (fresh) process and print the peak RSS as a tagged JSON line."""
     if threads:
-        set_blas_threads(threads)
-        fastops.set_num_threads(threads)  # zerodl's workers too, even without OpenBLAS
+        set_threads(threads)
     workload = WORKLOADS[workload]
     x_train, t_train, x_test, t_test, source = load_data(data_dir, seed, random)
     del x_test, t_test
@@ -1065,8 +1073,7 @@ def main(argv=None, prog=None, parser_class=argparse.ArgumentParser):
         except ImportError:
             log("PyTorch is not importable: timing zerodl alone")
     if args.threads:
-        fastops.set_num_threads(args.threads)  # zerodl's workers too, even without OpenBLAS
-        if not set_blas_threads(args.threads):
+        if not set_threads(args.threads):
             log(
                 "could not reach NumPy's OpenBLAS to set its threads; "
                 "use OPENBLAS_NUM_THREADS instead"

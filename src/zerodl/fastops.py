@@ -7,7 +7,9 @@ memory bound (col is 45 MB for DeepConvNet's second layer: written once, read th
 
 The layers that matter instead hand `parallel_batch` a function of a range of samples. It cuts the
 batch into one contiguous part per core and runs the parts on worker threads at the same time
-(NumPy releases the GIL in its loops and OpenBLAS calls, so the threads really run in parallel).
+(NumPy releases the GIL in its loops and OpenBLAS calls, so the threads really run in parallel;
+but each must take it back between two calls, and waits while the other holds it: fewer, longer
+calls wait less. benchmarks/threads.py measures what the waiting costs).
 While the parts run, OpenBLAS is told to use one thread (and its count is put back afterwards):
 the workers already use every core, and OpenBLAS's own threads on top of them would only compete
 for the same cores. (OpenBLAS's openblas_set_num_threads_local looks like the per-thread way to
