@@ -2,6 +2,7 @@
 
 from zerodl.networks.deep_conv import DeepConvNet
 from zerodl.networks.multi_layer import MultiLayerNet
+from zerodl.networks.registry import MODELS, Model
 from zerodl.networks.sequential import Sequential
 from zerodl.networks.simple_conv import SimpleConvNet
 from zerodl.networks.two_layer import TwoLayerNet
@@ -12,4 +13,13 @@ NETWORKS = {
     for cls in (Sequential, TwoLayerNet, MultiLayerNet, SimpleConvNet, DeepConvNet)
 }
 
-__all__ = ["NETWORKS", "DeepConvNet", "MultiLayerNet", "Sequential", "SimpleConvNet", "TwoLayerNet"]
+__all__ = [
+    "MODELS",
+    "NETWORKS",
+    "Model",
+    "DeepConvNet",
+    "MultiLayerNet",
+    "Sequential",
+    "SimpleConvNet",
+    "TwoLayerNet",
+]
