@@ -1,10 +1,11 @@
-"""Shared test settings: the --slow switch and the location of the real MNIST files."""
+"""Shared test settings: the --slow switch, the real MNIST files, both kernel modes."""
 
 import os
 from pathlib import Path
 
 import pytest
 
+from zerodl import kernels
 from zerodl.datasets.sources import FILE_NAMES, find_in_folder
 
 # ../shared/datasets/mnist relative to the project root, unless ZERODL_DATA says otherwise.
@@ -49,3 +50,11 @@ def mnist_dir():
             f"(looked in $ZERODL_DATA and {SHARED_MNIST})"
         )
     return folder
+
+
+@pytest.fixture(params=["fast", "reference"])
+def kernel_mode(request):
+    """Run a test with the fast kernels and again with the book's method (zerodl.use_kernels)."""
+    previous = kernels.use_kernels(request.param)
+    yield request.param
+    kernels.use_kernels(previous)

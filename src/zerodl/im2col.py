@@ -17,7 +17,7 @@ so a pixel receives a contribution from every window it belongs to; col2im is th
 
     <col2im(dcol), x> == <dcol, im2col(x)>      for all x and dcol.
 
-How it is made fast (the book uses Python loops over the FH*FW offsets and copies in float64):
+How it works without Python loops over pixels (the book loops over the FH*FW offsets):
 
 - im2col never loops. A window is a *strided view* of the padded image: moving one output pixel to
   the right moves `stride` pixels in memory, moving one filter column moves one pixel. NumPy's
@@ -27,12 +27,11 @@ How it is made fast (the book uses Python loops over the FH*FW offsets and copie
   4 times faster than gathering FW-pixel pieces one window at a time, and BLAS multiplies either
   layout at the same speed.
 - col2im loops only over the FH*FW kernel offsets (9 or 25 iterations); each iteration adds a whole
-  (N, C, OH, OW) slab of the columns to a strided view of the image. It is fastest when `col` is
-  laid out as im2col lays it out (then those slabs are contiguous); the convolution's backward pass
-  produces its dcol that way.
-- Large arrays are reused from one step to the next (`reuse=` and `scratch`): arrays over 32 MiB
-  get fresh pages from the operating system on every allocation, and touching those pages for the
-  first time costs about as much as the copy itself.
+  (N, C, OH, OW) slab of the columns to a strided view of the image (fastest when `col` is laid
+  out as im2col lays it out: then those slabs are contiguous).
+
+The convolution's fast kernel (zerodl.kernels.conv) uses a variant of im2col for stride 1, in
+cache-sized chunks; this module is the book's general method, for any stride and padding.
 """
 
 import numpy as np
@@ -78,18 +77,7 @@ def window_views(img, filter_h, filter_w, stride, out_h, out_w):
     return views
 
 
-def scratch(cached, shape, dtype):
-    """An uninitialised array of `shape` and `dtype`: `cached` itself when it fits, else a new one.
-
-    Layers keep their large temporary arrays and ask for them again at the next step, which
-    saves the operating system's fresh pages (see the module docstring).
-    """
-    if cached is not None and cached.shape == tuple(shape) and cached.dtype == dtype:
-        return cached
-    return np.empty(shape, dtype=dtype)
-
-
-def im2col(x, filter_h, filter_w, stride=1, pad=0, *, pad_value=0.0, reuse=None):
+def im2col(x, filter_h, filter_w, stride=1, pad=0, *, pad_value=0.0):
     """Unfold the windows of x (N, C, H, W) into the rows of a matrix (N*OH*OW, C*FH*FW).
 
     Args:
@@ -97,8 +85,6 @@ def im2col(x, filter_h, filter_w, stride=1, pad=0, *, pad_value=0.0, reuse=None)
         filter_h, filter_w: the window (filter) size FH, FW.
         stride: the step between windows; pad: zero pixels added on each side.
         pad_value: the value of the padding pixels (max pooling pads with -inf).
-        reuse: an earlier result of im2col that is no longer needed; its memory is written over
-            when it has the right shape and dtype (a layer passes its previous col).
 
     Returns the matrix in x's dtype. Its memory is the transpose of a contiguous
     (C*FH*FW, N*OH*OW) array (see the module docstring for why).
@@ -117,12 +103,7 @@ def im2col(x, filter_h, filter_w, stride=1, pad=0, *, pad_value=0.0, reuse=None)
         writeable=False,
     )
     # The one copy: contiguous runs of OW pixels, then a free transpose to the book's layout.
-    shape = (C * filter_h * filter_w, N * OH * OW)
-    if reuse is not None and reuse.T.flags.c_contiguous and reuse.flags.writeable:
-        buffer = scratch(reuse.T, shape, x.dtype)  # reuse.T itself when it fits
-        np.copyto(buffer.reshape(windows.shape), windows)
-        return buffer.T  # (N*OH*OW, C*FH*FW)
-    return windows.reshape(shape).T  # (N*OH*OW, C*FH*FW)
+    return windows.reshape(C * filter_h * filter_w, N * OH * OW).T  # (N*OH*OW, C*FH*FW)
 
 
 def col2im(col, input_shape, filter_h, filter_w, stride=1, pad=0):
@@ -144,62 +125,3 @@ def col2im(col, input_shape, filter_h, filter_w, stride=1, pad=0):
         i, j = divmod(k, filter_w)
         view += col[:, i, j]  # (C, N, OH, OW)
     return img[:, :, pad : pad + H, pad : pad + W]  # (N, C, H, W)
-
-
-# --- Stride-1 convolutions in the "wide" layout --------------------------------------------------
-#
-# With stride 1 there is a faster way to lay out the windows. Store each padded channel as one
-# flat row of Hp*Wp pixels (Hp = H + 2*pad, Wp = W + 2*pad). Output pixel (oh, ow) at flat
-# position p = oh*Wp + ow reads, at kernel offset (i, j), the pixel at p + i*Wp + j: every offset
-# is ONE shift of the whole flat image. If we also compute outputs for all Wp columns of each
-# output row (the last Wp - OW of them read pixels that wrap around into the next row: "wide"
-# columns that are simply dropped), then each offset's part of im2col is one long contiguous
-# slice of OH*Wp pixels instead of one short OW-pixel run per row. The price is Wp/OW times more
-# columns (7% for 28x28 images with pad 1). Convolution's fast path uses this layout (and needs
-# no col2im: with stride 1, its input gradient is a convolution too).
-# The padded image gets one extra row of zeros so that the shifted slices of the last channel
-# never run off its end.
-
-
-def wide_shape(x_shape, pad):
-    """(n, C, Hp + 1, Wp): the padded images of the wide layout (one extra row of zeros)."""
-    n, C, H, W = x_shape
-    return (n, C, H + 2 * pad + 1, W + 2 * pad)
-
-
-def im2col_wide(xp, filter_h, filter_w, out):
-    """Windows of padded images xp (n, C, Hp+1, Wp) as out (C*FH*FW, n*OH*Wp), stride 1.
-
-    Row (c*FH + i)*FW + j, column (k*OH + oh)*Wp + ow holds xp[k, c, oh + i, ow + j]: im2col's
-    col.T with Wp instead of OW columns per output row (the last Wp - OW are junk).
-    """
-    n, C, Hp1, Wp = xp.shape
-    L = (Hp1 - filter_h) * Wp  # OH*Wp flat output positions per image
-    flat = xp.reshape(n, C, Hp1 * Wp)  # (n, C, Hp1*Wp), a view
-    sN, sC, s = flat.strides
-    # Every kernel offset's shifted image as a view, no copy: element [c, i, j, k, l] sits at
-    # flat[k, c, i*Wp + j + l]. One copy then writes them all (runs of L pixels).
-    windows = as_strided(
-        flat, shape=(C, filter_h, filter_w, n, L), strides=(sC, Wp * s, s, sN, s), writeable=False
-    )
-    np.copyto(out.reshape(windows.shape), windows)
-    return out
-
-
-def col2im_wide(dcol_T, filter_h, filter_w, out):
-    """Fold dcol_T (C*FH*FW, n*OH*Wp) back into padded images out (n, C, Hp+1, Wp), stride 1.
-
-    The adjoint of im2col_wide; dcol_T's junk columns must be zero (they add to real pixels).
-    """
-    n, C, Hp1, Wp = out.shape
-    L = (Hp1 - filter_h) * Wp
-    flat = out.reshape(n, C, Hp1 * Wp).transpose(1, 0, 2)  # (C, n, Hp1*Wp), a view
-    dcols = dcol_T.reshape(C, filter_h, filter_w, n, L)
-    flat[:, :, :L] = dcols[:, 0, 0]  # offset (0, 0) first: an assignment, no zeroing pass
-    flat[:, :, L:] = 0
-    for i in range(filter_h):
-        for j in range(filter_w):
-            if i or j:
-                shift = i * Wp + j
-                flat[:, :, shift : shift + L] += dcols[:, i, j]  # one long add per offset
-    return out

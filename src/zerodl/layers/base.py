@@ -24,7 +24,19 @@ def as_rng(seed):
 
 
 class Layer:
-    """Base class of all layers: `forward(x, train=True)` and `backward(dout)`."""
+    """Base class of all layers: `forward(x, train=True)` and `backward(dout)`.
+
+    A layer written in your own module (copy one of zerodl's) works with Sequential, gradcheck,
+    the Trainer, the optimisers and checkpoints (zerodl.load(path, custom_objects={...})).
+    """
+
+    # The fast kernel that ran the last forward (see zerodl.kernels), or None: the book's method.
+    # A layer that asks zerodl.kernels.find for one records it here for its backward.
+    kernel = None
+    # False: backward computes the parameters' gradients only and returns None (as PyTorch skips
+    # the input gradient of a tensor that does not require one). A network sets it on its first
+    # layer, whose input is the data; layers that can skip dx read it (Convolution).
+    needs_input_grad = True
 
     def __init__(self):
         self.params = {}

@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from zerodl import fastconv
-from zerodl.im2col import col2im, conv_output_size, im2col, scratch
+from zerodl import kernels
+from zerodl.im2col import col2im, conv_output_size, im2col
 from zerodl.initializers import normal, weight_std
 from zerodl.layers.base import Layer, as_rng
 
@@ -33,8 +33,9 @@ class Convolution(Layer):
     col (N*OH*OW, C*FH*FW), so that the whole layer is a single matrix product with the filters
     flattened to W_col (FN, C*FH*FW); backward is two more products and `col2im`.
 
-    With stride 1 (every network of the book) the same numbers come from zerodl.fastconv, which
-    runs the products on chunks of a few samples at a time, on every CPU core.
+    With stride 1 (every network of the book) the same numbers come sooner from a fast kernel
+    (zerodl.kernels.conv), which runs the products on chunks of a few samples at a time, on every
+    CPU core; `zerodl.use_kernels("reference")` runs the book's method below instead.
 
     Args:
         in_channels: C, the number of input channels.
@@ -82,13 +83,6 @@ class Convolution(Layer):
         self.params["b"] = np.zeros(self.filter_num, dtype=dtype)  # (FN,)
         self.grads["W"] = np.zeros(shape, dtype=dtype)
         self.grads["b"] = np.zeros(self.filter_num, dtype=dtype)
-        self._col = None  # the last im2col matrix, kept for backward and reused by forward
-        self._dcol_T = None  # backward's dcol buffer, reused from step to step
-        self._x = None  # the input, kept by zerodl.fastconv (which keeps no col)
-        # False: backward computes dW and db only and returns None (as PyTorch skips the input
-        # gradient of a tensor that does not require one). A network can set it on its first
-        # layer, whose input is the data; the default computes dx, as every other layer does.
-        self.needs_input_grad = True
 
     @classmethod
     def from_arrays(cls, W, b, stride=1, pad=0):
@@ -125,48 +119,29 @@ class Convolution(Layer):
     def forward(self, x, train=True):
         self._check_input(x, (self.in_channels, None, None))
         self._check_window(x, self.filter_h, self.filter_w, self.pad, "filter")
+        self.kernel = kernels.find("convolution", self, x)  # a fast kernel, or None: the book's
+        if self.kernel:
+            return self.kernel.forward(self, x, train)
         N, C, H, W = x.shape
-        self._x_shape = x.shape
-        # Stride 1: the same numbers by a faster route (zerodl.fastconv). The book's method:
-        if fastconv.applies(self, x):
-            return fastconv.forward(self, x)  # keeps x in self._x for fastconv.backward
         FN, OH, OW = self.output_shape((C, H, W))
-        FH, FW = self.filter_h, self.filter_w
-        col = im2col(x, FH, FW, self.stride, self.pad, reuse=self._col)  # (N*OH*OW, C*FH*FW)
-        W_col = self.params["W"].reshape(FN, -1)  # (FN, C*FH*FW)
+        col = im2col(x, self.filter_h, self.filter_w, self.stride, self.pad)  # (N*OH*OW, C*FH*FW)
+        col_W = self.params["W"].reshape(FN, -1).T  # (C*FH*FW, FN)
+        out = col @ col_W + self.params["b"]  # (N*OH*OW, FN)
+        out = out.reshape(N, OH, OW, FN).transpose(0, 3, 1, 2)  # (N, FN, OH, OW)
 
-        # The book's  out = col @ W_col.T + b,  computed transposed: (col @ W_col.T).T = W_col @
-        # col.T has FN rows of N*OH*OW, which reach NCHW by moving whole (OH*OW) blocks.
-        out = W_col @ col.T  # (FN, N*OH*OW)
-        out = out.reshape(FN, N, OH, OW).transpose(1, 0, 2, 3)  # (N, FN, OH, OW), a view
-        # One copy into contiguous NCHW order (order="C"), adding the bias on the way.
-        out = np.add(out, self.params["b"].reshape(FN, 1, 1), order="C")  # (N, FN, OH, OW)
+        self.x, self.col, self.col_W = x, col, col_W
+        return np.ascontiguousarray(out)
 
-        self._x = None
-        self._col = col
-        return out
+    def backward(self, dout):  # dout (N, FN, OH, OW)
+        if self.kernel:
+            return self.kernel.backward(self, dout)
+        FN, C, FH, FW = self.params["W"].shape
+        dout = dout.transpose(0, 2, 3, 1).reshape(-1, FN)  # (N*OH*OW, FN)
 
-    def backward(self, dout):
-        # forward took the fast path (it kept x): so does backward.
-        if self._x is not None:
-            return fastconv.backward(self, dout)
-        W = self.params["W"]
-        FN = W.shape[0]
-        W_col = W.reshape(FN, -1)  # (FN, C*FH*FW)
-        # dout with the filters first: each filter's gradients as one row (one cheap copy,
-        # whole OH*OW blocks move). This is the transpose of the book's dout_col (N*OH*OW, FN).
-        dout_T = dout.transpose(1, 0, 2, 3).reshape(FN, -1)  # (FN, N*OH*OW)
-
-        self.grads["b"][...] = dout_T.sum(axis=1)  # (FN,)
-        dW = dout_T @ self._col  # (FN, C*FH*FW)
-        self.grads["W"][...] = dW.reshape(W.shape)  # (FN, C, FH, FW)
-        if not self.needs_input_grad:
+        self.grads["b"][...] = dout.sum(axis=0)  # (FN,)
+        dW = self.col.T @ dout  # (C*FH*FW, FN)
+        self.grads["W"][...] = dW.T.reshape(FN, C, FH, FW)
+        if not self.needs_input_grad:  # the network's first layer: dx is never used
             return None
-
-        # The book's dcol = dout_col @ W_col, computed as (W_col.T @ dout_T).T: the same matrix,
-        # laid out as im2col lays out col, which is the layout col2im reads fastest.
-        shape, dtype = (W_col.shape[1], dout_T.shape[1]), np.result_type(W_col, dout_T)
-        dcol_T = scratch(self._dcol_T, shape, dtype)  # the buffer of the last step, if it fits
-        self._dcol_T = np.matmul(W_col.T, dout_T, out=dcol_T)  # (C*FH*FW, N*OH*OW)
-        dcol = dcol_T.T  # (N*OH*OW, C*FH*FW)
-        return col2im(dcol, self._x_shape, self.filter_h, self.filter_w, self.stride, self.pad)
+        dcol = dout @ self.col_W.T  # (N*OH*OW, C*FH*FW)
+        return col2im(dcol, self.x.shape, FH, FW, self.stride, self.pad)  # (N, C, H, W)

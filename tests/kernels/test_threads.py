@@ -1,34 +1,37 @@
-"""The thread pool of zerodl.fastops, and the layers that use it: the same results on any
-number of threads and with any split of the batch."""
+"""The worker threads (zerodl.kernels.threads), scratch memory (kernels.memory) and the kernels
+that use them: the same results on any number of threads and with any split of the batch."""
 
 import threading
 
 import numpy as np
 import pytest
+import threadpoolctl
 
-from zerodl import fastops
-from zerodl.im2col import col2im, col2im_wide, im2col, im2col_wide, wide_shape
+from zerodl.im2col import col2im, im2col
+from zerodl.kernels import conv, elementwise, memory
+from zerodl.kernels import threads as pool
+from zerodl.kernels.conv import col2im_wide, im2col_wide, wide_shape
 from zerodl.layers.pooling import Pooling
 from zerodl.layers.relu import ReLU
 
 
 @pytest.fixture
 def threads():
-    """Run a test with fastops set to n threads and tiny parts; restore the defaults after."""
-    saved = fastops.MIN_PART_ELEMENTS
+    """Run a test with the kernels set to n threads and tiny parts; restore the defaults after."""
+    saved = pool.MIN_PART_ELEMENTS
 
     def use(n):
-        fastops.set_num_threads(n)
-        fastops.MIN_PART_ELEMENTS = 1  # split even the smallest arrays
+        pool.set_num_threads(n)
+        pool.MIN_PART_ELEMENTS = 1  # split even the smallest arrays
 
     yield use
-    fastops.set_num_threads(None)
-    fastops.MIN_PART_ELEMENTS = saved
+    pool.set_num_threads(None)
+    pool.MIN_PART_ELEMENTS = saved
 
 
 @pytest.mark.parametrize("n, parts", [(10, 1), (10, 3), (7, 2), (2, 5), (1, 2), (0, 2)])
 def test_split_covers_the_range_in_order(n, parts):
-    pieces = fastops.split(n, parts)
+    pieces = pool.split(n, parts)
     covered = [i for start, stop in pieces for i in range(start, stop)]
     assert covered == list(range(n))
     sizes = [stop - start for start, stop in pieces]
@@ -38,8 +41,8 @@ def test_split_covers_the_range_in_order(n, parts):
 def test_parallel_batch_runs_every_part_once_in_order(threads):
     threads(3)
     seen = []
-    results = fastops.parallel_batch(lambda a, z: seen.append((a, z)) or (a, z), 10)
-    assert results == fastops.split(10, 3)
+    results = pool.parallel_batch(lambda a, z: seen.append((a, z)) or (a, z), 10)
+    assert results == pool.split(10, 3)
     assert sorted(seen) == results
 
 
@@ -48,55 +51,59 @@ def test_parallel_batch_uses_other_threads_and_nests_inline(threads):
     main = threading.get_ident()
 
     def outer(a, z):
-        inner = fastops.parallel_batch(lambda b, y: threading.get_ident(), 8)
+        inner = pool.parallel_batch(lambda b, y: threading.get_ident(), 8)
         return threading.get_ident(), inner
 
-    (first, first_inner), (second, second_inner) = fastops.parallel_batch(outer, 4)
+    (first, first_inner), (second, second_inner) = pool.parallel_batch(outer, 4)
     assert first == main != second  # the caller runs the first part, a worker the second
     assert first_inner == [main] and second_inner == [second]  # nested: one part, inline
 
 
 def test_one_thread_runs_in_the_caller(threads):
     threads(1)
-    assert fastops.parallel_batch(lambda a, z: (threading.get_ident(), a, z), 9) == [
+    assert pool.parallel_batch(lambda a, z: (threading.get_ident(), a, z), 9) == [
         (threading.get_ident(), 0, 9)
     ]
 
 
 def test_small_arrays_are_not_split():
-    fastops.set_num_threads(2)
+    pool.set_num_threads(2)
     try:
-        assert fastops.parallel_batch(lambda a, z: (a, z), 100, sample_size=10) == [(0, 100)]
+        assert pool.parallel_batch(lambda a, z: (a, z), 100, sample_size=10) == [(0, 100)]
     finally:
-        fastops.set_num_threads(None)
+        pool.set_num_threads(None)
 
 
 @pytest.mark.parametrize("bad", [0, -1, 1.5, "2"])
 def test_set_num_threads_checks_its_argument(bad):
     with pytest.raises((ValueError, TypeError)):
-        fastops.set_num_threads(bad)
+        pool.set_num_threads(bad)
 
 
-def test_num_threads_follows_set_num_threads_then_openblas_again():
-    fastops.set_num_threads(3)
+def test_num_threads_follows_set_num_threads_then_blas_again():
+    blas = threadpoolctl.ThreadpoolController().select(user_api="blas").lib_controllers
+    if not blas:
+        pytest.skip("NumPy's BLAS is not one threadpoolctl knows: no thread count to follow")
+    pool.set_num_threads(3)
     try:
-        assert fastops.num_threads() == 3
+        assert pool.num_threads() == 3
     finally:
-        fastops.set_num_threads(None)
-    if fastops._blas_get_threads is not None:
-        assert fastops.num_threads() == int(fastops._blas_get_threads())
+        pool.set_num_threads(None)
+    with threadpoolctl.threadpool_limits(1, user_api="blas"):
+        assert pool.num_threads() == 1  # the BLAS count, read through threadpoolctl
+    assert pool.num_threads() == blas[0].get_num_threads()
 
 
 def test_thread_scratch_is_reused_per_name_shape_and_dtype():
-    a = fastops.thread_scratch("t", (3, 4), np.float32, zeros=True)
+    a = memory.thread_scratch("t", (3, 4), np.float32, zeros=True)
     assert not a.any()
-    assert fastops.thread_scratch("t", (3, 4), np.float32) is a
-    assert fastops.thread_scratch("t", (4, 3), np.float32) is not a
-    assert fastops.thread_scratch("t", (3, 4), np.float64) is not a
-    assert fastops.thread_scratch("u", (3, 4), np.float32) is not a
+    assert memory.thread_scratch("t", (3, 4), np.float32) is a
+    assert memory.thread_scratch("t", (4, 3), np.float32) is not a
+    assert memory.thread_scratch("t", (3, 4), np.float64) is not a
+    assert memory.thread_scratch("u", (3, 4), np.float32) is not a
     other = []
     thread = threading.Thread(
-        target=lambda: other.append(fastops.thread_scratch("t", (3, 4), np.float32))
+        target=lambda: other.append(memory.thread_scratch("t", (3, 4), np.float32))
     )
     thread.start()
     thread.join()
@@ -104,13 +111,13 @@ def test_thread_scratch_is_reused_per_name_shape_and_dtype():
 
 
 def test_thread_scratch_starts_afresh_when_full_but_a_hit_stays_a_hit(monkeypatch):
-    monkeypatch.setattr(fastops, "_MAX_SCRATCH", 3)
-    fastops._state.scratch = {}
-    first = [fastops.thread_scratch("full", (k,), np.float32) for k in range(3)]
-    assert all(fastops.thread_scratch("full", (k,), np.float32) is first[k] for k in range(3))
-    fastops.thread_scratch("full", (3,), np.float32)  # a fourth: the cache is cleared first
-    assert len(fastops._state.scratch) == 1
-    assert fastops.thread_scratch("full", (0,), np.float32) is not first[0]
+    monkeypatch.setattr(memory, "_MAX_SCRATCH", 3)
+    memory._state.scratch = {}
+    first = [memory.thread_scratch("full", (k,), np.float32) for k in range(3)]
+    assert all(memory.thread_scratch("full", (k,), np.float32) is first[k] for k in range(3))
+    memory.thread_scratch("full", (3,), np.float32)  # a fourth: the cache is cleared first
+    assert len(memory._state.scratch) == 1
+    assert memory.thread_scratch("full", (0,), np.float32) is not first[0]
 
 
 @pytest.mark.skipif(
@@ -119,7 +126,7 @@ def test_thread_scratch_starts_afresh_when_full_but_a_hit_stays_a_hit(monkeypatc
     reason="mallopt is glibc's",
 )
 def test_keep_freed_memory_works_on_glibc():
-    assert fastops.keep_freed_memory() is True
+    assert memory.keep_freed_memory() is True
 
 
 @pytest.mark.parametrize("n", [1, 2, 3])
@@ -185,12 +192,12 @@ def test_a_forked_child_gets_a_pool_of_its_own(threads):
     import os
 
     threads(2)
-    fastops.parallel_batch(lambda a, z: None, 4)  # the parent's pool exists now
+    pool.parallel_batch(lambda a, z: None, 4)  # the parent's pool exists now
     pid = os.fork()
     if pid == 0:  # the child: must not wait forever on the parent's threads
         ok = False
         try:
-            ok = fastops.parallel_batch(lambda a, z: (a, z), 4) == [(0, 2), (2, 4)]
+            ok = pool.parallel_batch(lambda a, z: (a, z), 4) == [(0, 2), (2, 4)]
         finally:
             os._exit(0 if ok else 1)
     _, status = os.waitpid(pid, 0)
@@ -202,16 +209,16 @@ def test_a_forked_child_gets_a_pool_of_its_own(threads):
     [
         1,
         7,
-        fastops.LONG_INNER,
-        fastops.LONG_INNER + 1,
-        3 * fastops.INNER_BLOCK + 5 + fastops.LONG_INNER,
+        conv.LONG_INNER,
+        conv.LONG_INNER + 1,
+        3 * conv.INNER_BLOCK + 5 + conv.LONG_INNER,
     ],
 )
 def test_add_matmul_adds_the_product(K):
     rng = np.random.default_rng(4)
     a, b = rng.standard_normal((3, K)), rng.standard_normal((K, 2))
     acc = np.ones((3, 2))
-    assert fastops.add_matmul(acc, a, b) is acc
+    assert conv.add_matmul(acc, a, b) is acc
     np.testing.assert_allclose(acc, 1 + a @ b, rtol=1e-12, atol=1e-10)
 
 
@@ -221,7 +228,7 @@ def test_elementwise_is_the_ufunc_calls_on_the_whole_batch(threads, n):
     x = rng.standard_normal((7, 3, 4))
     mask, y, z = np.empty(x.shape, dtype=bool), np.empty_like(x), np.empty_like(x)
     threads(n)
-    result = fastops.elementwise(
+    result = elementwise.elementwise(
         (np.greater, x, 0, mask), (np.maximum, x, 0.5, y), (np.multiply, x, mask, z)
     )
     assert result is z
@@ -231,9 +238,9 @@ def test_elementwise_is_the_ufunc_calls_on_the_whole_batch(threads, n):
 
 
 def test_zero_sample_is_a_cached_read_only_array_of_zeros():
-    zeros = fastops.zero_sample((1, 3, 4), np.dtype(np.float32))
+    zeros = elementwise.zero_sample((1, 3, 4), np.dtype(np.float32))
     assert zeros.shape == (1, 3, 4) and zeros.dtype == np.float32 and not zeros.any()
-    assert fastops.zero_sample((1, 3, 4), np.dtype(np.float32)) is zeros
+    assert elementwise.zero_sample((1, 3, 4), np.dtype(np.float32)) is zeros
     with pytest.raises(ValueError):
         zeros[0, 0, 0] = 1
 

@@ -1,4 +1,4 @@
-"""The fast path of Convolution: the same numbers as the book's method, sooner.
+"""Convolution's fast kernel: the same numbers as the book's method, sooner.
 
 Why this module exists: the book's method (zerodl.layers.conv) builds col for the whole batch at
 once: 45 MB for DeepConvNet's second layer, written to memory and read back three times, by
@@ -8,9 +8,9 @@ With stride 1 (every network of the book) this module computes the same products
 - Cache-sized chunks. The batch is cut into chunks of a few samples whose col (about
   CHUNK_BYTES) stays in the CPU's cache, and backward builds each chunk's col again from x
   instead of keeping it: a copy within the cache costs less than a round trip through memory.
-- Every core. The chunks run on one thread per core (zerodl.fastops.parallel_batch); the weight
+- Every core. The chunks run on one thread per core (zerodl.kernels.threads.parallel_batch); the weight
   gradients of the threads are added up at the end.
-- The wide layout (zerodl.im2col.im2col_wide): each kernel offset's part of im2col is one long
+- The wide layout (im2col_wide, at the end of this file): each kernel offset's part of im2col is one long
   contiguous copy of the padded image, at the price of a few junk columns that are dropped.
 - dx without col2im. dx is computed in one of two ways. The book's: dcol = W_col.T @ dout, then
   col2im (FH*FW adds over C channels). Or, when the layer has no more filters than input
@@ -24,16 +24,17 @@ With stride 1 (every network of the book) this module computes the same products
 - The bias inside the product. A row of ones in col and b as one more column of the filters
   add the bias in the forward product; in backward the same row makes db the last row of dW.
 
-The API is three functions of the layer: `applies(layer, x)`, `forward(layer, x)` and
-`backward(layer, dout)`. forward keeps x in `layer._x` (it keeps no col); backward fills
-`layer.grads` and returns dx (None when `layer.needs_input_grad` is False).
+The kernel is `ConvolutionKernel` (see zerodl.kernels for the protocol). Its forward keeps x in
+`layer.x`, as the book's method does (but no col); backward fills `layer.grads` and returns dx
+(None when `layer.needs_input_grad` is False).
 """
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from zerodl.fastops import add_matmul, parallel_batch, thread_scratch
-from zerodl.im2col import col2im_wide, conv_output_size, im2col_wide, wide_shape
+from zerodl.im2col import conv_output_size
+from zerodl.kernels.memory import thread_scratch
+from zerodl.kernels.threads import parallel_batch
 
 CHUNK_BYTES = 1 << 20  # the size of a chunk's col: fits in the cache with room to spare
 # Forward's chunks (see _forward_chunk): 2-3 MiB measured best for DeepConvNet (inference 7%
@@ -41,14 +42,26 @@ CHUNK_BYTES = 1 << 20  # the size of a chunk's col: fits in the cache with room 
 FORWARD_CHUNK_BYTES = 2 << 20
 
 
-def applies(layer, x):
-    """True where the fast path computes layer.forward(x): stride 1, square filters."""
-    return (
-        layer.stride == 1
-        and layer.filter_h == layer.filter_w
-        and layer.pad < layer.filter_h  # so that dout's padding FH-1-pad is >= 0
-        and x.dtype == layer.params["W"].dtype
-    )
+class ConvolutionKernel:
+    """Stride-1 convolutions with square filters, by the chunked products of this module."""
+
+    name = "convolution by row products"
+
+    def applies(self, layer, x):
+        """True where this kernel computes layer.forward(x): stride 1, square filters."""
+        return (
+            isinstance(x, np.ndarray)
+            and layer.stride == 1
+            and layer.filter_h == layer.filter_w
+            and layer.pad < layer.filter_h  # so that dout's padding FH-1-pad is >= 0
+            and x.dtype == layer.params["W"].dtype
+        )
+
+    def forward(self, layer, x, train=True):
+        return forward(layer, x)
+
+    def backward(self, layer, dout):
+        return backward(layer, dout)
 
 
 def forward(layer, x):
@@ -63,13 +76,13 @@ def forward(layer, x):
             conv_wide(x[a:z], filters, p, out[a:z])
 
     parallel_batch(part, len(x))
-    layer._x = x  # backward builds each chunk's col again from x
+    layer.x = x  # backward builds each chunk's col again from x
     return out
 
 
 def backward(layer, dout):
     """dx (N, C, H, W) for the x of the last `forward`; writes layer.grads["W"] and ["b"]."""
-    x, p, dtype, need_dx = layer._x, layer.pad, layer._x.dtype, layer.needs_input_grad
+    x, p, dtype, need_dx = layer.x, layer.pad, layer.x.dtype, layer.needs_input_grad
     N, C, H, W = x.shape
     FN, FH, FW, OH, OW = layer.filter_num, layer.filter_h, layer.filter_w, *dout.shape[2:]
     W_col = layer.params["W"].reshape(FN, -1)  # (FN, C*FH*FW)
@@ -147,7 +160,7 @@ def wide_col(x, filter_h, filter_w, pad, ones=False):
 
     With ones=True, col_T has one more row, of ones (so that a product adds a bias). The padded
     image and the columns live in the calling thread's scratch memory
-    (zerodl.fastops.thread_scratch), reused by the next call of the same shape.
+    (zerodl.kernels.memory.thread_scratch), reused by the next call of the same shape.
     """
     n, C, H, W = x.shape
     xp = padded_wide(x, pad)
@@ -201,7 +214,7 @@ ROW_PRODUCTS_MIN_CHANNELS = 8  # with fewer input channels, the FH products are 
 def conv_wide(x, filters, pad, out):
     """out (n, FN, OH, OW) = the stride-1 convolution of x (n, C, H, W) with `filters` (Filters).
 
-    One chunk of the fast path. With few channels: the wide im2col and one product per sample
+    One chunk of the kernel. With few channels: the wide im2col and one product per sample
     (the bias inside it), then the junk columns dropped on the way into `out`. With C >= 8 channels,
     a cheaper im2col: only the FW horizontal shifts of each padded image are copied, into cols
     (n, C*FW, (Hp+1)*Wp - FW + 1); the FH vertical shifts are then free, as views of cols that
@@ -242,3 +255,82 @@ def conv_wide(x, filters, pad, out):
         out[...] = o
     else:
         np.add(o, filters.b, out=out)
+
+
+LONG_INNER = 4096  # inner dimensions above this are cut into blocks of INNER_BLOCK
+INNER_BLOCK = 1024
+
+
+def add_matmul(acc, a, b):
+    """acc += a @ b, for a (M, K) and b (K, N); in blocks of the inner dimension K if long.
+
+    OpenBLAS runs products with a long inner dimension and a small result at half speed (a
+    first convolution's dW: (25, 10080) @ (10080, 30) at 42 GFLOP/s on one core, 84 when cut
+    into blocks of 1024). Products with K up to LONG_INNER are done in one call.
+    """
+    K = a.shape[1]
+    if K <= LONG_INNER:
+        acc += a @ b
+        return acc
+    for k in range(0, K, INNER_BLOCK):
+        acc += a[:, k : k + INNER_BLOCK] @ b[k : k + INNER_BLOCK]
+    return acc
+
+
+# --- im2col for stride-1 convolutions in the "wide" layout --------------------------------------------------
+#
+# With stride 1 there is a faster way to lay out the windows. Store each padded channel as one
+# flat row of Hp*Wp pixels (Hp = H + 2*pad, Wp = W + 2*pad). Output pixel (oh, ow) at flat
+# position p = oh*Wp + ow reads, at kernel offset (i, j), the pixel at p + i*Wp + j: every offset
+# is ONE shift of the whole flat image. If we also compute outputs for all Wp columns of each
+# output row (the last Wp - OW of them read pixels that wrap around into the next row: "wide"
+# columns that are simply dropped), then each offset's part of im2col is one long contiguous
+# slice of OH*Wp pixels instead of one short OW-pixel run per row. The price is Wp/OW times more
+# columns (7% for 28x28 images with pad 1). This module uses this layout (and needs
+# no col2im: with stride 1, its input gradient is a convolution too).
+# The padded image gets one extra row of zeros so that the shifted slices of the last channel
+# never run off its end.
+
+
+def wide_shape(x_shape, pad):
+    """(n, C, Hp + 1, Wp): the padded images of the wide layout (one extra row of zeros)."""
+    n, C, H, W = x_shape
+    return (n, C, H + 2 * pad + 1, W + 2 * pad)
+
+
+def im2col_wide(xp, filter_h, filter_w, out):
+    """Windows of padded images xp (n, C, Hp+1, Wp) as out (C*FH*FW, n*OH*Wp), stride 1.
+
+    Row (c*FH + i)*FW + j, column (k*OH + oh)*Wp + ow holds xp[k, c, oh + i, ow + j]: im2col's
+    col.T with Wp instead of OW columns per output row (the last Wp - OW are junk).
+    """
+    n, C, Hp1, Wp = xp.shape
+    L = (Hp1 - filter_h) * Wp  # OH*Wp flat output positions per image
+    flat = xp.reshape(n, C, Hp1 * Wp)  # (n, C, Hp1*Wp), a view
+    sN, sC, s = flat.strides
+    # Every kernel offset's shifted image as a view, no copy: element [c, i, j, k, l] sits at
+    # flat[k, c, i*Wp + j + l]. One copy then writes them all (runs of L pixels).
+    windows = as_strided(
+        flat, shape=(C, filter_h, filter_w, n, L), strides=(sC, Wp * s, s, sN, s), writeable=False
+    )
+    np.copyto(out.reshape(windows.shape), windows)
+    return out
+
+
+def col2im_wide(dcol_T, filter_h, filter_w, out):
+    """Fold dcol_T (C*FH*FW, n*OH*Wp) back into padded images out (n, C, Hp+1, Wp), stride 1.
+
+    The adjoint of im2col_wide; dcol_T's junk columns must be zero (they add to real pixels).
+    """
+    n, C, Hp1, Wp = out.shape
+    L = (Hp1 - filter_h) * Wp
+    flat = out.reshape(n, C, Hp1 * Wp).transpose(1, 0, 2)  # (C, n, Hp1*Wp), a view
+    dcols = dcol_T.reshape(C, filter_h, filter_w, n, L)
+    flat[:, :, :L] = dcols[:, 0, 0]  # offset (0, 0) first: an assignment, no zeroing pass
+    flat[:, :, L:] = 0
+    for i in range(filter_h):
+        for j in range(filter_w):
+            if i or j:
+                shift = i * Wp + j
+                flat[:, :, shift : shift + L] += dcols[:, i, j]  # one long add per offset
+    return out

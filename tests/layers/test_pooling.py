@@ -6,6 +6,7 @@ import json
 import numpy as np
 import pytest
 
+from zerodl import kernels
 from zerodl.gradient import gradcheck
 from zerodl.layers.base import ShapeError
 from zerodl.layers.pooling import AvgPooling, Pooling
@@ -54,11 +55,11 @@ CASES = [
 
 @pytest.mark.parametrize("Layer, reduce", [(Pooling, np.max), (AvgPooling, np.mean)])
 @pytest.mark.parametrize("N, C, H, W, ph, pw, stride, pad, fast", CASES)
-def test_forward_matches_loops(Layer, reduce, N, C, H, W, ph, pw, stride, pad, fast):
+def test_forward_matches_loops(Layer, reduce, N, C, H, W, ph, pw, stride, pad, fast, kernel_mode):
     layer = Layer(ph, pw, stride, pad)
-    assert layer.use_views == fast
     x = distinct_input((N, C, H, W))
     out = layer.forward(x)
+    assert (layer.kernel is not None) == (fast and kernel_mode == "fast")
     expected = pool_loops(x, ph, pw, stride, pad, reduce)
     assert out.shape == expected.shape == (N, *layer.output_shape((C, H, W)))
     np.testing.assert_allclose(out, expected, rtol=1e-12, atol=1e-15)
@@ -66,7 +67,7 @@ def test_forward_matches_loops(Layer, reduce, N, C, H, W, ph, pw, stride, pad, f
 
 @pytest.mark.parametrize("Layer", [Pooling, AvgPooling])
 @pytest.mark.parametrize("N, C, H, W, ph, pw, stride, pad, fast", CASES)
-def test_gradcheck(Layer, N, C, H, W, ph, pw, stride, pad, fast):
+def test_gradcheck(Layer, N, C, H, W, ph, pw, stride, pad, fast, kernel_mode):
     layer = Layer(ph, pw, stride, pad)
     errors = gradcheck(layer, distinct_input((N, C, H, W), seed=1), verbose=False)
     assert set(errors) == {"x"}
@@ -79,9 +80,13 @@ def test_fast_path_and_im2col_agree(Layer, shape):
     x = distinct_input(shape, seed=2).astype(np.float32)
     fast = Layer(2)
     slow = Layer(2)
-    slow.use_views = False  # force the book's im2col method
     out = fast.forward(x)
-    out_slow = slow.forward(x)
+    previous = kernels.use_kernels("reference")  # the book's im2col method
+    try:
+        out_slow = slow.forward(x)
+    finally:
+        kernels.use_kernels(previous)
+    assert fast.kernel is not None and slow.kernel is None
     dout = np.random.default_rng(3).standard_normal(out.shape).astype(np.float32)
     dx, dx_slow = fast.backward(dout), slow.backward(dout)
     if Layer is Pooling:
@@ -93,10 +98,8 @@ def test_fast_path_and_im2col_agree(Layer, shape):
     assert out.dtype == dx.dtype == out_slow.dtype == dx_slow.dtype == np.float32
 
 
-@pytest.mark.parametrize("use_views", [True, False])
-def test_max_pool_ties_pass_the_gradient_once(use_views):
+def test_max_pool_ties_pass_the_gradient_once(kernel_mode):
     layer = Pooling(2)
-    layer.use_views = use_views
     x = np.zeros((1, 1, 2, 4))  # two windows of zeros, as after a ReLU
     x[0, 0, 1, 3] = 1.0  # the second window has a unique maximum
     layer.forward(x)

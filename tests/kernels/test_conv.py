@@ -1,10 +1,11 @@
-"""zerodl.fastconv, Convolution's fast path: the same numbers as the book's method (one im2col
-of the whole batch), on any number of threads and with any chunk size."""
+"""zerodl.kernels.conv, Convolution's fast kernel: the same numbers as the book's method (one
+im2col of the whole batch), on any number of threads and with any chunk size."""
 
 import numpy as np
 import pytest
 
-from zerodl import fastconv, fastops
+from zerodl import kernels
+from zerodl.kernels import conv as fastconv
 from zerodl.layers.conv import Convolution
 
 # (C, FN, filter_size, pad): dx by convolution (FN <= C) and by col2im (FN > C); pads 0 to FH-1;
@@ -27,42 +28,52 @@ FAST_CASES = [
 
 def test_applies_to_stride_1_square_filters_of_the_layers_dtype():
     x32 = np.zeros((1, 2, 6, 6), dtype=np.float32)
-    assert fastconv.applies(Convolution(2, 3, 3, pad=1), x32)
-    assert fastconv.applies(Convolution(2, 3, 3, pad=2), x32)
-    assert not fastconv.applies(Convolution(2, 3, 3, stride=2), x32)
-    assert not fastconv.applies(Convolution(2, 3, (3, 2)), x32)
-    assert not fastconv.applies(Convolution(2, 3, 3, pad=3), x32)  # FH-1-pad < 0
-    assert not fastconv.applies(Convolution(2, 3, 3), x32.astype(np.float64))
+
+    def kernel(layer, x):
+        layer.forward(x)
+        return layer.kernel
+
+    assert isinstance(kernel(Convolution(2, 3, 3, pad=1), x32), fastconv.ConvolutionKernel)
+    assert isinstance(kernel(Convolution(2, 3, 3, pad=2), x32), fastconv.ConvolutionKernel)
+    assert kernel(Convolution(2, 3, 3, stride=2), x32) is None
+    assert kernel(Convolution(2, 3, (3, 2)), x32) is None
+    assert kernel(Convolution(2, 3, 3, pad=3), x32) is None  # FH-1-pad < 0
+    assert kernel(Convolution(2, 3, 3), x32.astype(np.float64)) is None
+    kernels.use_kernels("reference")
+    try:
+        assert kernel(Convolution(2, 3, 3, pad=1), x32) is None
+    finally:
+        kernels.use_kernels("fast")
 
 
 @pytest.mark.parametrize("C, FN, size, pad", FAST_CASES)
 @pytest.mark.parametrize("threads", [1, 2])
 @pytest.mark.parametrize("chunk", [1, 2])  # samples per chunk: 2 leaves a remainder of 1 of 5
 def test_fast_path_matches_the_book_method(monkeypatch, C, FN, size, pad, threads, chunk):
-    """Stride 1 runs in chunks on threads (zerodl.fastops): the same numbers as one big im2col."""
+    """Stride 1 runs in chunks on threads: the same numbers as the book's one big im2col."""
     rng = np.random.default_rng(7)
     x = rng.standard_normal((5, C, 6, 7))
     fast = Convolution(C, FN, size, pad=pad, seed=0, dtype=np.float64)
     fast.params["b"][...] = rng.standard_normal(FN)
     book = Convolution.from_arrays(fast.params["W"], fast.params["b"], pad=pad)
-    applies = fastconv.applies
-    monkeypatch.setattr(
-        fastconv, "applies", lambda layer, x: layer is not book and applies(layer, x)
-    )
     monkeypatch.setattr(fastconv, "_chunk", lambda layer, x_shape: chunk)
     monkeypatch.setattr(fastconv, "_forward_chunk", lambda layer, x_shape: chunk)
-    fastops.set_num_threads(threads)
+    kernels.set_num_threads(threads)
     try:
         for _ in range(2):  # the second step reuses the first step's scratch memory
             out = fast.forward(x)
-            assert fast._x is x and book._x is None  # each took its own path
-            np.testing.assert_allclose(out, book.forward(x), rtol=1e-12, atol=1e-12)
+            kernels.use_kernels("reference")
+            book_out = book.forward(x)
+            kernels.use_kernels("fast")
+            assert fast.kernel is not None and book.kernel is None  # each took its own path
+            np.testing.assert_allclose(out, book_out, rtol=1e-12, atol=1e-12)
             dout = rng.standard_normal(out.shape)
             np.testing.assert_allclose(fast.backward(dout), book.backward(dout), atol=1e-12)
             for name in ("W", "b"):
                 np.testing.assert_allclose(fast.grads[name], book.grads[name], atol=1e-12)
     finally:
-        fastops.set_num_threads(None)
+        kernels.set_num_threads(None)
+        kernels.use_kernels("fast")
 
 
 def test_float32_fast_path_matches_float64():
@@ -112,7 +123,7 @@ def test_forward_and_backward_do_each_sample_once(monkeypatch, threads, chunk):
     monkeypatch.setattr(fastconv, "_forward_chunk", lambda layer, x_shape: chunk)
     layer = Convolution(8, 8, 3, pad=1, seed=0)  # FN <= C: dx is a convolution too
     x = np.random.default_rng(0).standard_normal((6, 8, 5, 5)).astype(np.float32)
-    fastops.set_num_threads(threads)
+    kernels.set_num_threads(threads)
     try:
         out = layer.forward(x)
         assert sum(calls) == 6
@@ -121,4 +132,4 @@ def test_forward_and_backward_do_each_sample_once(monkeypatch, threads, chunk):
         layer.backward(np.ones_like(out))
         assert sum(calls) == 6
     finally:
-        fastops.set_num_threads(None)
+        kernels.set_num_threads(None)

@@ -1,0 +1,176 @@
+"""Every layer and every network gives the same numbers with the fast kernels as with the book's
+method (zerodl.use_kernels("reference")): forward, backward and every parameter's gradient.
+
+float64: relative difference at most 1e-10 (the two methods add the same products in another
+order). float32: at most FLOAT32_TOLERANCE relative to the largest value of each array (a few
+units of float32's 1.2e-7 rounding, accumulated over the sums of a convolution).
+"""
+
+import numpy as np
+import pytest
+
+import zerodl
+from zerodl import kernels
+from zerodl.layers import (
+    Affine,
+    AvgPooling,
+    BatchNormalization,
+    Convolution,
+    Dropout,
+    Flatten,
+    Pooling,
+    ReLU,
+    Sigmoid,
+    SoftmaxWithLoss,
+    Tanh,
+)
+from zerodl.networks import MODELS
+
+FLOAT64_TOLERANCE = 1e-10
+FLOAT32_TOLERANCE = 1e-5
+
+# (make the layer from a seed and dtype, one input's shape (N first))
+LAYERS = {
+    "affine": (lambda s, d: Affine(12, 5, seed=s, dtype=d), (4, 3, 2, 2)),
+    "relu": (lambda s, d: ReLU(), (3, 4, 5, 6)),
+    "relu_large": (lambda s, d: ReLU(), (64, 8, 16, 16)),  # large enough to split over threads
+    "sigmoid": (lambda s, d: Sigmoid(), (3, 7)),
+    "tanh": (lambda s, d: Tanh(), (3, 7)),
+    "flatten": (lambda s, d: Flatten(), (2, 3, 4, 4)),
+    "dropout": (lambda s, d: Dropout(0.3, seed=s), (5, 9)),
+    "batchnorm_2d": (lambda s, d: BatchNormalization(6, dtype=d), (5, 6)),
+    "batchnorm_4d": (lambda s, d: BatchNormalization(3, dtype=d), (4, 3, 5, 5)),
+    "conv_3x3_pad1": (lambda s, d: Convolution(3, 4, 3, pad=1, seed=s, dtype=d), (3, 3, 7, 6)),
+    "conv_many_channels": (lambda s, d: Convolution(9, 8, 3, pad=2, seed=s, dtype=d), (2, 9, 5, 5)),
+    "conv_5x5": (lambda s, d: Convolution(1, 6, 5, seed=s, dtype=d), (3, 1, 9, 9)),
+    "conv_stride2": (lambda s, d: Convolution(2, 3, 3, 2, 1, seed=s, dtype=d), (2, 2, 7, 7)),
+    "conv_rect": (lambda s, d: Convolution(2, 3, (3, 2), seed=s, dtype=d), (2, 2, 6, 5)),
+    "max_pool_2x2": (lambda s, d: Pooling(2), (3, 4, 7, 8)),
+    "max_pool_3x3_s2": (lambda s, d: Pooling(3, 3, 2, 1), (2, 3, 7, 7)),
+    "avg_pool_2x2": (lambda s, d: AvgPooling(2), (3, 4, 8, 8)),
+    "avg_pool_3x3_s2": (lambda s, d: AvgPooling(3, 3, 2), (2, 3, 7, 7)),
+}
+
+
+def assert_same(fast, reference, dtype, what):
+    fast, reference = np.asarray(fast), np.asarray(reference)
+    assert fast.shape == reference.shape and fast.dtype == reference.dtype, what
+    tolerance = FLOAT64_TOLERANCE if dtype == np.float64 else FLOAT32_TOLERANCE
+    scale = max(float(np.max(np.abs(reference), initial=0.0)), np.finfo(dtype).tiny)
+    difference = float(np.max(np.abs(fast - reference), initial=0.0)) / scale
+    assert difference <= tolerance, f"{what}: relative difference {difference:.3g}"
+
+
+def run_layer(mode, make, shape, dtype):
+    """(y, dx, grads) of one forward and backward in `mode`, and whether a kernel ran."""
+    rng = np.random.default_rng(1)
+    previous = kernels.use_kernels(mode)
+    try:
+        layer = make(0, dtype)
+        x = rng.standard_normal(shape).astype(dtype)
+        y = layer.forward(x, train=True)
+        dout = rng.standard_normal(y.shape).astype(dtype)
+        dx = layer.backward(dout)
+        grads = {key: g.copy() for key, g in layer.grads.items()}
+        return y, dx, grads, layer.kernel is not None
+    finally:
+        kernels.use_kernels(previous)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("name", LAYERS)
+def test_every_layer_same_numbers_both_ways(name, dtype):
+    make, shape = LAYERS[name]
+    y_fast, dx_fast, grads_fast, used_kernel = run_layer("fast", make, shape, dtype)
+    y_ref, dx_ref, grads_ref, used_none = run_layer("reference", make, shape, dtype)
+    assert not used_none  # the reference mode never runs a kernel
+    assert_same(y_fast, y_ref, dtype, f"{name} forward")
+    assert_same(dx_fast, dx_ref, dtype, f"{name} dx")
+    assert grads_fast.keys() == grads_ref.keys()
+    for key in grads_fast:
+        assert_same(grads_fast[key], grads_ref[key], dtype, f"{name} d{key}")
+
+
+def test_the_fast_mode_really_runs_kernels():
+    """The comparison above would pass trivially if 'fast' ran the book's method too."""
+    ran = {name: run_layer("fast", *LAYERS[name], np.float32)[3] for name in LAYERS}
+    assert {name for name, used in ran.items() if used} == {
+        "relu",
+        "relu_large",
+        "conv_3x3_pad1",
+        "conv_many_channels",
+        "conv_5x5",
+        "max_pool_2x2",
+        "avg_pool_2x2",
+    }
+
+
+def softmax_loss_both_ways():
+    x = np.random.default_rng(2).standard_normal((6, 5))
+    t = np.array([0, 4, 2, 2, 1, 3])
+    out = {}
+    for mode in kernels.MODES:
+        previous = kernels.use_kernels(mode)
+        layer = SoftmaxWithLoss()
+        out[mode] = (layer.forward(x, t), layer.backward())
+        kernels.use_kernels(previous)
+    return out
+
+
+def test_softmax_with_loss_same_both_ways():
+    out = softmax_loss_both_ways()
+    assert out["fast"][0] == out["reference"][0]
+    assert_same(out["fast"][1], out["reference"][1], np.float64, "softmax dx")
+
+
+def network_step(mode, name, dtype, full_size):
+    """Loss, scores and gradients of one training step of model `name` in `mode`."""
+    previous = kernels.use_kernels(mode)
+    try:
+        model = MODELS[name]
+        if full_size:  # the real network on a few MNIST-shaped inputs
+            network = model.build(seed=0, dtype=dtype)
+            shape = (784,) if model.flat_input else (1, 28, 28)
+            rng = np.random.default_rng(3)
+            x = rng.random((8, *shape)).astype(dtype)
+            t = rng.integers(0, 10, size=8)
+        else:
+            network, x, t = model.small(seed=0, batch=5, dtype=dtype)
+        grads = network.gradient(x, t)
+        scores = network.predict(x)  # inference mode: the kernels' train=False paths
+        return network.last_loss, scores, {key: g.copy() for key, g in grads.items()}
+    finally:
+        kernels.use_kernels(previous)
+
+
+@pytest.mark.parametrize("full_size", [False, True], ids=["small", "full"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("name", MODELS)
+def test_every_network_same_numbers_both_ways(name, dtype, full_size):
+    loss_fast, scores_fast, grads_fast = network_step("fast", name, dtype, full_size)
+    loss_ref, scores_ref, grads_ref = network_step("reference", name, dtype, full_size)
+    assert_same(loss_fast, loss_ref, dtype, "loss")
+    assert_same(scores_fast, scores_ref, dtype, "scores")
+    for key in grads_ref:
+        assert_same(grads_fast[key], grads_ref[key], dtype, f"{name} {key}")
+
+
+def test_use_kernels_switches_and_returns_the_previous_mode():
+    assert zerodl.use_kernels("reference") == "fast"
+    try:
+        assert zerodl.kernels_in_use() == "reference"
+        assert ReLU().kernel is None
+        relu = ReLU()
+        relu.forward(np.ones((2, 3)))
+        assert relu.kernel is None
+    finally:
+        assert zerodl.use_kernels("fast") == "reference"
+    relu = ReLU()
+    relu.forward(np.ones((2, 3)))
+    assert relu.kernel is not None
+
+
+def test_a_wrong_mode_is_one_clear_error():
+    with pytest.raises(ValueError, match="'fast' or 'reference', got 'quick'"):
+        zerodl.use_kernels("quick")
+    assert zerodl.kernels_in_use() == "fast"  # unchanged

@@ -1,0 +1,72 @@
+"""Importing zerodl changes nothing process-wide: no threads, no BLAS settings, no malloc tuning,
+and no module of zerodl imports another inside a function to dodge an import cycle."""
+
+import ast
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import zerodl
+
+PACKAGE = Path(zerodl.__file__).parent
+
+# Runs in a fresh interpreter: records every ctypes library load and foreign call (how malloc
+# or BLAS would be changed) while importing every module of zerodl, then reports what it saw.
+IMPORT_EVERYTHING = """
+import json, pkgutil, sys, threading
+events = []
+sys.addaudithook(lambda event, args: events.append(event) if event.startswith("ctypes") else None)
+import numpy
+import zerodl
+for module in pkgutil.walk_packages(zerodl.__path__, "zerodl."):
+    if module.name != "zerodl.__main__":
+        __import__(module.name)
+print(json.dumps({"threads": threading.active_count(), "ctypes": events}))
+"""
+
+
+def test_importing_every_module_starts_no_thread_and_calls_no_c_library():
+    result = subprocess.run(
+        [sys.executable, "-c", IMPORT_EVERYTHING], capture_output=True, text=True, check=True
+    )
+    seen = json.loads(result.stdout.strip().splitlines()[-1])
+    assert seen["threads"] == 1  # only the main thread: no pool started on import
+    assert seen["ctypes"] == []  # no mallopt, no BLAS thread calls, no library searched
+
+
+def test_no_module_imports_zerodl_inside_a_function():
+    """Imports inside functions hide cycles; only heavy optional libraries may be imported late."""
+    late = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        tree = ast.parse(path.read_text(), filename=str(path))
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                for inner in ast.walk(node):
+                    if isinstance(inner, ast.ImportFrom) and (inner.module or "").startswith(
+                        "zerodl"
+                    ):
+                        late.append(f"{path.relative_to(PACKAGE)}:{inner.lineno}")
+                    if isinstance(inner, ast.Import) and any(
+                        alias.name.startswith("zerodl") for alias in inner.names
+                    ):
+                        late.append(f"{path.relative_to(PACKAGE)}:{inner.lineno}")
+    assert late == []
+
+
+def test_zerodl_kernels_environment_variable_chooses_the_book_method():
+    code = (
+        "import numpy as np, zerodl; from zerodl.layers import ReLU; r = ReLU(); "
+        "r.forward(np.ones((2, 2))); print(zerodl.kernels_in_use(), r.kernel is None)"
+    )
+    for value, expected in (("reference", "reference True"), ("fast", "fast False")):
+        env = {**os.environ, "ZERODL_KERNELS": value}
+        out = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+        )
+        assert out.stdout.strip() == expected
+    env = {**os.environ, "ZERODL_KERNELS": "gpu"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert out.returncode != 0
+    assert "ZERODL_KERNELS must be 'fast' or 'reference', got 'gpu'" in out.stderr
