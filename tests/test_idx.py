@@ -186,8 +186,11 @@ def test_missing_file_is_file_not_found(tmp_path):
         read_idx(tmp_path / "nothing-here")
 
 
-def test_idx_format_error_is_a_value_error():
-    assert issubclass(IdxFormatError, ValueError)
+def test_a_caller_catching_value_error_catches_a_damaged_file(tmp_path):
+    """Code that guards a load with `except ValueError` (as for any bad input) keeps working."""
+    (tmp_path / "bad").write_bytes(b"\x00\x00\x08\x03\x00")  # a header cut short
+    with pytest.raises(ValueError, match="truncated|header"):
+        read_idx(tmp_path / "bad")
 
 
 def _parse_or_format_error(path):

@@ -20,7 +20,6 @@ from zerodl.datasets import (
     load_dataset,
     load_fashion_mnist,
     load_mnist,
-    write_idx,
 )
 from zerodl.datasets import download as download_module
 from zerodl.datasets import mnist as mnist_module
@@ -508,10 +507,3 @@ def test_real_mnist_second_load_is_well_under_a_second(real_data_env):
 def test_real_mnist_is_not_taken_for_fashion_mnist(real_data_env):
     with pytest.raises(IdxFormatError, match="MNIST's labels, not Fashion-MNIST's"):
         load_fashion_mnist(data_dir=real_data_env)
-
-
-def test_fixture_files_have_mnists_header(tmp_path):
-    """write_idx, which makes the fixtures above, writes MNIST's header: 0x803, N, 28, 28."""
-    write_idx(tmp_path / "x", np.zeros((2, 28, 28), dtype=np.uint8))
-    header = bytes.fromhex("00000803 00000002 0000001c 0000001c")
-    assert (tmp_path / "x").read_bytes()[:16] == header

@@ -29,13 +29,13 @@ def history(epochs=4, steps=25, seed=0, validation=True):
     }
 
 
-def check_png(path, width=640, height=440):
+def check_png(path):
     assert path.exists() and path.suffix == ".png"
     with Image.open(path) as image:
         image.verify()
     with Image.open(path) as image:
         assert image.format == "PNG"
-        assert image.size == (width, height)
+        assert image.width >= 400 and image.height >= 300  # big enough to read the curves
     assert coloured_pixels(path) > 100  # curves were drawn (blank axes, text and grid are grey)
 
 
@@ -65,7 +65,9 @@ def test_plot_accuracy_with_and_without_validation(tmp_path):
 
 def test_plot_runs_draws_two_panels(tmp_path):
     path = plot_runs({"lr 0.1": history(), "lr 0.01": history(seed=5)}, tmp_path / "runs.png")
-    check_png(path, width=1280)
+    check_png(path)
+    with Image.open(path) as image:
+        assert image.width > 2 * image.height  # two panels side by side
 
 
 def test_plot_history_writes_both_files_into_a_new_folder(tmp_path):
