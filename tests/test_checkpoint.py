@@ -13,7 +13,6 @@ import pytest
 
 import zerodl
 from zerodl.checkpoint import (
-    META_KEY,
     CheckpointError,
     load_checkpoint,
     load_params,
@@ -23,6 +22,7 @@ from zerodl.checkpoint import (
 )
 from zerodl.networks import DeepConvNet, MultiLayerNet, Sequential, SimpleConvNet, TwoLayerNet
 from zerodl.optimizers import Adam
+from zerodl.savefile import META_KEY
 
 
 def small_networks():
@@ -443,7 +443,7 @@ RESUME_SCRIPT = textwrap.dedent(
     """
     import sys
     import numpy as np
-    from zerodl.checkpoint import resume
+    from zerodl.trainer import resume
     from zerodl.datasets import load_mnist
 
     ckpt, data_dir, out = sys.argv[1:4]
@@ -494,7 +494,7 @@ def test_resuming_in_a_new_process_gives_the_uninterrupted_result(tmp_path, mnis
 
 def test_resume_continues_exactly_on_synthetic_data(tmp_path):
     """The quick version of the test above: in one process, on random data."""
-    from zerodl.checkpoint import resume
+    from zerodl.trainer import resume
 
     rng = np.random.default_rng(0)
     x, t = rng.random((120, 12), dtype=np.float32), rng.integers(0, 3, size=120)
@@ -519,7 +519,7 @@ def test_resume_continues_exactly_on_synthetic_data(tmp_path):
 
 
 def test_resume_needs_an_optimiser_state(tmp_path):
-    from zerodl.checkpoint import resume
+    from zerodl.trainer import resume
 
     save(small_networks()["two_layer"], tmp_path / "net.npz")
     with pytest.raises(CheckpointError, match="holds no optimiser state"):

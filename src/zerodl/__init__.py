@@ -2,23 +2,18 @@
 
 Layers with hand-written forward and backward passes, networks built from them, gradients checked
 against numerical differentiation, optimisers, a trainer, MNIST, safe checkpoints and plots.
+
+    zerodl.save(network, "net.npz")         # see zerodl.checkpoint
+    network = zerodl.load("net.npz")
+    zerodl.use_kernels("reference")         # every layer runs the book's method (see kernels)
+    zerodl.tune_process(threads_count=8)    # what the `zerodl` command does for its process
+
+Importing zerodl changes nothing outside it: no threads, no BLAS or malloc settings, no
+downloads. tune_process is there for a program that wants the command's tuning.
 """
 
-__version__ = "0.1.0"
+from zerodl._version import __version__
+from zerodl.checkpoint import load, save
+from zerodl.kernels import kernels_in_use, tune_process, use_kernels
 
-
-def save(network, path, **extra):
-    """Save `network` (architecture and parameters) to one .npz file; see zerodl.checkpoint."""
-    from zerodl.checkpoint import save as _save
-
-    return _save(network, path, **extra)
-
-
-def load(path):
-    """Rebuild the network saved at `path`; see zerodl.checkpoint."""
-    from zerodl.checkpoint import load as _load
-
-    return _load(path)
-
-
-__all__ = ["__version__", "save", "load"]
+__all__ = ["__version__", "kernels_in_use", "load", "save", "tune_process", "use_kernels"]

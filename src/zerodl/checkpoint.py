@@ -3,44 +3,38 @@
     zerodl.save(network, "net.npz")                 # architecture + parameters
     network = zerodl.load("net.npz")                # rebuilt from the file alone
     save(network, "last.npz", trainer=trainer, config={...})    # + optimiser, epoch, RNGs, history
-    trainer = resume("last.npz")                    # carries on exactly where it stopped
+    trainer = zerodl.trainer.resume("last.npz")     # carries on exactly where it stopped
 
-What the file holds (a plain NumPy .npz archive, which any `np.load` can open):
+The file itself (what it holds, how it is written atomically and read without pickle) is
+zerodl.savefile's. This module adds what needs zerodl's classes: rebuilding the network a file
+names, and the optimiser it was trained with. Resuming training lives with the trainer
+(zerodl.trainer.resume), which uses this module; this module never imports the trainer.
 
-    __zerodl_meta__                 UTF-8 JSON bytes as a uint8 array (see below)
-    params/W1, params/b1, ...       the parameters, one array each, in the network's dtype
-    buffers/running_mean1, ...      batch norm's running statistics
-    optimizer/slots/m/W1, ...       the optimiser's state arrays, when an optimiser was saved
-    extra/<name>, trainer/...       arrays found in the extra data or the trainer's state
+Classes are looked up by name, never imported or unpickled from the file: a network class in
+zerodl.networks.NETWORKS, a layer class in zerodl.layers.LAYERS, or one of your own classes that
+you pass by name, as Keras does::
 
-The JSON metadata names the network's class and its constructor arguments
-(``type(network).__name__`` and ``network.get_config()``), zerodl's version, the dtype, each
-parameter's name, shape and dtype, each Dropout layer's random generator state, and, when
-given, the optimiser's hyper-parameters and step, the trainer's state (epoch, RNG, history) and
-any extra JSON data (a run's config, the dataset name). Arrays inside those structures are
-written as ``{"__ndarray__": "<key>"}`` and stored beside the parameters.
+    network = zerodl.load("net.npz", custom_objects={"LeakyReLU": LeakyReLU})
 
-Safety. A checkpoint may come from a stranger, so loading never runs code from it: there is no
-pickle anywhere (arrays are read with ``allow_pickle=False``, and every array header is checked
-before its data is read), classes are looked up by name in zerodl's own registries, and bit
-generators only among NumPy's. Whatever is wrong with a file is one `CheckpointError` (a
-ValueError) whose message says what: not a checkpoint, truncated or damaged, pickled objects,
-an unknown class, or parameters that do not fit the architecture (every difference listed).
-
-Saving is atomic: the archive is written to a temporary file in the target's folder, flushed
-to disk, and renamed over the target, so a save that fails midway (a full disk, Ctrl-C) leaves
-the previous checkpoint as it was and no stray file behind.
+A name found in neither is a CheckpointError that names the class and says to pass it.
 """
 
-import json
-import zipfile
-import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
-from zerodl.atomic import atomic_write
+from zerodl.networks import NETWORKS
+from zerodl.optimizers import create_optimizer
+from zerodl.savefile import (
+    CheckpointError,
+    fill_network,
+    load_params,
+    read_archive,
+    read_meta,
+    restore_generators,
+    save,
+    save_params,
+    unpack,
+)
 
 __all__ = [
     "Checkpoint",
@@ -49,22 +43,9 @@ __all__ = [
     "load_checkpoint",
     "load_params",
     "read_meta",
-    "resume",
     "save",
     "save_params",
 ]
-
-FORMAT = "zerodl-checkpoint"
-FORMAT_VERSION = 1
-META_KEY = "__zerodl_meta__"
-MAX_META_BYTES = 64 * 2**20  # metadata is a few kB; anything near this is not ours
-ARRAY_REF = "__ndarray__"  # {"__ndarray__": key} in the JSON stands for the array under key
-# The bit generators a checkpoint may name (NumPy's own); anything else is refused.
-BIT_GENERATORS = ("PCG64", "PCG64DXSM", "Philox", "SFC64", "MT19937")
-
-
-class CheckpointError(ValueError):
-    """A file that is not a valid zerodl checkpoint, or one that does not fit the network."""
 
 
 @dataclass
@@ -96,8 +77,6 @@ class Checkpoint:
         """A new optimiser of the saved type with the saved state, or None if none was saved."""
         if self.optimizer_state is None:
             return None
-        from zerodl.optimizers import create_optimizer
-
         state = self.optimizer_state
         try:
             optimizer = create_optimizer(state["type"], **state["config"])
@@ -120,381 +99,60 @@ class Checkpoint:
         return trainer
 
 
-# --- saving ---------------------------------------------------------------------------------------
-
-
-def save(network, path, *, optimizer=None, trainer=None, **extra):
-    """Write `network` (architecture, parameters, buffers, dropout RNGs) to `path` atomically.
+def load(path, custom_objects=None):
+    """Rebuild the network saved at `path` (class, configuration, parameters, buffers).
 
     Args:
-        network: a zerodl network (anything with params, buffers, layers and get_config()).
-        path: the file to write; written exactly as named (``.npz`` is not appended).
-        optimizer: an Optimizer whose state_dict() to keep (default: the trainer's, if any).
-        trainer: a Trainer whose state_dict() to keep (epoch, RNG state, history, best).
-        **extra: more data to keep, JSON-friendly values or NumPy arrays (e.g. config={...},
-            dataset="mnist"); `load_checkpoint(path).extra` gives it back.
-
-    Returns the path written, as a Path.
-
-    Example:
-        >>> zerodl.save(net, "runs/net.npz", dataset="mnist")
-    """
-    path = Path(path)
-    if optimizer is None and trainer is not None:
-        optimizer = getattr(trainer, "optimizer", None)
-    arrays = {}
-    meta = {
-        "format": FORMAT,
-        "format_version": FORMAT_VERSION,
-        "zerodl_version": _version(),
-        "network": {"class": type(network).__name__, "config": network.get_config()},
-        "dtype": np.dtype(network.dtype).name,
-        "params": _describe(network.params),
-        "buffers": _describe(getattr(network, "buffers", {})),
-        "rngs": _rng_states(network),
-    }
-    for group in ("params", "buffers"):
-        for name, value in getattr(network, group, {}).items():
-            arrays[f"{group}/{name}"] = np.ascontiguousarray(value)
-    meta["optimizer"] = _pack(optimizer.state_dict(), "optimizer", arrays) if optimizer else None
-    meta["trainer"] = _pack(trainer.state_dict(), "trainer", arrays) if trainer else None
-    meta["extra"] = {key: _pack(value, f"extra/{key}", arrays) for key, value in extra.items()}
-    try:
-        text = json.dumps(meta, allow_nan=True)  # a history may hold a NaN loss
-    except (TypeError, ValueError) as err:
-        raise TypeError(f"cannot store the checkpoint metadata as JSON: {err}") from err
-    arrays[META_KEY] = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
-    with atomic_write(path) as f:  # temporary file, fsync, rename: the old file or the new
-        np.savez(f, **arrays)
-    return path
-
-
-def save_params(network, path):
-    """The book's ``save_params``: write the network's parameters (and architecture) to `path`.
-
-    The file is an ordinary checkpoint, so `load` can rebuild the network from it, and
-    `load_params` can load it into a network built by hand.
-    """
-    return save(network, path)
-
-
-def _version():
-    from zerodl import __version__
-
-    return __version__
-
-
-def _describe(arrays):
-    return [
-        {"name": name, "shape": list(a.shape), "dtype": np.dtype(a.dtype).name}
-        for name, a in arrays.items()
-    ]
-
-
-def _rng_states(network):
-    """Every layer's random generator state; layers sharing one Generator share one entry."""
-    states, layers, seen = [], {}, {}
-    for index, layer in enumerate(getattr(network, "layers", [])):
-        rng = getattr(layer, "rng", None)
-        if not isinstance(rng, np.random.Generator):
-            continue
-        if id(rng) not in seen:
-            seen[id(rng)] = len(states)
-            states.append(rng.bit_generator.state)
-        layers[str(index)] = seen[id(rng)]
-    return {"states": states, "layers": layers}
-
-
-def _pack(value, key, arrays):
-    """`value` as JSON-friendly data; its arrays go into `arrays`, replaced by references."""
-    if isinstance(value, np.ndarray):
-        if value.dtype.hasobject or value.dtype.kind not in "biufc":
-            raise TypeError(f"cannot store {key!r}: arrays of dtype {value.dtype} are not allowed")
-        while key in arrays:
-            key += "_"
-        arrays[key] = np.ascontiguousarray(value)
-        return {ARRAY_REF: key}
-    if isinstance(value, dict):
-        out = {}
-        for k, v in value.items():
-            if not isinstance(k, str):
-                raise TypeError(f"cannot store {key!r}: dict keys must be strings, got {k!r}")
-            out[k] = _pack(v, f"{key}/{k}", arrays)
-        return out
-    if isinstance(value, (list, tuple)):
-        return [_pack(v, f"{key}/{i}", arrays) for i, v in enumerate(value)]
-    if isinstance(value, np.generic):
-        return value.item()
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return value
-    if isinstance(value, Path):
-        return str(value)
-    raise TypeError(
-        f"cannot store {key!r} of type {type(value).__name__} in a checkpoint: "
-        "only JSON data (numbers, strings, lists, dicts) and NumPy arrays"
-    )
-
-
-# --- loading --------------------------------------------------------------------------------------
-
-
-def load(path):
-    """Rebuild the network saved at `path` (class, configuration, parameters, buffers).
+        path: a file written by zerodl.save (or save_params, or a training run).
+        custom_objects: your own layer and network classes by class name, e.g.
+            {"LeakyReLU": LeakyReLU}, for a file that names them.
 
     Raises CheckpointError if the file is not a valid checkpoint, FileNotFoundError if absent.
     """
-    return load_checkpoint(path).network
+    return load_checkpoint(path, custom_objects).network
 
 
-def read_meta(path):
-    """The JSON metadata of the checkpoint at `path`, without building the network."""
-    return _read(path)[0]
-
-
-def load_checkpoint(path):
+def load_checkpoint(path, custom_objects=None):
     """Read everything in the checkpoint at `path`: a `Checkpoint`.
+
+    Args:
+        path: the checkpoint file.
+        custom_objects: your own layer and network classes by class name (see `load`).
 
     Example:
         >>> ckpt = load_checkpoint("runs/mnist/last.npz")
         >>> ckpt.network.accuracy(x_test, t_test), ckpt.epoch, ckpt.extra["config"]
     """
     path = Path(path)
-    meta, arrays = _read(path)
-    network = _build(meta, path)
-    _fill(network, arrays, path, f"{meta['network']['class']} of the checkpoint's configuration")
-    _restore_rngs(network, meta.get("rngs"), path)
+    meta, arrays = read_archive(path)
+    network = _build(meta, path, custom_objects or {})
+    what = f"{meta['network']['class']} of the checkpoint's configuration"
+    fill_network(network, arrays, path, what)
+    restore_generators(network, meta.get("rngs"), path)
     try:
-        optimizer_state = _unpack(meta.get("optimizer"), arrays)
-        trainer_state = _unpack(meta.get("trainer"), arrays)
-        extra = _unpack(meta.get("extra") or {}, arrays)
+        optimizer_state = unpack(meta.get("optimizer"), arrays)
+        trainer_state = unpack(meta.get("trainer"), arrays)
+        extra = unpack(meta.get("extra") or {}, arrays)
     except (KeyError, TypeError) as err:
         raise CheckpointError(f"{path}: damaged metadata ({err})") from err
     return Checkpoint(network, meta, optimizer_state, trainer_state, extra, path)
 
 
-def load_params(network, path):
-    """The book's ``load_params``: load the parameters and buffers saved at `path` into
-    `network`, which must have the same parameter names, shapes and dtypes (else a
-    CheckpointError listing every difference). Returns the network.
-    """
-    path = Path(path)
-    _, arrays = _read(path)
-    _fill(network, arrays, path, type(network).__name__)
-    return network
-
-
-def resume(path, **trainer_kwargs):
-    """A Trainer that carries on from the checkpoint at `path` (or a loaded Checkpoint) exactly
-    where it stopped.
-
-    The network, the optimiser (type, hyper-parameters, state) and the trainer's state (epoch,
-    random generator, history) come from the file; `trainer_kwargs` go to Trainer (batch_size,
-    lr_schedule, callbacks, ...) and must match the original run for an identical result.
-    The checkpoint is available as ``trainer.checkpoint``.
-
-    Example:
-        >>> trainer = resume("runs/mnist/last.npz", batch_size=100)
-        >>> trainer.fit(x_train, t_train, epochs=1)   # the epoch after the saved one
-    """
-    from zerodl.trainer import Trainer
-
-    ckpt = path if isinstance(path, Checkpoint) else load_checkpoint(path)
-    optimizer = ckpt.create_optimizer()
-    if optimizer is None:
-        raise CheckpointError(f"{ckpt.path}: holds no optimiser state, so training cannot resume")
-    trainer = Trainer(ckpt.network, optimizer, **trainer_kwargs)
-    ckpt.restore(trainer)
-    trainer.checkpoint = ckpt
-    return trainer
-
-
-def _read(path):
-    """(meta, arrays) from the file, every array header checked before any data is read."""
-    path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"no checkpoint at {path}")
-    if path.is_dir():
-        raise CheckpointError(f"{path} is a folder, not a checkpoint file")
-    with open(path, "rb") as f:
-        head = f.read(6)
-    if not zipfile.is_zipfile(path):
-        if head.startswith(b"PK\x03\x04"):
-            raise CheckpointError(
-                f"{path} is damaged or truncated: it starts like an .npz archive but its end "
-                "is missing (was the save interrupted? use an earlier checkpoint)"
-            )
-        if head.startswith(b"\x93NUMPY"):
-            raise CheckpointError(f"{path} is a single .npy array, not a zerodl checkpoint")
-        if head[:1] == b"\x80":
-            raise CheckpointError(
-                f"{path} is a Python pickle, not a zerodl checkpoint; zerodl never unpickles "
-                "files, because unpickling can run any code"
-            )
-        raise CheckpointError(f"{path} is not a zerodl checkpoint (not an .npz archive)")
-    try:
-        with zipfile.ZipFile(path) as zf:
-            for info in zf.infolist():
-                _check_header(zf, info, path)
-            names = [n[: -len(".npy")] for n in zf.namelist()]
-        if META_KEY not in names:
-            raise CheckpointError(
-                f"{path} is an .npz archive without zerodl metadata, not a zerodl checkpoint "
-                "(write checkpoints with zerodl.save)"
-            )
-        with np.load(path, allow_pickle=False) as npz:
-            arrays = {name: npz[name] for name in names}
-    except CheckpointError:
-        raise
-    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as err:
-        raise CheckpointError(f"{path} is damaged: {err}") from err
-    except MemoryError as err:
-        raise CheckpointError(f"{path} holds arrays too large for this computer's memory") from err
-    meta = _parse_meta(arrays.pop(META_KEY), path)
-    return meta, arrays
-
-
-def _check_header(zf, info, path):
-    """Read one member's .npy header (not its data) and refuse anything unsafe or truncated."""
-    if not info.filename.endswith(".npy"):
-        raise CheckpointError(f"{path} holds {info.filename!r}, which is not a NumPy array")
-    name = info.filename[: -len(".npy")]
-    with zf.open(info) as f:
-        try:
-            version = np.lib.format.read_magic(f)
-            if version == (1, 0):
-                shape, fortran, dtype = np.lib.format.read_array_header_1_0(f)
-            elif version == (2, 0):
-                shape, fortran, dtype = np.lib.format.read_array_header_2_0(f)
-            else:
-                raise CheckpointError(f"{path}: array {name!r} has .npy format {version}")
-            offset = f.tell()
-        except CheckpointError:
-            raise
-        except (ValueError, EOFError, OSError, zipfile.BadZipFile, zlib.error) as err:
-            raise CheckpointError(f"{path} is damaged: array {name!r}: {err}") from err
-    if dtype.hasobject:
-        raise CheckpointError(
-            f"{path} holds pickled Python objects (array {name!r} has dtype object), which "
-            "zerodl never loads because unpickling can run any code: not a zerodl checkpoint"
-        )
-    if dtype.kind not in "biufc" or dtype.fields is not None:
-        raise CheckpointError(f"{path}: array {name!r} has dtype {dtype}, not a number type")
-    expected = offset + int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
-    if info.file_size != expected:
-        raise CheckpointError(
-            f"{path} is damaged: array {name!r} of shape {shape} needs {expected} bytes, "
-            f"the archive holds {info.file_size}"
-        )
-
-
-def _parse_meta(raw, path):
-    if raw.dtype != np.uint8 or raw.ndim != 1 or raw.size > MAX_META_BYTES:
-        raise CheckpointError(f"{path}: the metadata is not UTF-8 JSON bytes")
-    try:
-        meta = json.loads(raw.tobytes().decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as err:
-        raise CheckpointError(f"{path}: the metadata is not valid JSON ({err})") from err
-    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-        raise CheckpointError(f"{path} is not a zerodl checkpoint (its metadata says otherwise)")
-    version = meta.get("format_version")
-    if not isinstance(version, int) or version < 1:
-        raise CheckpointError(f"{path}: invalid format_version {version!r}")
-    if version > FORMAT_VERSION:
-        raise CheckpointError(
-            f"{path} was written by a newer zerodl ({meta.get('zerodl_version')}, format "
-            f"{version}); this is zerodl {_version()} (format {FORMAT_VERSION}): upgrade zerodl"
-        )
-    network = meta.get("network")
-    if (
-        not isinstance(network, dict)
-        or not isinstance(network.get("class"), str)
-        or not isinstance(network.get("config"), dict)
-    ):
-        raise CheckpointError(f"{path}: the metadata does not name the network's class and config")
-    return meta
-
-
-def _build(meta, path):
-    from zerodl.networks import NETWORKS
-
+def _build(meta, path, custom_objects):
+    """A new network of the class and configuration the metadata names (fresh parameters)."""
     name, config = meta["network"]["class"], meta["network"]["config"]
-    cls = NETWORKS.get(name)
+    cls = custom_objects.get(name) or NETWORKS.get(name)  # yours first, as Keras does
     if cls is None:
         raise CheckpointError(
             f"{path} names an unknown network class {name!r}; zerodl knows "
-            f"{', '.join(sorted(NETWORKS))}"
+            f"{', '.join(sorted(NETWORKS))}. If {name} is your own class, pass it: "
+            f"zerodl.load(path, custom_objects={{{name!r}: {name}}})"
         )
     try:
-        return cls.from_config(config)
+        return cls.from_config(config, custom_objects=custom_objects)
     except MemoryError as err:
         raise CheckpointError(f"{path}: the saved {name} is too large to build") from err
     except (TypeError, ValueError, KeyError, IndexError) as err:
         raise CheckpointError(
             f"{path}: cannot build {name} from the saved configuration: {err}"
         ) from err
-
-
-def _fill(network, arrays, path, what):
-    """Copy the file's params/ and buffers/ arrays into the network, in place, after checking
-    that names, shapes and dtypes all fit; otherwise one error listing every difference."""
-    problems = []
-    for group in ("params", "buffers"):
-        have = {k.split("/", 1)[1]: a for k, a in arrays.items() if k.startswith(f"{group}/")}
-        want = getattr(network, group, {})
-        missing = [n for n in want if n not in have]
-        unexpected = [n for n in have if n not in want]
-        if missing:
-            problems.append(f"missing {group} {', '.join(missing)}")
-        if unexpected:
-            problems.append(f"unexpected {group} {', '.join(unexpected)}")
-        for n in want:
-            if n not in have:
-                continue
-            if have[n].shape != want[n].shape:
-                problems.append(
-                    f"{n} has shape {have[n].shape} in the file, {want[n].shape} in the network"
-                )
-            if have[n].dtype != want[n].dtype:
-                problems.append(
-                    f"{n} has dtype {have[n].dtype} in the file, {want[n].dtype} in the network"
-                )
-    if problems:
-        raise CheckpointError(f"{path} does not fit {what}: " + "; ".join(problems))
-    for group in ("params", "buffers"):
-        for name, target in getattr(network, group, {}).items():
-            target[...] = arrays[f"{group}/{name}"]  # in place: the layers hold these arrays
-
-
-def _restore_rngs(network, rngs, path):
-    if not rngs:
-        return
-    try:
-        generators = [_generator(state) for state in rngs["states"]]
-        for index, which in rngs["layers"].items():
-            layer = network.layers[int(index)]
-            if not hasattr(layer, "rng"):
-                raise CheckpointError(f"{path}: layer {index} ({layer!r}) has no random generator")
-            layer.rng = generators[which]
-    except CheckpointError:
-        raise
-    except (KeyError, TypeError, ValueError, IndexError) as err:
-        raise CheckpointError(f"{path}: invalid random generator state ({err})") from err
-
-
-def _generator(state):
-    name = state["bit_generator"]
-    if name not in BIT_GENERATORS:
-        raise ValueError(f"unknown bit generator {name!r}")
-    bit_generator = getattr(np.random, name)()
-    bit_generator.state = state
-    return np.random.Generator(bit_generator)
-
-
-def _unpack(value, arrays):
-    if isinstance(value, dict):
-        if set(value) == {ARRAY_REF}:
-            return arrays[value[ARRAY_REF]]
-        return {k: _unpack(v, arrays) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_unpack(v, arrays) for v in value]
-    return value

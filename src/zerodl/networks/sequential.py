@@ -15,6 +15,7 @@ the network computes.
 
 import numpy as np
 
+from zerodl import savefile
 from zerodl.gradient import numerical_gradient
 from zerodl.layers import LAYERS
 from zerodl.layers.softmax_loss import check_labels
@@ -183,15 +184,11 @@ class Sequential:
         The file is a zerodl checkpoint (.npz with JSON metadata, never pickle); zerodl.load
         can rebuild the whole network from it.
         """
-        from zerodl.checkpoint import save_params
-
-        save_params(self, file_name)
+        savefile.save_params(self, file_name)
 
     def load_params(self, file_name="params.npz"):
         """The book's load_params: read parameters saved by save_params into this network."""
-        from zerodl.checkpoint import load_params
-
-        load_params(self, file_name)
+        savefile.load_params(self, file_name)
 
     def get_config(self):
         """The architecture as JSON-friendly data: enough to rebuild it with from_config."""
@@ -205,13 +202,28 @@ class Sequential:
         }
 
     @classmethod
-    def from_config(cls, config):
-        """Rebuild a Sequential from get_config()'s output (fresh, untrained parameters)."""
+    def from_config(cls, config, custom_objects=None):
+        """Rebuild a Sequential from get_config()'s output (fresh, untrained parameters).
+
+        Args:
+            config: what get_config() returned (a checkpoint keeps it as JSON).
+            custom_objects: your own layer classes by class name, e.g. {"LeakyReLU": LeakyReLU},
+                for layers that are not zerodl's (zerodl.layers.LAYERS); yours come first.
+
+        Example:
+            >>> net = Sequential.from_config(config, custom_objects={"LeakyReLU": LeakyReLU})
+        """
+        custom_objects = custom_objects or {}
         layers = []
         for spec in config["layers"]:
-            if spec["type"] not in LAYERS:
-                raise ValueError(f"unknown layer type {spec['type']!r}")
-            layers.append(LAYERS[spec["type"]](**spec["config"]))
+            name = spec["type"]
+            layer_class = custom_objects.get(name) or LAYERS.get(name)
+            if layer_class is None:
+                raise ValueError(
+                    f"unknown layer type {name!r}: not one of zerodl's layers. If {name} is your "
+                    f"own class, pass it as custom_objects={{{name!r}: {name}}}"
+                )
+            layers.append(layer_class(**spec["config"]))
         return cls(
             layers,
             weight_decay_lambda=config.get("weight_decay_lambda", 0.0),
@@ -236,5 +248,7 @@ class ConfiguredNetwork(Sequential):
         return {**self.config, "dtype": np.dtype(self.dtype).name}
 
     @classmethod
-    def from_config(cls, config):
+    def from_config(cls, config, custom_objects=None):
+        # The constructor's arguments are the whole architecture: no layer types to look up,
+        # so custom_objects (there for the same signature as Sequential's) is not needed.
         return cls(**config)
