@@ -23,6 +23,7 @@ import numpy as np
 from zerodl._checks import integer
 from zerodl.networks.multi_layer import MultiLayerNet
 from zerodl.optimizers import SGD, AdaGrad, Adam, Momentum, RMSProp
+from zerodl.plots import plot_loss
 from zerodl.trainer import check_finite
 
 __all__ = [
@@ -224,6 +225,4 @@ def _sizes(x_train, t_train):
 
 
 def _plot(losses, path, title, ylim):
-    from zerodl.plots import plot_loss
-
     return plot_loss(losses, path, smooth=11, title=title, ylim=ylim)

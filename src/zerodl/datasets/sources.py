@@ -22,8 +22,8 @@ fails too, `DatasetNotFoundError` lists every place looked and says how to provi
 import os
 from pathlib import Path
 
+import zerodl.datasets.download as _download  # the module: tests replace its download()
 from zerodl._caller import warn_at_caller
-from zerodl.datasets import download as _download
 
 __all__ = ["DATASETS", "DatasetNotFoundError", "SYSTEM_DATA_DIR", "locate", "user_cache_dir"]
 
