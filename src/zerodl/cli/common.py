@@ -1,0 +1,154 @@
+"""What the commands share: one-line errors, the data, checkpoints named on the command line.
+
+Every error reaches the user as one line. A wrong command line is a CliError with code 2; so is a
+ValueError or TypeError of the library about a value an option gave (`library_checks` renames the
+library's argument, `batch_size`, to the option, `--batch-size`). Anything else is code 1.
+"""
+
+import argparse
+import re
+import sys
+import warnings
+from contextlib import contextmanager
+from pathlib import Path
+
+from zerodl.checkpoint import load_checkpoint
+from zerodl.datasets import DatasetNotFoundError, load_dataset
+from zerodl.datasets.sources import DATASETS
+
+__all__ = [
+    "CliError",
+    "DATASETS",
+    "check_image_network",
+    "checkpoint_path",
+    "count",
+    "data_options",
+    "library_checks",
+    "load",
+    "load_data",
+    "one_line",
+    "say",
+    "takes_flat_input",
+]
+
+
+class CliError(Exception):
+    """A problem to report as one line on stderr; `code` is the exit status."""
+
+    def __init__(self, message, code=1):
+        super().__init__(message)
+        self.code = code
+
+
+def say(*parts):
+    """A note on stderr (progress, files written): stdout stays for results."""
+    print(*parts, file=sys.stderr, flush=True)
+
+
+def count(text):
+    """argparse type: an integer >= 1 (epochs, images, classes shown)."""
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+# --- errors -----------------------------------------------------------------------------------
+
+
+@contextmanager
+def library_checks(options):
+    """Report the library's complaint about an option's value as a wrong command line (code 2).
+
+    `options` maps the library's name of a value to the option that sets it, e.g.
+    {"batch_size": "--batch-size"}: "invalid batch_size: 0 (must be an integer >= 1)" becomes
+    "invalid --batch-size: 0 (must be an integer >= 1)". Errors that name none of them pass on.
+    """
+    names = "|".join(re.escape(name) for name in sorted(options, key=len, reverse=True))
+    pattern = re.compile(rf"(?<![\w-])({names})(?![\w-])")
+    try:
+        yield
+    except (ValueError, TypeError) as err:
+        message = one_line(err)
+        if not options or not pattern.search(message):
+            raise
+        raise CliError(pattern.sub(lambda m: options[m.group(1)], message), code=2) from err
+
+
+def one_line(err):
+    """The message of an exception as one line that says what to do."""
+    text = str(err).strip() or type(err).__name__
+    first = text.splitlines()[0]
+    if isinstance(err, DatasetNotFoundError):
+        return (
+            f"{first.split('. ')[0]}: pass --data-dir FOLDER holding its four IDX files "
+            "(or set ZERODL_DATA=FOLDER)"
+        )
+    if isinstance(err, (ValueError, TypeError, RuntimeError, OSError)):
+        return first  # the library's own messages: CheckpointError, ImageError, a missing file...
+    return f"unexpected {type(err).__name__}: {first} (set ZERODL_DEBUG=1 to see the traceback)"
+
+
+# --- data -------------------------------------------------------------------------------------
+
+
+def data_options(parser, dataset=True):
+    """--dataset (default: the checkpoint's) and --data-dir."""
+    if dataset:
+        parser.add_argument("--dataset", choices=DATASETS, help="default: the checkpoint's dataset")
+    parser.add_argument("--data-dir", help="folder holding the dataset's IDX files")
+
+
+def load_data(dataset, flat, data_dir, limit=None):
+    """(x_train, t_train), (x_test, t_test), flat (N, 784) or as images (N, 1, 28, 28).
+
+    With `limit`, the first `limit` of each. The library's warnings become one line each.
+    """
+    say(f"loading {dataset}{' from ' + str(data_dir) if data_dir else ''} ...")
+    with warnings.catch_warnings(record=True) as caught:  # each one line, not Python's two
+        warnings.simplefilter("always")
+        (x_train, t_train), (x_test, t_test) = load_dataset(
+            dataset, flatten=flat, data_dir=data_dir
+        )
+    for warning in caught:
+        say(f"warning: {warning.message}")
+    if limit:
+        x_train, t_train = x_train[:limit], t_train[:limit]
+        x_test, t_test = x_test[:limit], t_test[:limit]
+    return (x_train, t_train), (x_test, t_test)
+
+
+def takes_flat_input(network):
+    """True for a network of (N, 784) inputs, False for one of images (N, 1, 28, 28)."""
+    return len(network.input_shape or (784,)) == 1
+
+
+def check_image_network(network, path):
+    shape = tuple(network.input_shape or ())
+    if shape not in ((784,), (1, 28, 28)):
+        raise CliError(
+            f"{path}: the network takes inputs of shape {shape}, not 28x28 images (784 or "
+            "(1, 28, 28))"
+        )
+
+
+# --- checkpoints and run folders --------------------------------------------------------------
+
+
+def checkpoint_path(text, prefer="best.npz"):
+    """A checkpoint file from a path to a file or to a run folder (its best.npz or last.npz)."""
+    path = Path(text)
+    if path.is_dir():
+        order = [prefer] + [n for n in ("best.npz", "last.npz") if n != prefer]
+        for name in order:
+            if (path / name).is_file():
+                return path / name
+        raise CliError(f"{path} holds no checkpoint ({' or '.join(order)}): train one first")
+    if not path.exists():
+        raise CliError(f"{path}: no such checkpoint file or run folder")
+    return path
+
+
+def load(text, prefer="best.npz"):
+    """The Checkpoint named on the command line (a file or a run folder)."""
+    return load_checkpoint(checkpoint_path(text, prefer))

@@ -1,0 +1,51 @@
+"""zerodl compare: the chapter 6 experiments (optimisers, weight initialisations) on MNIST."""
+
+from pathlib import Path
+
+from zerodl import experiments
+from zerodl.cli.common import data_options, load_data, say
+
+HELP = (
+    "The chapter 6 experiments on MNIST: optimisers (SGD, Momentum, AdaGrad, RMSProp, Adam) "
+    "or weight initialisations (std 0.01, Xavier, He), one PNG each and a table of final "
+    "losses."
+)
+EXAMPLES = """\
+examples:
+  zerodl compare optimizers
+  zerodl compare init --iterations 500 --out figs"""
+
+# The library's names of the values the options set: its errors then name the options.
+OPTIONS = {"iterations": "--iterations", "batch_size": "--batch-size"}
+EXPERIMENTS = {
+    "optimizers": experiments.compare_optimizers,
+    "init": experiments.compare_initializations,
+}
+
+
+def add_arguments(parser):
+    parser.add_argument("experiment", choices=tuple(EXPERIMENTS), help="which experiment")
+    parser.add_argument("--iterations", type=int, default=2000, help="training steps (2000)")
+    parser.add_argument("--batch-size", type=int, default=128, help="samples per step (128)")
+    parser.add_argument("--seed", type=int, default=0, help="seed (0)")
+    parser.add_argument("--out", default=".", help="folder for the PNG (default: here)")
+    data_options(parser, dataset=False)
+
+
+def run(args):
+    (x_train, t_train), _ = load_data("mnist", True, args.data_dir)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / f"compare_{args.experiment}.png"
+    say(f"{args.iterations} steps each, batch {args.batch_size} ...")
+    losses = EXPERIMENTS[args.experiment](  # checks --iterations and --batch-size
+        x_train,
+        t_train,
+        iterations=args.iterations,
+        batch_size=args.batch_size,
+        seed=args.seed,
+        path=path,
+    )
+    print(experiments.final_loss_table(losses))
+    say(f"wrote {path}")
+    return 0

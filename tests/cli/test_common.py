@@ -1,0 +1,65 @@
+"""What the commands share: library errors named by option, checkpoints and data as arguments."""
+
+import pytest
+
+from zerodl.cli.common import CliError, library_checks
+
+from .helpers import draw, one_error_line, run
+
+OPTIONS = {"batch_size": "--batch-size", "learning rate": "--lr"}
+
+
+def test_a_library_complaint_about_an_option_names_the_option_and_is_code_2():
+    with pytest.raises(CliError) as caught, library_checks(OPTIONS):
+        raise ValueError("invalid batch_size: 0 (must be an integer >= 1)\nmore detail")
+    assert str(caught.value) == "invalid --batch-size: 0 (must be an integer >= 1)"
+    assert caught.value.code == 2
+    with pytest.raises(CliError, match=r"^invalid --lr: -1.0 \(must be >= 0\)$"):
+        with library_checks(OPTIONS):
+            raise ValueError("invalid learning rate: -1.0 (must be >= 0)")
+
+
+def test_other_errors_pass_unchanged():
+    with pytest.raises(ValueError, match="^invalid eval_batch_size: 0"), library_checks(OPTIONS):
+        raise ValueError("invalid eval_batch_size: 0")  # a name that only contains batch_size
+    with pytest.raises(ValueError, match="^x_train holds no samples$"), library_checks(OPTIONS):
+        raise ValueError("x_train holds no samples")
+    with pytest.raises(RuntimeError), library_checks(OPTIONS):
+        raise RuntimeError("batch_size")  # not a complaint about an argument
+
+
+def test_a_missing_checkpoint_is_one_line(capsys, tmp_path):
+    for command in ("evaluate", "visualize", "summary"):
+        code, _, err = run(capsys, command, tmp_path / "nothing.npz")
+        assert code == 1 and one_error_line(err) and "no such checkpoint" in err
+
+
+def test_a_corrupt_checkpoint_is_one_line(capsys, tmp_path):
+    (tmp_path / "bad.npz").write_bytes(b"PK\x03\x04 but nothing more")
+    code, _, err = run(capsys, "predict", tmp_path / "bad.npz", draw(tmp_path / "7.png"))
+    assert code == 1 and one_error_line(err) and "damaged or truncated" in err
+
+
+def test_an_empty_run_folder_says_to_train_first(capsys, tmp_path):
+    (tmp_path / "run").mkdir()
+    code, _, err = run(capsys, "evaluate", tmp_path / "run")
+    assert code == 1 and one_error_line(err) and "train one first" in err
+
+
+def test_a_missing_dataset_is_one_line_that_says_what_to_do(capsys, tmp_path, no_mnist_anywhere):
+    code, _, err = run(capsys, "train", "--data-dir", tmp_path / "empty", "--epochs", "1")
+    assert code == 1
+    last = err.strip().splitlines()[-1]
+    assert "MNIST was not found" in last and "--data-dir" in last
+    assert "Traceback" not in err
+
+
+def test_a_data_dir_without_the_files_is_one_warning_line(capsys, tmp_path, fake_mnist):
+    (tmp_path / "empty").mkdir()
+    code, _, err = run(
+        capsys, "train", "--model", "mlp", "--epochs", "1", "--data-dir", tmp_path / "empty"
+    )
+    assert code == 0
+    warned = [line for line in err.splitlines() if line.startswith("warning: ")]
+    assert len(warned) == 1 and "not in data_dir" in warned[0]
+    assert str(fake_mnist) in warned[0]
