@@ -3,9 +3,6 @@
 import json
 import os
 import pickle
-import subprocess
-import sys
-import textwrap
 import zipfile
 
 import numpy as np
@@ -435,92 +432,3 @@ def test_a_missing_file_is_file_not_found(tmp_path):
 
 def test_checkpoint_error_is_a_value_error():
     assert issubclass(CheckpointError, ValueError)
-
-
-# --- resuming training ----------------------------------------------------------------------------
-
-RESUME_SCRIPT = textwrap.dedent(
-    """
-    import sys
-    import numpy as np
-    from zerodl.trainer import resume
-    from zerodl.datasets import load_mnist
-
-    ckpt, data_dir, out = sys.argv[1:4]
-    (x, t), _ = load_mnist(data_dir=data_dir)
-    trainer = resume(ckpt, batch_size=50, verbose=False)
-    trainer.fit(x[:600], t[:600], epochs=1)
-    np.savez(out, **trainer.network.params)
-    """
-)
-
-
-def _trainer(network, seed):
-    from zerodl.trainer import Trainer
-
-    return Trainer(network, "adam", batch_size=50, seed=seed, verbose=False)
-
-
-@pytest.mark.slow
-def test_resuming_in_a_new_process_gives_the_uninterrupted_result(tmp_path, mnist_dir):
-    """2 epochs straight == 1 epoch, save, load in another Python process, 1 more epoch."""
-    from zerodl.datasets import load_mnist
-
-    (x, t), _ = load_mnist(data_dir=mnist_dir)
-    x, t = x[:600], t[:600]
-
-    def network():  # dropout and batch norm: every kind of state a resume must carry
-        return MultiLayerNet(784, [40, 30], 10, use_batchnorm=True, use_dropout=True, seed=7)
-
-    straight = _trainer(network(), seed=3)
-    straight.fit(x, t, epochs=2)
-
-    first = _trainer(network(), seed=3)
-    first.fit(x, t, epochs=1)
-    save(first.network, tmp_path / "epoch1.npz", trainer=first)
-    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
-    result = subprocess.run(
-        [sys.executable, "-c", RESUME_SCRIPT, str(tmp_path / "epoch1.npz"), str(mnist_dir),
-         str(tmp_path / "resumed.npz")],
-        capture_output=True, text=True, env=env, timeout=300,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr
-
-    with np.load(tmp_path / "resumed.npz", allow_pickle=False) as resumed:
-        assert sorted(resumed.files) == sorted(straight.network.params)
-        for key, value in straight.network.params.items():
-            np.testing.assert_array_equal(resumed[key], value, err_msg=key)
-
-
-def test_resume_continues_exactly_on_synthetic_data(tmp_path):
-    """The quick version of the test above: in one process, on random data."""
-    from zerodl.trainer import resume
-
-    rng = np.random.default_rng(0)
-    x, t = rng.random((120, 12), dtype=np.float32), rng.integers(0, 3, size=120)
-
-    def network():
-        return MultiLayerNet(12, [10], 3, use_batchnorm=True, use_dropout=True, seed=4)
-
-    straight = _trainer(network(), seed=1)
-    straight.fit(x, t, epochs=3)
-    first = _trainer(network(), seed=1)
-    first.fit(x, t, epochs=2)
-    save(first.network, tmp_path / "ckpt.npz", trainer=first, config={"note": "two epochs"})
-
-    loaded = load_checkpoint(tmp_path / "ckpt.npz")  # a path or a loaded checkpoint
-    for source in (tmp_path / "ckpt.npz", loaded):
-        resumed = resume(source, batch_size=50, verbose=False)
-        assert resumed.epoch == 2 and resumed.checkpoint.extra["config"]["note"] == "two epochs"
-        resumed.fit(x, t, epochs=1)
-        assert resumed.history["loss"] == straight.history["loss"]
-        for key, value in straight.network.params.items():
-            np.testing.assert_array_equal(resumed.network.params[key], value, err_msg=key)
-
-
-def test_resume_needs_an_optimiser_state(tmp_path):
-    from zerodl.trainer import resume
-
-    save(small_networks()["two_layer"], tmp_path / "net.npz")
-    with pytest.raises(CheckpointError, match="holds no optimiser state"):
-        resume(tmp_path / "net.npz")

@@ -1,0 +1,74 @@
+"""The book's Trainer: its signature, its defaults and its lists, on top of zerodl's Trainer."""
+
+import io
+
+import numpy as np
+
+from zerodl.networks import TwoLayerNet
+from zerodl.optimizers import SGD
+from zerodl.trainer import BookTrainer, Trainer
+
+from .helpers import blobs, small_net
+
+# --- the book's signature ---------------------------------------------------------------------
+
+
+def test_the_books_signature_and_attributes():
+    x, t = blobs(200)
+    xt, tt = blobs(60, seed=1)
+    out = io.StringIO()
+    network = TwoLayerNet(input_size=8, hidden_size=20, output_size=3, seed=0)
+    trainer = Trainer(
+        network,
+        x,
+        t,
+        xt,
+        tt,
+        epochs=3,
+        mini_batch_size=20,
+        optimizer="Adam",
+        optimizer_param={"lr": 0.1},
+        evaluate_sample_num_per_epoch=50,
+        print_fn=lambda *a: print(*a, file=out),
+    )
+    test_acc = trainer.train()
+    assert len(trainer.train_loss_list) == 3 * 10
+    assert len(trainer.train_acc_list) == len(trainer.test_acc_list) == 3
+    assert test_acc == np.mean(network.predict(xt).argmax(axis=1) == tt) > 0.9
+    assert out.getvalue().splitlines()[-2:] == [
+        "=============== Final Test Accuracy ===============",
+        f"test acc:{test_acc}",
+    ]
+
+
+def test_the_books_default_optimizer_is_sgd_with_lr_001():
+    x, t = blobs(20)
+    trainer = Trainer(small_net(), x, t, x, t, epochs=1, verbose=False)
+    assert type(trainer.optimizer) is SGD and trainer.optimizer.lr == 0.01
+    assert trainer.batch_size == 100
+
+
+def test_a_book_trainer_built_by_name_trains_like_the_books_call():
+    x, t = blobs(100)
+
+    def run(make):
+        network = small_net()
+        settings = dict(epochs=2, mini_batch_size=25, optimizer="Adam", verbose=False, seed=4)
+        trainer = make(network, x, t, x[:30], t[:30], optimizer_param={"lr": 0.01}, **settings)
+        trainer.train()
+        return network, trainer
+
+    (a, book_call), (b, by_name) = run(Trainer), run(BookTrainer)
+    assert len(by_name.train_loss_list) == 2 * 4
+    assert by_name.train_loss_list == book_call.train_loss_list
+    for key in a.params:
+        np.testing.assert_array_equal(a.params[key], b.params[key])
+
+
+def test_zerodl_signature_is_not_taken_for_the_books():
+    # an optimiser, by name or as an object, in the second place: zerodl's own Trainer
+    x, t = blobs(64)
+    for optimizer in ("sgd", SGD(lr=0.1)):
+        trainer = Trainer(small_net(), optimizer, batch_size=32, verbose=False)
+        assert trainer.fit(x, t, 1)["epoch"] == [1]
+        assert not hasattr(trainer, "train")
