@@ -2,6 +2,9 @@
 
 import pytest
 
+import zerodl
+from zerodl.networks import TwoLayerNet
+
 from .helpers import is_png, one_error_line, run
 
 
@@ -23,9 +26,6 @@ def test_max_limits_the_units_drawn(capsys, tmp_path, mlp_checkpoint):
 
 
 def test_weights_that_are_no_image_are_one_line(capsys, tmp_path):
-    import zerodl
-    from zerodl.networks import TwoLayerNet
-
     path = zerodl.save(TwoLayerNet(12, 5, 3, seed=0), tmp_path / "small.npz")
     code, _, err = run(capsys, "visualize", path)
     assert code == 1 and one_error_line(err) and "12 inputs are no image" in err

@@ -60,9 +60,10 @@ def count(text):
 def library_checks(options):
     """Report the library's complaint about an option's value as a wrong command line (code 2).
 
-    `options` maps the library's name of a value to the option that sets it, e.g.
-    {"batch_size": "--batch-size"}: "invalid batch_size: 0 (must be an integer >= 1)" becomes
-    "invalid --batch-size: 0 (must be an integer >= 1)". Errors that name none of them pass on.
+    `options` maps the library's name of a value (a whole word or phrase of its messages) to
+    the option that sets it, e.g. {"batch_size": "--batch-size"}: "invalid batch_size: 0 (must
+    be an integer >= 1)" becomes "invalid --batch-size: 0 (must be an integer >= 1)". Errors
+    that name none of them (a damaged file, data of the wrong shape) pass on unchanged.
     """
     names = "|".join(re.escape(name) for name in sorted(options, key=len, reverse=True))
     pattern = re.compile(rf"(?<![\w-])({names})(?![\w-])")

@@ -40,7 +40,7 @@ stops after keeping the last complete epoch, which --resume continues exactly.""
 
 # The library's names of the values the options set: its errors then name the options.
 OPTIONS = {
-    "optimizer": "--optimizer",
+    "unknown optimizer": "unknown --optimizer",  # not "optimizer" alone, a word of many messages
     "learning rate": "--lr",
     "batch_size": "--batch-size",
     "weight initialisation": "--weight-init",
