@@ -1,6 +1,6 @@
 """What zerodl's threads lose to Python's interpreter lock: the same work on threads and processes.
 
-zerodl uses both cores by splitting a layer's batch over Python threads (zerodl.fastops). Each
+zerodl uses both cores by splitting a layer's batch over Python threads (zerodl.kernels). Each
 thread makes many short NumPy calls; NumPy lets go of the interpreter lock (the GIL) inside a
 call, but a thread must hold it again to go on, and waits when the other thread has it. This
 program times one workload's training step four ways, interleaved in rounds:
@@ -13,9 +13,11 @@ program times one workload's training step four ways, interleaved in rounds:
     torch        PyTorch on batch B with N threads (when it is importable)
 
     python benchmarks/threads.py                      # DeepConvNet, batch 100, 2 threads
-    python benchmarks/threads.py --workload simple_conv --rounds 5 --steps 10
+    python benchmarks/threads.py --workload simple_cnn --rounds 5 --steps 10
 
-Random data of MNIST's shape (the times do not depend on the pixel values).
+Random data of MNIST's shape (the times do not depend on the pixel values). Every process tunes
+itself as bench.py does (zerodl.kernels.tune_process); the workloads are bench.py's
+(benchmarks/workloads.py, from zerodl's model registry).
 """
 
 import argparse
@@ -25,7 +27,9 @@ import time
 
 import numpy as np
 
-from zerodl.benchmark import WORKLOADS, TorchRunner, ZerodlRunner, blas_threads, set_threads
+from machine import blas_threads, set_threads
+from workloads import ALIASES, WORKLOADS, ZerodlRunner, resolve
+from zerodl import kernels
 
 
 def batch(workload, size, seed=0):
@@ -49,7 +53,7 @@ def step_times(runner, x, t, steps):
 
 def process_main(name, part, start, commands, results):
     """A process of the `processes` way: one part on one thread, timed when all are told to."""
-    set_threads(1)
+    kernels.tune_process(threads_count=1)  # malloc as in the main process; one thread each
     runner, (x, t) = ZerodlRunner(WORKLOADS[name]), batch(WORKLOADS[name], part)
     for steps in iter(commands.get, None):
         start.wait()  # all processes begin together
@@ -58,17 +62,19 @@ def process_main(name, part, start, commands, results):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--workload", default="deep_conv", choices=sorted(WORKLOADS))
+    parser.add_argument("--workload", default="deep_cnn", choices=[*WORKLOADS, *ALIASES])
     parser.add_argument("--batch-size", type=int, default=100)
     parser.add_argument("--threads", type=int, default=None, help="N (default: OpenBLAS's)")
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--steps", type=int, default=10, help="timed steps per way and round")
     parser.add_argument("--no-torch", action="store_true")
     args = parser.parse_args(argv)
+    kernels.tune_process()  # what `zerodl train` gets: glibc's malloc keeps freed memory
     n = args.threads or blas_threads()
     if n < 2 or args.batch_size % n:
         parser.error(f"needs 2 or more threads that divide the batch; got {n}, {args.batch_size}")
-    workload, part = WORKLOADS[args.workload], args.batch_size // n
+    name = resolve(args.workload)  # the registry's name for an older one
+    workload, part = WORKLOADS[name], args.batch_size // n
     try:
         import torch
     except ImportError:
@@ -78,7 +84,7 @@ def main(argv=None):
     context = multiprocessing.get_context("spawn")  # fresh processes: no threads inherited
     start, commands, results = context.Barrier(n), context.Queue(), context.Queue()
     workers = [
-        context.Process(target=process_main, args=(args.workload, part, start, commands, results))
+        context.Process(target=process_main, args=(name, part, start, commands, results))
         for _ in range(n)
     ]
     for w in workers:
@@ -102,6 +108,8 @@ def main(argv=None):
     ways = {"threads": threads, "one part": one_part, "processes": processes}
     if torch is not None:
         torch.set_num_threads(n)
+        from torch_twins import TorchRunner
+
         runner = TorchRunner(workload, net=full.net)
         tx, tt = runner.convert(x), runner.convert(t)
         ways["torch"] = lambda: step_times(runner, tx, tt, args.steps)
