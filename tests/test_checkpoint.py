@@ -4,6 +4,7 @@ import json
 import os
 import pickle
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -381,8 +382,9 @@ def _edit_meta(path, edit):
 def test_metadata_naming_an_unknown_class_is_refused(tmp_path):
     path = save(small_networks()["two_layer"], tmp_path / "net.npz")
     _edit_meta(path, lambda meta: meta["network"].update({"class": "os.system"}))
-    with pytest.raises(CheckpointError, match="unknown network class 'os.system'"):
+    with pytest.raises(CheckpointError, match="unknown network class 'os.system'") as info:
         zerodl.load(path)
+    assert "custom_objects={'os.system': os.system}" in str(info.value)
 
 
 def test_metadata_naming_an_unknown_layer_is_refused(tmp_path):
@@ -390,8 +392,9 @@ def test_metadata_naming_an_unknown_layer_is_refused(tmp_path):
 
     path = save(Sequential([Affine(3, 2, seed=0), SoftmaxWithLoss()]), tmp_path / "net.npz")
     _edit_meta(path, lambda meta: meta["network"]["config"]["layers"][0].update(type="Eval"))
-    with pytest.raises(CheckpointError, match="unknown layer type 'Eval'"):
+    with pytest.raises(CheckpointError, match="unknown layer type 'Eval'") as info:
         zerodl.load(path)
+    assert "custom_objects={'Eval': Eval}" in str(info.value)
 
 
 def test_metadata_with_a_bad_configuration_is_refused(tmp_path):
@@ -430,5 +433,32 @@ def test_a_missing_file_is_file_not_found(tmp_path):
         zerodl.load(tmp_path / "nothing.npz")
 
 
-def test_checkpoint_error_is_a_value_error():
-    assert issubclass(CheckpointError, ValueError)
+# --- files written before the restructure (tests/data/make_fixtures.py, zerodl 269b8c8) -----------
+
+DATA = Path(__file__).resolve().parent / "data"
+
+
+def test_a_network_saved_by_the_old_code_loads_and_computes_what_it_computed():
+    expected = json.loads((DATA / "expected_v1.json").read_text())
+    network = zerodl.load(DATA / "network_v1.npz")
+    assert read_meta(DATA / "network_v1.npz")["format_version"] == 1
+    assert [type(layer).__name__ for layer in network.layers] == [
+        "Affine",
+        "Tanh",
+        "Affine",
+        "SoftmaxWithLoss",
+    ]
+    x = np.random.default_rng(1).random((3, 4), dtype=np.float32)  # make_fixtures.network_input
+    np.testing.assert_allclose(network.predict(x), expected["network_scores"], rtol=1e-6)
+
+
+def test_a_training_checkpoint_of_the_old_code_loads_with_its_stored_arrays():
+    ckpt = load_checkpoint(DATA / "trainer_v1.npz")
+    assert type(ckpt.network) is MultiLayerNet and ckpt.epoch == 1
+    with np.load(DATA / "trainer_v1.npz", allow_pickle=False) as npz:  # read by plain NumPy
+        for group in ("params", "buffers"):
+            for key, value in getattr(ckpt.network, group).items():
+                np.testing.assert_array_equal(value, npz[f"{group}/{key}"], err_msg=key)
+    optimizer = ckpt.create_optimizer()
+    assert type(optimizer) is Adam and optimizer.t == 5  # 50 samples in batches of 10
+    assert len(ckpt.trainer_state["history"]["step_loss"]) == 5

@@ -117,3 +117,23 @@ def test_bad_labels_are_rejected_before_any_numpy_traceback():
         net.loss(x, np.array([0, 1, 2, 3]))
     with pytest.raises(ValueError, match="got 3 labels for 4 samples"):
         net.gradient(x, np.array([0, 1, 2]))
+
+
+def test_the_books_save_params_and_load_params_methods(tmp_path):
+    net = small_net()
+    net.params["b3"][...] = 0.25  # not what a new network holds
+    net.buffers["running_mean1"][...] = 1.0
+    net.save_params(tmp_path / "params.npz")
+    other = small_net()
+    other.load_params(tmp_path / "params.npz")
+    x, _ = data()
+    np.testing.assert_array_equal(other.predict(x), net.predict(x))
+
+
+def test_from_config_names_an_unknown_layer_and_the_remedy():
+    config = small_net().get_config()
+    config["layers"][2]["type"] = "Swish"
+    with pytest.raises(ValueError, match=r"'Swish'.*custom_objects=\{'Swish': Swish\}"):
+        Sequential.from_config(config)
+    rebuilt = Sequential.from_config(config, custom_objects={"Swish": ReLU})
+    assert type(rebuilt.layers[2]) is ReLU
