@@ -55,6 +55,7 @@ def test_the_options_reach_the_network_and_the_optimizer(capsys, fake_mnist):
         (["--epochs", "many"], "argument --epochs: invalid count value: 'many'"),
         (["--epochs", "0"], "argument --epochs: must be at least 1, got 0"),
         (["--limit", "-5"], "argument --limit: must be at least 1, got -5"),
+        (["--seed", "-1"], "argument --seed: must be at least 0, got -1"),
         (["--hidden", "100,0"], "argument --hidden: must be widths such as 100,100, got '100,0'"),
         # checked by the library, reported with the option's name
         (["--batch-size", "0"], "invalid --batch-size: 0 (must be an integer >= 1)"),

@@ -28,6 +28,7 @@ __all__ = [
     "load_data",
     "one_line",
     "say",
+    "seed",
     "takes_flat_input",
 ]
 
@@ -50,6 +51,14 @@ def count(text):
     value = int(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def seed(text):
+    """argparse type: a seed, an integer >= 0 (NumPy's own complaint would not name --seed)."""
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be at least 0, got {value}")
     return value
 
 

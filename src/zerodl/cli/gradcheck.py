@@ -2,7 +2,7 @@
 
 import time
 
-from zerodl.cli.common import count, say
+from zerodl.cli.common import count, say, seed
 from zerodl.gradient import gradcheck
 from zerodl.networks import registry
 
@@ -20,7 +20,7 @@ def add_arguments(parser):
     models = (*registry.MODELS, "all")
     parser.add_argument("--model", choices=models, default="all", help="default all")
     parser.add_argument("--sample", type=count, help="check N random elements per array")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the weights and data (0)")
+    parser.add_argument("--seed", type=seed, default=0, help="seed of the weights and data (0)")
     parser.add_argument("--tolerance", type=float, default=1e-6, help="largest error passed (1e-6)")
 
 

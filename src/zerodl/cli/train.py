@@ -17,6 +17,7 @@ from zerodl.cli.common import (
     load,
     load_data,
     say,
+    seed,
     takes_flat_input,
 )
 from zerodl.networks import registry
@@ -101,7 +102,7 @@ def add_arguments(parser):
     parser.add_argument("--lr", type=float, help="learning rate (default: the optimiser's, 0.001)")
     parser.add_argument("--batch-size", type=int, help="samples per step (default 100)")
     parser.add_argument("--epochs", type=count, help="total epochs of the run (default 5)")
-    parser.add_argument("--seed", type=int, help="seed of weights, order and dropout (default 0)")
+    parser.add_argument("--seed", type=seed, help="seed of weights, order and dropout (default 0)")
     parser.add_argument(
         "--weight-init", type=weight_init, help="he, xavier or a standard deviation such as 0.01"
     )
