@@ -3,6 +3,8 @@
 import pytest
 
 import zerodl
+from mnist_fakes import no_local_data, write_fake_dataset
+from zerodl.datasets import download
 from zerodl.networks import MultiLayerNet, SimpleConvNet
 
 
@@ -17,8 +19,6 @@ def _in_tmp(tmp_path, tmp_path_factory, monkeypatch):
 @pytest.fixture
 def fake_mnist(tmp_path, monkeypatch):
     """A small random MNIST (30 training, 10 test images) found through ZERODL_DATA."""
-    from mnist_fakes import write_fake_dataset
-
     write_fake_dataset(tmp_path / "shared" / "mnist")
     monkeypatch.setenv("ZERODL_DATA", str(tmp_path / "shared"))
     return tmp_path / "shared" / "mnist"
@@ -27,9 +27,6 @@ def fake_mnist(tmp_path, monkeypatch):
 @pytest.fixture
 def no_mnist_anywhere(tmp_path, monkeypatch):
     """No ZERODL_DATA, an empty user cache and system folder, and downloads that fail."""
-    from mnist_fakes import no_local_data
-    from zerodl.datasets import download
-
     no_local_data(tmp_path, monkeypatch)
 
     def offline(*args, **kwargs):
