@@ -16,9 +16,9 @@ PACKAGE = Path(zerodl.__file__).parent
 # or BLAS would be changed) while importing every module of zerodl, then reports what it saw.
 IMPORT_EVERYTHING = """
 import json, pkgutil, sys, threading
+import numpy  # NumPy loads its own libraries through ctypes: before the hook
 events = []
 sys.addaudithook(lambda event, args: events.append(event) if event.startswith("ctypes") else None)
-import numpy
 import zerodl
 for module in pkgutil.walk_packages(zerodl.__path__, "zerodl."):
     if module.name != "zerodl.__main__":

@@ -15,8 +15,8 @@ def test_summary_of_a_model_and_of_a_checkpoint(capsys, cnn_checkpoint):
 
 def test_summary_of_the_mlp_that_train_builds(capsys):
     code, out, _ = run(capsys, "summary", "--model", "mlp")
-    # 784-100-100-100-10: (784 + 1) * 100 + 2 * (100 + 1) * 100 + (100 + 1) * 10
-    assert code == 0 and f"Total parameters: {785 * 100 + 2 * 101 * 100 + 101 * 10:,}" in out
+    # 784-100-100-100-100-10: (784 + 1) * 100 + 3 * (100 + 1) * 100 + (100 + 1) * 10
+    assert code == 0 and f"Total parameters: {785 * 100 + 3 * 101 * 100 + 101 * 10:,}" in out
 
 
 @pytest.mark.parametrize("argv", [[], ["net.npz", "--model", "mlp"]])

@@ -18,7 +18,7 @@ from .helpers import is_png, one_error_line, read_metrics, run
     ("model", "book"),
     [
         ("two_layer", lambda: TwoLayerNet(784, 50, 10, weight_init_std=0.01, seed=0)),
-        ("mlp", lambda: MultiLayerNet(784, [100, 100, 100], 10, weight_init_std="he", seed=0)),
+        ("mlp", lambda: MultiLayerNet(784, [100] * 4, 10, weight_init_std="he", seed=0)),
         ("simple_cnn", lambda: SimpleConvNet(hidden_size=100, weight_init_std="he", seed=0)),
         ("deep_cnn", lambda: DeepConvNet(hidden_size=50, seed=0)),
     ],

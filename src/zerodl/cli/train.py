@@ -67,9 +67,6 @@ TRAIN_DEFAULTS = {
     "weight_decay": 0.0,
     "limit": None,
 }
-# zerodl train's mlp has three hidden layers of 100; the registry's (the book's chapter 6 and
-# the benchmark's) has four. --hidden replaces them.
-MLP_HIDDEN = (100, 100, 100)
 METRIC_COLUMNS = ("epoch", "loss", "acc", "val_loss", "val_acc", "lr", "seconds")
 
 
@@ -240,7 +237,8 @@ def build_network(config):
     hidden, init = config.get("hidden"), config.get("weight_init")
     overrides = {}
     if model == "mlp":
-        overrides["hidden_size_list"] = hidden or MLP_HIDDEN
+        if hidden:
+            overrides["hidden_size_list"] = hidden
         if config.get("dropout"):
             overrides.update(use_dropout=True, dropout_ratio=config["dropout"])
         if config.get("batchnorm"):

@@ -53,7 +53,7 @@ def _check_mode(mode, where):
 
 
 def kernels_in_use():
-    """"fast" or "reference": what the layers run now (ZERODL_KERNELS until use_kernels)."""
+    """ "fast" or "reference": what the layers run now (ZERODL_KERNELS until use_kernels)."""
     global _mode
     if _mode is None:
         _mode = _check_mode(os.environ.get(ENVIRONMENT_VARIABLE, "fast"), ENVIRONMENT_VARIABLE)

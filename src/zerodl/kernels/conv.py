@@ -8,10 +8,10 @@ With stride 1 (every network of the book) this module computes the same products
 - Cache-sized chunks. The batch is cut into chunks of a few samples whose col (about
   CHUNK_BYTES) stays in the CPU's cache, and backward builds each chunk's col again from x
   instead of keeping it: a copy within the cache costs less than a round trip through memory.
-- Every core. The chunks run on one thread per core (zerodl.kernels.threads.parallel_batch); the weight
-  gradients of the threads are added up at the end.
-- The wide layout (im2col_wide, at the end of this file): each kernel offset's part of im2col is one long
-  contiguous copy of the padded image, at the price of a few junk columns that are dropped.
+- Every core. The chunks run on one thread per core (zerodl.kernels.threads.parallel_batch);
+  the weight gradients of the threads are added up at the end.
+- The wide layout (im2col_wide, at the end of this file): each kernel offset's part of im2col is
+  one long contiguous copy of the padded image, at the price of a few junk columns dropped.
 - dx without col2im. dx is computed in one of two ways. The book's: dcol = W_col.T @ dout, then
   col2im (FH*FW adds over C channels). Or, when the layer has no more filters than input
   channels, as a convolution: with stride 1, the gradient of a convolution with respect to its
@@ -277,7 +277,7 @@ def add_matmul(acc, a, b):
     return acc
 
 
-# --- im2col for stride-1 convolutions in the "wide" layout --------------------------------------------------
+# --- im2col for stride-1 convolutions in the "wide" layout -----------------------------------
 #
 # With stride 1 there is a faster way to lay out the windows. Store each padded channel as one
 # flat row of Hp*Wp pixels (Hp = H + 2*pad, Wp = W + 2*pad). Output pixel (oh, ow) at flat

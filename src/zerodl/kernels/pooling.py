@@ -40,7 +40,9 @@ class MaxPoolingKernel:
     def forward(self, layer, x, train=True):
         # In inference, without the record of where each maximum is that backward reads.
         ph, pw, stride = layer.pool_h, layer.pool_w, layer.stride
-        out, winner = max_pool_views(x, ph, pw, stride, winner=train, reuse=getattr(layer, "_winner", None))
+        out, winner = max_pool_views(
+            x, ph, pw, stride, winner=train, reuse=getattr(layer, "_winner", None)
+        )
         if train:
             layer._winner = winner
         return out
