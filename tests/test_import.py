@@ -70,3 +70,52 @@ def test_zerodl_kernels_environment_variable_chooses_the_book_method():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     assert out.returncode != 0
     assert "ZERODL_KERNELS must be 'fast' or 'reference', got 'gpu'" in out.stderr
+
+
+def module_graph():
+    """{module: the zerodl modules it imports}, read from the source (`from zerodl import x`
+    counts as an import of the module zerodl.x when x is one)."""
+    modules = {}
+    for path in PACKAGE.rglob("*.py"):
+        parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+        modules[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    graph = {}
+    for name, path in modules.items():
+        imported = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                imported |= {a.name for a in node.names if a.name.startswith("zerodl")}
+            elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("zerodl"):
+                for alias in node.names:
+                    full = f"{node.module}.{alias.name}"
+                    imported.add(full if full in modules else node.module)
+        graph[name] = imported - {name}
+    return graph
+
+
+def test_dependencies_have_no_cycle():
+    graph, state, cycles = module_graph(), {}, []
+
+    def visit(module, path):
+        state[module] = "open"
+        for dep in sorted(graph.get(module, ())):
+            if state.get(dep) == "open":
+                cycles.append(" -> ".join(path[path.index(dep) :] + [dep]))
+            elif dep not in state:
+                visit(dep, path + [dep])
+        state[module] = "done"
+
+    for module in sorted(graph):
+        if module not in state:
+            visit(module, [module])
+    assert cycles == []
+
+
+def test_the_layers_lean_on_nothing_above_them():
+    """The book's core (layers, kernels, basic ops) never imports networks, training or files."""
+    above = ("zerodl.networks", "zerodl.trainer", "zerodl.checkpoint", "zerodl.cli")
+    for module, imported in module_graph().items():
+        if module.startswith(("zerodl.layers", "zerodl.kernels", "zerodl.im2col")):
+            assert not [m for m in imported if m.startswith(above)], module
+        if module.startswith("zerodl.kernels"):
+            assert not [m for m in imported if m.startswith("zerodl.layers")], module
