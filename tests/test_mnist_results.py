@@ -8,15 +8,18 @@ seconds of every epoch: python examples/mnist_results.py
 import pytest
 
 from zerodl.datasets import load_mnist
-from zerodl.networks import MultiLayerNet, SimpleConvNet, TwoLayerNet
+from zerodl.networks import MODELS
 from zerodl.trainer import StopTraining, Trainer
 
 pytestmark = pytest.mark.slow
 
 
-def reach(network, optimizer, lr, target, epochs, data):
-    """Train with batches of 100 until the test accuracy reaches `target`, or `epochs` pass."""
+def reach(name, target, epochs, data):
+    """Train model `name` of the registry (its network, optimiser and learning rate, seed 0)
+    with batches of 100 until the test accuracy reaches `target`, or `epochs` pass."""
     (x_train, t_train), (x_test, t_test) = data
+    model = MODELS[name]
+    network, optimizer, lr = model.build(seed=0), model.optimizer, model.lr
 
     def stop_at_target(trainer, record):
         if record["val_acc"] >= target:
@@ -47,17 +50,14 @@ def image_mnist(mnist_dir):
 
 
 def test_two_layer_net_sgd_reaches_92_percent_in_8_epochs(flat_mnist):
-    network = TwoLayerNet(input_size=784, hidden_size=50, output_size=10, seed=0)
-    reach(network, "sgd", 0.1, target=0.92, epochs=8, data=flat_mnist)
+    reach("two_layer", target=0.92, epochs=8, data=flat_mnist)  # 784-50-10, sigmoid, SGD 0.1
 
 
 def test_multi_layer_net_adam_reaches_97_percent_in_5_epochs(flat_mnist):
-    network = MultiLayerNet(784, [100] * 4, 10, activation="relu", weight_init_std="he", seed=0)
-    reach(network, "adam", 0.001, target=0.97, epochs=5, data=flat_mnist)
+    reach("mlp", target=0.97, epochs=5, data=flat_mnist)  # 784-100x4-10, ReLU, He, Adam 0.001
 
 
 def test_simple_conv_net_adam_reaches_98_5_percent_in_3_epochs(image_mnist):
     # He initialisation (chapter 6's advice for ReLU); with the book's std 0.01 the same run
     # starts slower and is at about 98.2% after 3 epochs.
-    network = SimpleConvNet(weight_init_std="he", seed=0)
-    reach(network, "adam", 0.001, target=0.985, epochs=3, data=image_mnist)
+    reach("simple_cnn", target=0.985, epochs=3, data=image_mnist)  # Adam 0.001

@@ -36,6 +36,7 @@ _pool = None
 _pool_size = 0
 _pool_lock = threading.Lock()
 _num_threads = None  # set_num_threads's value; None: follow BLAS
+_fork_hook_registered = False
 
 
 class _Blas:
@@ -138,13 +139,16 @@ def _worker_init():
 
 
 def _get_pool(size):
-    global _pool, _pool_size
+    global _pool, _pool_size, _fork_hook_registered
     with _pool_lock:
         if _pool is None or _pool_size < size:
             if _pool is not None:
                 _pool.shutdown(wait=False)
             _pool = ThreadPoolExecutor(size, "zerodl", initializer=_worker_init)
             _pool_size = size
+            if not _fork_hook_registered:  # once, when there are threads to forget
+                os.register_at_fork(after_in_child=_forget_pool_after_fork)
+                _fork_hook_registered = True
         return _pool
 
 
@@ -154,9 +158,6 @@ def _forget_pool_after_fork():
     _pool, _pool_size, _pool_lock = None, 0, threading.Lock()
     if _blas is not None:
         _blas.users, _blas.lock = 0, threading.Lock()
-
-
-os.register_at_fork(after_in_child=_forget_pool_after_fork)
 
 
 def split(n, parts):
