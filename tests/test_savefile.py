@@ -6,6 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import bombs
 import zerodl
 from zerodl import savefile
 from zerodl.savefile import CheckpointError, load_params, read_meta, save_params
@@ -54,3 +55,55 @@ def test_savefile_depends_on_no_network_optimiser_or_trainer():
             imported.update(alias.name for alias in node.names)
     own = {name for name in imported if name.split(".")[0] == "zerodl"}
     assert own <= {"zerodl._version", "zerodl.atomic"}, own
+
+
+# --- a small file never makes the reader allocate much (issue 12) ---------------------------------
+# Each attempt runs in a fresh interpreter that reports how far its peak memory grew (bombs.py).
+
+BOMB_SHAPE = (16384, 16384)  # float32: 1 GiB of zeros, deflated to about 1 MB
+
+
+def _small_checkpoint(path):
+    return zerodl.save(zerodl.networks.TwoLayerNet(784, 50, 10, seed=0), path)
+
+
+def test_a_decompression_bomb_is_refused_at_once(tmp_path):
+    path = bombs.replace_with_zeros(_small_checkpoint(tmp_path / "bomb.npz"), "params/W1",
+                                    BOMB_SHAPE)  # fmt: skip
+    assert path.stat().st_size < 2 * 2**20
+    for function in ("zerodl.checkpoint.load", "zerodl.checkpoint.read_meta"):
+        result = bombs.measure(f"lambda: {function}({str(path)!r})")
+        assert result["peak_mb"] < 50 and result["seconds"] < 2, result
+        assert result["error"][0] == "CheckpointError", result
+        assert "decompression bomb" in result["error"][1]
+
+
+def test_arrays_of_the_wrong_shape_are_refused_before_their_data_is_read(tmp_path):
+    """Stored, not compressed: 128 MB really on disk, of a shape the network does not have."""
+    path = bombs.replace_with_zeros(_small_checkpoint(tmp_path / "big.npz"), "params/W1",
+                                    (8192, 4096), method=0)  # fmt: skip
+    for call in (
+        f"lambda: zerodl.checkpoint.load({str(path)!r})",
+        "lambda: zerodl.checkpoint.load_params(zerodl.networks.TwoLayerNet(784, 50, 10), "
+        f"{str(path)!r})",
+    ):
+        result = bombs.measure(call)
+        assert result["error"][0] == "CheckpointError", result
+        assert "(8192, 4096)" in result["error"][1] and "(784, 50)" in result["error"][1]
+        assert result["peak_mb"] < 50 and result["seconds"] < 2, result
+
+
+def test_read_meta_touches_no_array_data(tmp_path):
+    path = zerodl.save(Bare(), tmp_path / "large.npz", big=np.zeros((8192, 4096), np.float32))
+    result = bombs.measure(f"lambda: print(zerodl.checkpoint.read_meta({str(path)!r})['dtype'])")
+    assert result["error"] is None, result
+    assert result["peak_mb"] < 50, result
+
+
+def test_a_compressed_checkpoint_of_real_numbers_still_loads(tmp_path):
+    path = _small_checkpoint(tmp_path / "net.npz")
+    with np.load(path) as npz:
+        arrays = {key: npz[key] for key in npz.files}
+    np.savez_compressed(tmp_path / "compressed.npz", **arrays)
+    network = zerodl.load(tmp_path / "compressed.npz")
+    np.testing.assert_array_equal(network.params["W1"], zerodl.load(path).params["W1"])

@@ -26,9 +26,10 @@ from zerodl.networks import NETWORKS
 from zerodl.optimizers import create_optimizer
 from zerodl.savefile import (
     CheckpointError,
+    check_fits,
     fill_network,
     load_params,
-    read_archive,
+    open_archive,
     read_meta,
     restore_generators,
     save,
@@ -124,9 +125,12 @@ def load_checkpoint(path, custom_objects=None):
         >>> ckpt.network.accuracy(x_test, t_test), ckpt.epoch, ckpt.extra["config"]
     """
     path = Path(path)
-    meta, arrays = read_archive(path)
+    archive = open_archive(path)  # the metadata and every array's header; no array data yet
+    meta = archive.meta
     network = _build(meta, path, custom_objects or {})
     what = f"{meta['network']['class']} of the checkpoint's configuration"
+    check_fits(network, archive.headers, path, what)  # shapes before data: no bomb is read
+    arrays = archive.read()
     fill_network(network, arrays, path, what)
     restore_generators(network, meta.get("rngs"), path)
     try:

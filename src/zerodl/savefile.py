@@ -23,7 +23,12 @@ written as ``{"__ndarray__": "<key>"}`` and stored beside the parameters.
 
 Safety. A checkpoint may come from a stranger, so reading one never runs code from it: there is
 no pickle anywhere (arrays are read with ``allow_pickle=False``, and every array header is
-checked before its data is read), and bit generators are looked up only among NumPy's.
+checked before its data is read), and bit generators are looked up only among NumPy's. Nor can
+a small file make the reader allocate much memory: every array's .npy header (dtype, shape) is
+read first, and compared with the network the metadata describes (`check_fits`) before any
+array's data is; `read_meta` reads the headers and the metadata only; and a compressed member
+that would expand more than MAX_EXPANSION times (a "decompression bomb": deflate turns 4 MB
+into 4 GB of zeros) is refused from its zip entry alone. zerodl.save stores arrays uncompressed.
 Whatever is wrong with a file is one `CheckpointError` (a ValueError) whose message says what:
 not a checkpoint, truncated or damaged, pickled objects, or parameters that do not fit the
 network (every difference listed).
@@ -44,9 +49,13 @@ from zerodl._version import __version__
 from zerodl.atomic import atomic_write
 
 __all__ = [
+    "Archive",
     "CheckpointError",
+    "check_fits",
     "fill_network",
     "load_params",
+    "network_keys",
+    "open_archive",
     "read_archive",
     "read_meta",
     "restore_generators",
@@ -59,6 +68,10 @@ FORMAT = "zerodl-checkpoint"
 FORMAT_VERSION = 1
 META_KEY = "__zerodl_meta__"
 MAX_META_BYTES = 64 * 2**20  # metadata is a few kB; anything near this is not ours
+# zerodl.save stores arrays uncompressed. A compressed member may expand at most this much (real
+# parameters compress little; zeros, 1000 to 1) once it is larger than MIN_SUSPECT_BYTES.
+MAX_EXPANSION = 50
+MIN_SUSPECT_BYTES = 16 * 2**20
 ARRAY_REF = "__ndarray__"  # {"__ndarray__": key} in the JSON stands for the array under key
 # The bit generators a checkpoint may name (NumPy's own); anything else is refused.
 BIT_GENERATORS = ("PCG64", "PCG64DXSM", "Philox", "SFC64", "MT19937")
@@ -181,72 +194,143 @@ def _pack(value, key, arrays):
 
 
 def read_meta(path):
-    """The JSON metadata of the checkpoint at `path`, without building the network."""
-    return read_archive(path)[0]
+    """The JSON metadata of the checkpoint at `path`, without building the network.
+
+    Only the .npy headers and the metadata are read: no array's data is touched.
+    """
+    return open_archive(path).meta
 
 
 def load_params(network, path):
     """The book's ``load_params``: load the parameters and buffers saved at `path` into
     `network`, which must have the same parameter names, shapes and dtypes (else a
     CheckpointError listing every difference). Returns the network.
+
+    The file's array headers are compared with the network before any data is read, so a file
+    that declares arrays of another shape costs no memory however large they are.
     """
     path = Path(path)
-    _, arrays = read_archive(path)
-    fill_network(network, arrays, path, type(network).__name__)
+    archive = open_archive(path)
+    what = type(network).__name__
+    check_fits(network, archive.headers, path, what)
+    fill_network(network, archive.read(network_keys(archive.headers)), path, what)
     return network
 
 
 def read_archive(path):
-    """(meta, arrays) from the file at `path`, every array header checked before any data is
-    read. The arrays are those of the archive less the metadata, under their names in it."""
+    """(meta, arrays) from the file at `path`: every array, each header checked before its data
+    is read. The arrays are those of the archive less the metadata, under their names in it."""
+    archive = open_archive(path)
+    return archive.meta, archive.read()
+
+
+class Archive:
+    """A checkpoint opened for reading: its metadata and every array's .npy header, checked.
+
+    Attributes:
+        path: the file.
+        meta: the JSON metadata (a dict).
+        headers: {array name: (shape, dtype)} of every array but the metadata, from the .npy
+            headers alone: what the file declares, known before any array's data is read.
+
+    ``read(names)`` then reads the data of the named arrays (all, by default).
+    """
+
+    def __init__(self, path, meta, headers):
+        self.path, self.meta, self.headers = path, meta, headers
+
+    def read(self, names=None):
+        """{name: array} for `names` (default: every array but the metadata)."""
+        names = list(self.headers if names is None else names)
+        return _read_members(self.path, names)
+
+
+def open_archive(path):
+    """The `Archive` at `path`: file type, every .npy header and the metadata checked; no
+    array's data read. Whatever is wrong is a CheckpointError (FileNotFoundError if absent)."""
     path = Path(path)
+    _check_file_kind(path)
+    headers = {}
+    try:
+        with zipfile.ZipFile(path) as zf:
+            for info in zf.infolist():
+                name = info.filename[: -len(".npy")]
+                headers[name] = _check_header(zf, info, path)
+    except CheckpointError:
+        raise
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as err:
+        raise CheckpointError(f"{path} is damaged: {err}") from err
+    if META_KEY not in headers:
+        raise CheckpointError(
+            f"{path} is an .npz archive without zerodl metadata, not a zerodl checkpoint "
+            "(write checkpoints with zerodl.save)"
+        )
+    shape, dtype = headers.pop(META_KEY)
+    if dtype != np.uint8 or len(shape) != 1 or shape[0] > MAX_META_BYTES:
+        raise CheckpointError(f"{path}: the metadata is not UTF-8 JSON bytes")
+    meta = _parse_meta(_read_members(path, [META_KEY])[META_KEY], path)
+    return Archive(path, meta, headers)
+
+
+def network_keys(headers):
+    """The names of the parameter and buffer arrays among `headers` (params/..., buffers/...)."""
+    return [name for name in headers if name.startswith(("params/", "buffers/"))]
+
+
+def _check_file_kind(path):
+    """Refuse, with what it is, a path that is not an .npz archive."""
     if not path.exists():
         raise FileNotFoundError(f"no checkpoint at {path}")
     if path.is_dir():
         raise CheckpointError(f"{path} is a folder, not a checkpoint file")
     with open(path, "rb") as f:
         head = f.read(6)
-    if not zipfile.is_zipfile(path):
-        if head.startswith(b"PK\x03\x04"):
-            raise CheckpointError(
-                f"{path} is damaged or truncated: it starts like an .npz archive but its end "
-                "is missing (was the save interrupted? use an earlier checkpoint)"
-            )
-        if head.startswith(b"\x93NUMPY"):
-            raise CheckpointError(f"{path} is a single .npy array, not a zerodl checkpoint")
-        if head[:1] == b"\x80":
-            raise CheckpointError(
-                f"{path} is a Python pickle, not a zerodl checkpoint; zerodl never unpickles "
-                "files, because unpickling can run any code"
-            )
-        raise CheckpointError(f"{path} is not a zerodl checkpoint (not an .npz archive)")
+    if zipfile.is_zipfile(path):
+        return
+    if head.startswith(b"PK\x03\x04"):
+        raise CheckpointError(
+            f"{path} is damaged or truncated: it starts like an .npz archive but its end "
+            "is missing (was the save interrupted? use an earlier checkpoint)"
+        )
+    if head.startswith(b"\x93NUMPY"):
+        raise CheckpointError(f"{path} is a single .npy array, not a zerodl checkpoint")
+    if head[:1] == b"\x80":
+        raise CheckpointError(
+            f"{path} is a Python pickle, not a zerodl checkpoint; zerodl never unpickles "
+            "files, because unpickling can run any code"
+        )
+    raise CheckpointError(f"{path} is not a zerodl checkpoint (not an .npz archive)")
+
+
+def _read_members(path, names):
+    """{name: array} read from the archive at `path` (headers already checked), no pickle."""
+    arrays = {}
     try:
         with zipfile.ZipFile(path) as zf:
-            for info in zf.infolist():
-                _check_header(zf, info, path)
-            names = [n[: -len(".npy")] for n in zf.namelist()]
-        if META_KEY not in names:
-            raise CheckpointError(
-                f"{path} is an .npz archive without zerodl metadata, not a zerodl checkpoint "
-                "(write checkpoints with zerodl.save)"
-            )
-        with np.load(path, allow_pickle=False) as npz:
-            arrays = {name: npz[name] for name in names}
-    except CheckpointError:
-        raise
-    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as err:
+            for name in names:
+                with zf.open(f"{name}.npy") as f:
+                    arrays[name] = np.lib.format.read_array(f, allow_pickle=False)
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, KeyError) as err:
         raise CheckpointError(f"{path} is damaged: {err}") from err
     except MemoryError as err:
         raise CheckpointError(f"{path} holds arrays too large for this computer's memory") from err
-    meta = _parse_meta(arrays.pop(META_KEY), path)
-    return meta, arrays
+    return arrays
 
 
 def _check_header(zf, info, path):
-    """Read one member's .npy header (not its data) and refuse anything unsafe or truncated."""
+    """Read one member's .npy header (not its data) and refuse anything unsafe, truncated or
+    compressed beyond belief; (shape, dtype) of the array it declares."""
     if not info.filename.endswith(".npy"):
         raise CheckpointError(f"{path} holds {info.filename!r}, which is not a NumPy array")
     name = info.filename[: -len(".npy")]
+    expands = info.compress_type != zipfile.ZIP_STORED
+    if expands and info.file_size > max(MAX_EXPANSION * info.compress_size, MIN_SUSPECT_BYTES):
+        raise CheckpointError(
+            f"{path}: array {name!r} would expand from {info.compress_size:,} to "
+            f"{info.file_size:,} bytes (more than {MAX_EXPANSION} to 1), which no array of "
+            "numbers does: a decompression bomb, not a zerodl checkpoint (zerodl.save stores "
+            "arrays uncompressed)"
+        )
     with zf.open(info) as f:
         try:
             version = np.lib.format.read_magic(f)
@@ -274,6 +358,7 @@ def _check_header(zf, info, path):
             f"{path} is damaged: array {name!r} of shape {shape} needs {expected} bytes, "
             f"the archive holds {info.file_size}"
         )
+    return tuple(shape), dtype
 
 
 def _parse_meta(raw, path):
@@ -303,12 +388,13 @@ def _parse_meta(raw, path):
     return meta
 
 
-def fill_network(network, arrays, path, what):
-    """Copy the file's params/ and buffers/ arrays into the network, in place, after checking
-    that names, shapes and dtypes all fit; otherwise one error listing every difference."""
+def check_fits(network, headers, path, what):
+    """Refuse, listing every difference, a file whose parameters and buffers (their names, and
+    the shapes and dtypes of `headers`: {name: (shape, dtype)}) do not fit `network`, and whose
+    optimiser state arrays do not have the shapes of the parameters they belong to."""
     problems = []
     for group in ("params", "buffers"):
-        have = {k.split("/", 1)[1]: a for k, a in arrays.items() if k.startswith(f"{group}/")}
+        have = {k.split("/", 1)[1]: v for k, v in headers.items() if k.startswith(f"{group}/")}
         want = getattr(network, group, {})
         missing = [n for n in want if n not in have]
         unexpected = [n for n in have if n not in want]
@@ -319,16 +405,32 @@ def fill_network(network, arrays, path, what):
         for n in want:
             if n not in have:
                 continue
-            if have[n].shape != want[n].shape:
+            shape, dtype = have[n]
+            if tuple(shape) != want[n].shape:
                 problems.append(
-                    f"{n} has shape {have[n].shape} in the file, {want[n].shape} in the network"
+                    f"{n} has shape {tuple(shape)} in the file, {want[n].shape} in the network"
                 )
-            if have[n].dtype != want[n].dtype:
+            if dtype != want[n].dtype:
                 problems.append(
-                    f"{n} has dtype {have[n].dtype} in the file, {want[n].dtype} in the network"
+                    f"{n} has dtype {dtype} in the file, {want[n].dtype} in the network"
+                )
+    for key, (shape, _) in headers.items():  # optimizer/slots/<slot>/<parameter name>
+        parts = key.split("/")
+        if len(parts) == 4 and parts[:2] == ["optimizer", "slots"] and parts[3] in network.params:
+            p = network.params[parts[3]]
+            if tuple(shape) != p.shape:
+                problems.append(
+                    f"the optimiser's {parts[2]!r} of {parts[3]} has shape {tuple(shape)}, "
+                    f"the parameter {p.shape}"
                 )
     if problems:
         raise CheckpointError(f"{path} does not fit {what}: " + "; ".join(problems))
+
+
+def fill_network(network, arrays, path, what):
+    """Copy the file's params/ and buffers/ arrays into the network, in place, after checking
+    that names, shapes and dtypes all fit; otherwise one error listing every difference."""
+    check_fits(network, {k: (a.shape, a.dtype) for k, a in arrays.items()}, path, what)
     for group in ("params", "buffers"):
         for name, target in getattr(network, group, {}).items():
             target[...] = arrays[f"{group}/{name}"]  # in place: the layers hold these arrays
