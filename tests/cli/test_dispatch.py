@@ -14,7 +14,7 @@ from zerodl.cli import main
 
 from .helpers import draw, one_error_line, run
 
-COMMANDS = ["train", "evaluate", "predict", "gradcheck", "compare", "visualize", "summary"]
+COMMANDS = ["train", "evaluate", "predict", "gradcheck", "compare", "visualize", "summary", "serve"]
 
 
 @pytest.mark.parametrize("command", COMMANDS)

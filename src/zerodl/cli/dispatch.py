@@ -5,7 +5,16 @@ import os
 import sys
 
 from zerodl import __version__, kernels
-from zerodl.cli import compare, evaluate, gradcheck, predict, summary, train, visualize
+from zerodl.cli import (
+    compare,
+    evaluate,
+    gradcheck,
+    predict,
+    serve,
+    summary,
+    train,
+    visualize,
+)
 from zerodl.cli.common import CliError, library_checks, one_line, say
 
 # Each module adds its arguments and runs: HELP, EXAMPLES, add_arguments(parser), run(args), and
@@ -19,6 +28,7 @@ COMMANDS = {
     "compare": compare,
     "visualize": visualize,
     "summary": summary,
+    "serve": serve,
 }
 
 

@@ -1,0 +1,265 @@
+// zerodl serve: draw on a canvas, send it as a PNG to /api/predict, show what comes back.
+// The server does all the preprocessing (the same code as `zerodl predict`); this page only
+// draws, sends and shows.
+"use strict";
+
+const pad = document.getElementById("pad");
+const pen = pad.getContext("2d");
+const preview = document.getElementById("preview");
+const bars = document.getElementById("bars");
+const statusLine = document.getElementById("status");
+const mapsPanel = document.getElementById("maps-panel");
+const mapsBox = document.getElementById("maps");
+const fileInput = document.getElementById("file");
+
+const LINE_WIDTH = 20; // on the 280x280 canvas: about MNIST's stroke once fitted to 20x20
+
+let model = null; // GET /api/model
+let sequence = 0; // each request's number: an answer older than the last request is dropped
+let drawing = false;
+let last = null;
+
+// --- the model -----------------------------------------------------------------------------
+
+async function loadModel() {
+  try {
+    const response = await fetch("/api/model");
+    model = await response.json();
+  } catch (err) {
+    say("The server did not answer: is zerodl serve still running?", true);
+    return;
+  }
+  const params = model.parameters.toLocaleString("en");
+  document.getElementById("model").textContent =
+    `Model: ${model.name} (${model.network}, ${params} parameters, trained on ${model.dataset})`;
+  if (model.dataset !== "mnist") {
+    document.getElementById("title").textContent = `Draw something from ${model.dataset}`;
+  }
+  buildBars(model.classes);
+  clearAll(false);
+}
+
+function buildBars(classes) {
+  bars.replaceChildren();
+  classes.forEach((name) => {
+    const row = document.createElement("li");
+    const label = document.createElement("span");
+    label.className = "label";
+    label.textContent = name;
+    const track = document.createElement("span");
+    track.className = "track";
+    track.setAttribute("aria-hidden", "true");
+    const fill = document.createElement("span");
+    fill.className = "fill";
+    track.append(fill);
+    const value = document.createElement("span");
+    value.className = "value";
+    value.textContent = "–";
+    row.append(label, track, value);
+    bars.append(row);
+  });
+}
+
+// --- drawing -------------------------------------------------------------------------------
+
+function blankPad() {
+  pen.fillStyle = "#fff";
+  pen.fillRect(0, 0, pad.width, pad.height);
+}
+
+function toPad(event) {
+  const box = pad.getBoundingClientRect();
+  return {
+    x: ((event.clientX - box.left) * pad.width) / box.width,
+    y: ((event.clientY - box.top) * pad.height) / box.height,
+  };
+}
+
+function strokeTo(point) {
+  pen.strokeStyle = "#000";
+  pen.lineWidth = LINE_WIDTH;
+  pen.lineCap = "round";
+  pen.lineJoin = "round";
+  pen.beginPath();
+  pen.moveTo(last.x, last.y);
+  pen.lineTo(point.x, point.y);
+  pen.stroke();
+  last = point;
+}
+
+pad.addEventListener("pointerdown", (event) => {
+  if (event.pointerType === "mouse" && event.button !== 0) return;
+  event.preventDefault();
+  pad.setPointerCapture(event.pointerId);
+  drawing = true;
+  last = toPad(event);
+  strokeTo(last); // a dot, for a tap
+});
+
+pad.addEventListener("pointermove", (event) => {
+  if (!drawing) return;
+  const events = event.getCoalescedEvents ? event.getCoalescedEvents() : [];
+  for (const each of events.length ? events : [event]) strokeTo(toPad(each));
+});
+
+function endStroke() {
+  if (!drawing) return;
+  drawing = false;
+  pad.toBlob((blob) => predict(blob, "drawing.png"), "image/png");
+}
+
+pad.addEventListener("pointerup", endStroke);
+pad.addEventListener("pointercancel", endStroke);
+pad.addEventListener("lostpointercapture", endStroke);
+
+// --- an image file, dropped or opened ------------------------------------------------------
+
+async function readFile(file) {
+  if (!file) return;
+  if (!["image/png", "image/jpeg"].includes(file.type)) {
+    say(`${file.name} is not a PNG or JPEG image.`, true);
+    return;
+  }
+  try { // show it on the canvas, fitted, so that one can draw over it
+    const bitmap = await createImageBitmap(file);
+    const scale = Math.min(pad.width / bitmap.width, pad.height / bitmap.height);
+    const w = bitmap.width * scale;
+    const h = bitmap.height * scale;
+    blankPad();
+    pen.drawImage(bitmap, (pad.width - w) / 2, (pad.height - h) / 2, w, h);
+  } catch (err) {
+    // the browser cannot show it; the server still says what it makes of it
+  }
+  predict(file, file.name);
+}
+
+document.addEventListener("dragover", (event) => {
+  event.preventDefault();
+  document.body.classList.add("dragging");
+});
+document.addEventListener("dragleave", () => document.body.classList.remove("dragging"));
+document.addEventListener("drop", (event) => {
+  event.preventDefault(); // not: open the file in place of the page
+  document.body.classList.remove("dragging");
+  readFile(event.dataTransfer.files[0]);
+});
+fileInput.addEventListener("change", () => {
+  readFile(fileInput.files[0]);
+  fileInput.value = "";
+});
+
+// --- asking the server ---------------------------------------------------------------------
+
+async function predict(blob, name) {
+  if (!model) return;
+  if (blob.size > model.limits.max_body_bytes - 1024) {
+    const kib = Math.round(model.limits.max_body_bytes / 1024);
+    say(`${name} is ${Math.round(blob.size / 1024)} KiB; the server reads at most ${kib} KiB.`, true);
+    return;
+  }
+  const id = ++sequence;
+  const form = new FormData();
+  form.append("image", blob, name);
+  bars.setAttribute("aria-busy", "true");
+  let response;
+  let answer;
+  try {
+    const maps = model.feature_maps ? "true" : "false";
+    response = await fetch(`/api/predict?feature_maps=${maps}`, { method: "POST", body: form });
+    answer = await response.json();
+  } catch (err) {
+    if (id === sequence) say("The server did not answer: is zerodl serve still running?", true);
+    return;
+  } finally {
+    if (id === sequence) bars.removeAttribute("aria-busy");
+  }
+  if (id !== sequence) return; // a newer drawing is on its way
+  if (!response.ok) {
+    say(`The server could not read it: ${answer.error}.`, true);
+    return;
+  }
+  show(answer);
+}
+
+// --- showing the answer --------------------------------------------------------------------
+
+function show(answer) {
+  const probs = answer.probabilities;
+  const top = answer.prediction;
+  [...bars.children].forEach((row, k) => {
+    row.classList.toggle("top", k === top);
+    row.querySelector(".fill").style.width = `${(probs[k] * 100).toFixed(1)}%`;
+    row.querySelector(".value").textContent = percent(probs[k]);
+  });
+  const name = model.classes[top];
+  const unsure = probs[top] < 0.5 ? " It is not sure." : "";
+  say(`The network reads ${name} (${percent(probs[top])}).${unsure}`);
+  drawGrey(preview, answer.input, 28, 28, false);
+  if (answer.feature_maps) showMaps(answer.feature_maps);
+}
+
+function percent(p) {
+  return `${(p * 100).toFixed(1)}%`;
+}
+
+function say(text, isError = false) {
+  statusLine.textContent = text;
+  statusLine.classList.toggle("error", isError);
+}
+
+// values (H*W, row by row) as grey pixels on a canvas; stretched to their own range if asked
+function drawGrey(canvas, values, height, width, stretch) {
+  let low = 0;
+  let high = 1;
+  if (stretch) {
+    low = Math.min(...values);
+    high = Math.max(...values);
+  }
+  const range = high > low ? high - low : 1;
+  const image = canvas.getContext("2d").createImageData(width, height);
+  values.forEach((v, i) => {
+    const grey = Math.round((Math.min(Math.max((v - low) / range, 0), 1)) * 255);
+    image.data.set([grey, grey, grey, 255], i * 4);
+  });
+  canvas.getContext("2d").putImageData(image, 0, 0);
+}
+
+function showMaps(maps) { // maps (FN, OH, OW)
+  const height = maps[0].length;
+  const width = maps[0][0].length;
+  if (mapsBox.children.length !== maps.length) {
+    mapsBox.replaceChildren();
+    maps.forEach((_, k) => {
+      const figure = document.createElement("figure");
+      const canvas = document.createElement("canvas");
+      canvas.width = width;
+      canvas.height = height;
+      canvas.setAttribute("aria-hidden", "true");
+      const caption = document.createElement("figcaption");
+      caption.textContent = `filter ${k + 1}`;
+      figure.append(canvas, caption);
+      mapsBox.append(figure);
+    });
+  }
+  maps.forEach((map, k) => drawGrey(mapsBox.children[k].firstChild, map.flat(), height, width, true));
+  mapsPanel.hidden = false;
+}
+
+function clearAll(announce = true) {
+  sequence += 1; // answers still on their way are for a drawing that is gone
+  blankPad();
+  [...bars.children].forEach((row) => {
+    row.classList.remove("top");
+    row.querySelector(".fill").style.width = "0";
+    row.querySelector(".value").textContent = "–";
+  });
+  drawGrey(preview, new Array(28 * 28).fill(0), 28, 28, false);
+  mapsBox.replaceChildren();
+  mapsPanel.hidden = true;
+  if (announce) say("Cleared. Draw a digit.");
+}
+
+document.getElementById("clear").addEventListener("click", () => clearAll(true));
+
+blankPad();
+loadModel();
