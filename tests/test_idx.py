@@ -8,6 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import bombs
+from mnist_fakes import write_fake_dataset
 from zerodl.datasets import IdxFormatError, read_idx, write_idx
 
 
@@ -191,6 +193,46 @@ def test_a_caller_catching_value_error_catches_a_damaged_file(tmp_path):
     (tmp_path / "bad").write_bytes(b"\x00\x00\x08\x03\x00")  # a header cut short
     with pytest.raises(ValueError, match="truncated|header"):
         read_idx(tmp_path / "bad")
+
+
+# --- a small file never makes the reader allocate much (issue 12) ---------------------------------
+# Each attempt runs in a fresh interpreter that reports how far its peak memory grew (bombs.py).
+
+IMAGES_1GB = (1_369_000, 28, 28)  # uint8 "images": about 1 GB of zeros in a 1 MB gzip file
+
+
+def test_a_gzip_bomb_is_refused_before_it_is_decompressed(tmp_path):
+    path = bombs.gzip_bomb(tmp_path / "bomb.gz", idx_bytes(0x08, IMAGES_1GB, b""), 1024 * 2**20)
+    assert path.stat().st_size < 2 * 2**20
+    result = bombs.measure(f"lambda: zerodl.datasets.read_idx({str(path)!r})")
+    assert result["peak_mb"] < 50 and result["seconds"] < 2, result
+    assert result["error"][0] == "IdxFormatError", result
+    assert "gzip bomb" in result["error"][1] and "(1369000, 28, 28)" in result["error"][1]
+
+
+def test_a_gzip_bomb_in_a_data_folder_is_an_idx_format_error(tmp_path, monkeypatch):
+    write_fake_dataset(tmp_path / "data")
+    images = tmp_path / "data" / "train-images-idx3-ubyte.gz"
+    bombs.gzip_bomb(images, idx_bytes(0x08, IMAGES_1GB, b""), 1024 * 2**20)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))  # seen by the interpreter
+    call = f"lambda: zerodl.datasets.load_mnist(data_dir={str(tmp_path / 'data')!r})"
+    result = bombs.measure(call)
+    assert result["peak_mb"] < 50 and result["seconds"] < 2, result
+    assert result["error"][0] == "IdxFormatError" and str(images) in result["error"][1], result
+
+
+def test_a_raw_file_longer_than_its_header_says_is_refused_unread(tmp_path):
+    path = tmp_path / "long"
+    path.write_bytes(idx_bytes(0x08, (10,), bytes(128 * 2**20)))
+    result = bombs.measure(f"lambda: zerodl.datasets.read_idx({str(path)!r})")
+    assert result["peak_mb"] < 50, result
+    assert result["error"][0] == "IdxFormatError" and "extra trailing" in result["error"][1]
+
+
+def test_data_that_expands_a_little_more_than_declared_is_extra(tmp_path):
+    (tmp_path / "x.gz").write_bytes(gzip.compress(GOOD + bytes(3 * 2**20)))
+    with pytest.raises(IdxFormatError, match="extra trailing.*more data bytes than that"):
+        read_idx(tmp_path / "x.gz")
 
 
 def _parse_or_format_error(path):

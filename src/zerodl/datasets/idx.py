@@ -21,8 +21,9 @@ two zero bytes and a gzip stream always starts with 0x1F 0x8B, `read_idx` tells 
 their first bytes, whatever the file is called.
 
 `read_idx` checks every field of the header and that the file holds exactly the number of bytes
-the header announces. Anything wrong raises `IdxFormatError` (a ValueError) naming the file and
-the problem, never a bare assert or a NumPy reshape error.
+the header announces, before it allocates the array (a gzip stream: before it decompresses the
+data, which may expand at most MAX_GZIP_EXPANSION times). Anything wrong raises `IdxFormatError`
+(a ValueError) naming the file and the problem, never a bare assert or a NumPy reshape error.
 """
 
 import gzip
@@ -49,6 +50,11 @@ _TYPE_CODES = {dt.newbyteorder("="): code for code, dt in IDX_DTYPES.items()}
 
 GZIP_MAGIC = b"\x1f\x8b"
 _MAX_DIM = 2**32 - 1  # each size is an unsigned 32-bit integer
+# A gzip stream may expand at most this much once it exceeds MIN_SUSPECT_BYTES: MNIST's images
+# expand 5 times; a stream of zeros, 1000 times.
+MAX_GZIP_EXPANSION = 50
+MIN_SUSPECT_BYTES = 16 * 2**20
+READ_CHUNK = 2**20
 
 
 class IdxFormatError(ValueError):
@@ -57,6 +63,12 @@ class IdxFormatError(ValueError):
 
 def read_idx(path):
     """Read one IDX file (raw or gzip-compressed) into a NumPy array.
+
+    The header is read first; the data is read only once the sizes it declares are known to be
+    there: a raw file must hold exactly that many bytes (its size on disk says so before anything
+    is allocated), and a gzip stream may not expand more than MAX_GZIP_EXPANSION times (real
+    data compresses a few times; a "gzip bomb" of zeros a thousand times). The data is then
+    decompressed straight into the array, never more than the header announced.
 
     Args:
         path: the file, e.g. ``train-images-idx3-ubyte.gz``.
@@ -67,71 +79,105 @@ def read_idx(path):
 
     Raises:
         IdxFormatError: the file is not valid IDX: a bad magic number or type byte, a header cut
-            short, fewer or more data bytes than the header announces, or a damaged gzip stream.
+            short, fewer or more data bytes than the header announces, a damaged gzip stream, or
+            one that would expand beyond belief.
         FileNotFoundError: there is no such file.
     """
     path = Path(path)
-    raw = path.read_bytes()
-    if raw[:2] == GZIP_MAGIC:
-        raw = _gunzip(raw, path)
-    return _parse(raw, path)
+    size = path.stat().st_size
+    with open(path, "rb") as raw:
+        compressed = raw.read(2) == GZIP_MAGIC
+        raw.seek(0)
+        if not compressed:
+            return _read(raw, path, size, None)
+        try:
+            with gzip.GzipFile(fileobj=raw) as stream:
+                return _read(stream, path, None, size)
+        except EOFError as err:  # the stream stops before its end marker: a cut-off download
+            raise IdxFormatError(
+                f"{path}: the gzip stream is cut off ({err}); the file is incomplete, "
+                "delete it and get it again"
+            ) from None
+        except (OSError, zlib.error) as err:  # gzip.BadGzipFile is an OSError; bad CRC, data
+            raise IdxFormatError(
+                f"{path}: the gzip stream is damaged ({err}); delete the file and get it again"
+            ) from None
 
 
-def _gunzip(raw, path):
-    try:
-        return gzip.decompress(raw)
-    except EOFError as err:  # the stream stops before its end marker: a cut-off download
+def _read(stream, path, size, compressed_size):
+    """The array of the IDX bytes in `stream`: a raw file of `size` bytes, or a gzip stream of
+    a file of `compressed_size` bytes (its uncompressed size unknown until read)."""
+    head = stream.read(4)
+    if len(head) < 4:
         raise IdxFormatError(
-            f"{path}: the gzip stream is cut off ({err}); the file is incomplete, "
-            "delete it and get it again"
-        ) from None
-    except (OSError, zlib.error) as err:  # gzip.BadGzipFile is an OSError; bad CRC, bad data
-        raise IdxFormatError(
-            f"{path}: the gzip stream is damaged ({err}); delete the file and get it again"
-        ) from None
-
-
-def _parse(raw, path):
-    """The array held by the uncompressed IDX bytes `raw` (read from `path`)."""
-    if len(raw) < 4:
-        raise IdxFormatError(
-            f"{path}: truncated: {len(raw)} bytes, too short for the 4-byte IDX magic number"
+            f"{path}: truncated: {len(head)} bytes, too short for the 4-byte IDX magic number"
         )
-    if raw[0] != 0 or raw[1] != 0:
+    if head[0] != 0 or head[1] != 0:
         raise IdxFormatError(
-            f"{path}: bad magic number 0x{raw[:4].hex()}: an IDX file starts with two zero "
+            f"{path}: bad magic number 0x{head.hex()}: an IDX file starts with two zero "
             "bytes (e.g. 0x00000803 for images, 0x00000801 for labels)"
         )
-    type_code, ndim = raw[2], raw[3]
+    type_code, ndim = head[2], head[3]
     if type_code not in IDX_DTYPES:
         known = ", ".join(f"0x{c:02X}" for c in IDX_DTYPES)
         raise IdxFormatError(
             f"{path}: unknown data-type byte 0x{type_code:02X} (magic number "
-            f"0x{raw[:4].hex()}); IDX knows {known}"
+            f"0x{head.hex()}); IDX knows {known}"
         )
     if ndim == 0:
         raise IdxFormatError(f"{path}: the header says the array has 0 dimensions")
     header_size = 4 + 4 * ndim
-    if len(raw) < header_size:
+    sizes = stream.read(4 * ndim)
+    if len(sizes) < 4 * ndim:
         raise IdxFormatError(
             f"{path}: truncated header: {ndim} dimensions need {header_size} header "
-            f"bytes, the file has {len(raw)}"
+            f"bytes, the file has {4 + len(sizes)}"
         )
-    shape = tuple(int(d) for d in np.frombuffer(raw, dtype=">u4", count=ndim, offset=4))
+    shape = tuple(int(d) for d in np.frombuffer(sizes, dtype=">u4"))
     dtype = IDX_DTYPES[type_code]
     expected = dtype.itemsize
     for d in shape:  # Python ints: no overflow, however large the sizes
         expected *= d
-    actual = len(raw) - header_size
+    if size is not None and size - header_size != expected:  # raw: the size on disk tells
+        _wrong_size(path, shape, dtype, expected, size - header_size)
+    if compressed_size is not None:
+        allowed = max(MAX_GZIP_EXPANSION * compressed_size, MIN_SUSPECT_BYTES)
+        if header_size + expected > allowed:
+            raise IdxFormatError(
+                f"{path}: the header announces shape {shape} of {dtype.name} ({expected:,} "
+                f"bytes) from a gzip file of {compressed_size:,} bytes: more than "
+                f"{MAX_GZIP_EXPANSION} to 1, which no real data compresses (a gzip bomb, or a "
+                "damaged header); delete the file and get it again"
+            )
+    data = np.empty(expected // dtype.itemsize, dtype=dtype)  # (prod(shape),) big-endian
+    actual = _read_into(stream, memoryview(data).cast("B"))
+    if actual == expected and stream.read(1):
+        actual = None  # more than announced (not read to the end: it could be a lot more)
     if actual != expected:
-        problem = "truncated" if actual < expected else "extra trailing"
-        raise IdxFormatError(
-            f"{path}: {problem} data: the header announces shape {shape} of {dtype.name} "
-            f"({expected} data bytes) but the file holds {actual} data bytes"
-        )
-    data = np.frombuffer(raw, dtype=dtype, offset=header_size)
-    # .astype makes a writable copy in native byte order (a no-op change for single bytes)
-    return data.astype(dtype.newbyteorder("="), copy=True).reshape(shape)
+        _wrong_size(path, shape, dtype, expected, actual)
+    # native byte order, in place of the bytes as read (no copy for single bytes)
+    return data.astype(dtype.newbyteorder("="), copy=False).reshape(shape)
+
+
+def _read_into(stream, buffer):
+    """Fill `buffer` from `stream` in chunks; the number of bytes read (less at the end)."""
+    done = 0
+    while done < len(buffer):
+        n = stream.readinto(buffer[done : done + READ_CHUNK])
+        if not n:
+            break
+        done += n
+    return done
+
+
+def _wrong_size(path, shape, dtype, expected, actual):
+    """Raise the error of a file that holds `actual` data bytes (None: more than expected)."""
+    problem = "truncated" if actual is not None and actual < expected else "extra trailing"
+    holds = f"{actual} data bytes" if actual is not None else "more data bytes than that"
+    raise IdxFormatError(
+        f"{path}: {problem} data: the header announces shape {shape} of {dtype.name} "
+        f"({expected} data bytes) but the file holds {holds}"
+    )
 
 
 def write_idx(path, array):
