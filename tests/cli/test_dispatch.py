@@ -14,7 +14,17 @@ from zerodl.cli import main
 
 from .helpers import draw, one_error_line, run
 
-COMMANDS = ["train", "evaluate", "predict", "gradcheck", "compare", "visualize", "summary", "serve"]
+COMMANDS = [
+    "train",
+    "evaluate",
+    "predict",
+    "gradcheck",
+    "compare",
+    "visualize",
+    "summary",
+    "serve",
+    "book",
+]
 
 
 @pytest.mark.parametrize("command", COMMANDS)

@@ -6,6 +6,7 @@ import sys
 
 from zerodl import __version__, kernels
 from zerodl.cli import (
+    book,
     compare,
     evaluate,
     gradcheck,
@@ -29,6 +30,7 @@ COMMANDS = {
     "visualize": visualize,
     "summary": summary,
     "serve": serve,
+    "book": book,
 }
 
 

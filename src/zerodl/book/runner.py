@@ -1,0 +1,144 @@
+"""run_script: a script from the book run with `common` and `dataset` served by zerodl, for that
+run only.
+
+    run_script("ch05/train_neuralnet.py", args=[], own=())
+
+How the names are served without installing anything: the modules of zerodl.book.common and
+zerodl.book.dataset are entered in `sys.modules` under the book's names (`common`,
+`common.layers`, ..., `dataset.mnist`) just before the script runs, so that `import
+common.layers` finds them there and never searches `sys.path`; a finder at the front of
+`sys.meta_path` answers any other `common.*` name with an error that says what is served. After
+the script, whether it ended or raised, every one of these is taken out again, with `sys.argv`,
+`sys.path` and the working directory as they were. They only ever exist inside the process that
+runs the script (the `zerodl book` command is a process of its own): the installed package holds
+zerodl.book.common, never a top-level `common`, so no other program can import them.
+
+The script runs as `cd chNN && python script.py` runs it in the book: as `__main__`, from its own
+folder (the book's scripts open files such as params.pkl relative to it), with that folder and
+its parent on `sys.path` (the book's `sys.path.append(os.pardir)` then finds the learner's own
+modules beside the chapters). `own=("common",)` leaves `common` to the learner's own folder.
+"""
+
+import importlib.abc
+import os
+import runpy
+import sys
+from pathlib import Path
+
+from zerodl.book import common, dataset
+from zerodl.book.common import (
+    functions,
+    gradient,
+    layers,
+    multi_layer_net,
+    multi_layer_net_extend,
+    optimizer,
+    trainer,
+    util,
+)
+from zerodl.book.dataset import mnist
+
+__all__ = ["SERVED", "learners_own", "run_script"]
+
+# The book's module names and the zerodl modules served under them, by top-level package.
+SERVED = {
+    "common": {
+        "common": common,
+        "common.functions": functions,
+        "common.gradient": gradient,
+        "common.layers": layers,
+        "common.multi_layer_net": multi_layer_net,
+        "common.multi_layer_net_extend": multi_layer_net_extend,
+        "common.optimizer": optimizer,
+        "common.trainer": trainer,
+        "common.util": util,
+    },
+    "dataset": {"dataset": dataset, "dataset.mnist": mnist},
+}
+
+
+def learners_own(script):
+    """{"common": path, ...}: the learner's own packages (or modules) of the served names,
+    beside the script or in its parent folder, where the book's scripts look for them."""
+    folder = Path(script).resolve().parent
+    found = {}
+    for name in SERVED:
+        for base in (folder, folder.parent):
+            package, module = base / name, base / f"{name}.py"
+            if (package.is_dir() and any(package.glob("*.py"))) or module.is_file():
+                found[name] = package if package.is_dir() else module
+                break
+    return found
+
+
+class _NotServed(importlib.abc.MetaPathFinder):
+    """Answers an import of a name under a served package that zerodl does not provide."""
+
+    def __init__(self, tops):
+        self.tops = tuple(tops)
+
+    def find_spec(self, fullname, path=None, target=None):
+        top = fullname.partition(".")[0]
+        if top not in self.tops or fullname in sys.modules:
+            return None
+        provided = ", ".join(sorted(SERVED[top]))
+        raise ModuleNotFoundError(
+            f"No module named {fullname!r}: zerodl book serves {provided}. To use your own "
+            f"{top}/ folder instead, run zerodl book --own {top} SCRIPT",
+            name=fullname,
+        )
+
+
+def run_script(script, args=(), own=(), chdir=True):
+    """Run the Python file `script` as `__main__` with `args` in sys.argv[1:], the book's
+    packages served by zerodl except those named in `own`; everything is put back afterwards.
+
+    Raises whatever the script raises (SystemExit included).
+    """
+    unknown = set(own) - set(SERVED)
+    if unknown:
+        raise ValueError(f"own must name packages among {sorted(SERVED)}, got {sorted(unknown)}")
+    path = Path(script).resolve()
+    if not path.is_file():
+        raise FileNotFoundError(f"no such script: {script}")
+    folder = path.parent
+    served = {
+        name: module for top in SERVED if top not in own for name, module in SERVED[top].items()
+    }
+    tops = tuple(top for top in SERVED if top not in own)
+
+    saved_argv, saved_path, saved_cwd = sys.argv, list(sys.path), os.getcwd()
+    saved_modules = {name: m for name, m in sys.modules.items() if name.partition(".")[0] in SERVED}
+    before = set(sys.modules)
+    finder = _NotServed(tops)
+    try:
+        for name in saved_modules:  # a learner's own common imported earlier in this process
+            del sys.modules[name]
+        sys.modules.update(served)
+        sys.meta_path.insert(0, finder)
+        sys.argv = [str(script), *map(str, args)]
+        sys.path[:0] = [str(folder), str(folder.parent)]
+        if chdir:
+            os.chdir(folder)
+        runpy.run_path(str(path), run_name="__main__")
+    finally:
+        os.chdir(saved_cwd)
+        sys.argv = saved_argv
+        sys.path[:] = saved_path
+        if finder in sys.meta_path:
+            sys.meta_path.remove(finder)
+        for name in set(sys.modules) - before:
+            if _belongs_to_the_run(name, sys.modules[name], folder):
+                del sys.modules[name]
+        for name in served:
+            sys.modules.pop(name, None)
+        sys.modules.update(saved_modules)
+
+
+def _belongs_to_the_run(name, module, folder):
+    """True for a module the script's run brought in: the served names, and the learner's own
+    modules beside the script or in its parent folder (a second run must import them afresh)."""
+    if name.partition(".")[0] in SERVED:
+        return True
+    file = getattr(module, "__file__", None)
+    return file is not None and Path(file).resolve().parent in (folder, folder.parent)
