@@ -116,6 +116,31 @@ def test_only_a_run_of_zerodl_train_can_be_resumed(capsys, mlp_checkpoint):
     assert code == 1 and one_error_line(err) and "was not written by 'zerodl train'" in err
 
 
+def test_a_diverging_run_stops_in_one_line_and_keeps_the_last_good_epoch(capsys, tmp_path,
+                                                                         fake_mnist):  # fmt: skip
+    """30 fake images: one step an epoch. lr 1e6 ruins the network in epoch 1's only step, so
+    epoch 2's first loss is far beyond the first (the rule: more than 100 times)."""
+    code, out, err = run(capsys, "train", "--model", "two_layer", "--lr", "1e6", "--epochs", "5",
+                         "--out", "run")  # fmt: skip
+    assert code == 1 and one_error_line(err.split("\n", 2)[2]), err  # after loading, training
+    assert "training diverged in epoch 2 (step 1 of 1): the loss" in err
+    assert "more than 100 times" in err and "lower --lr (it is 1e+06)" in err
+    assert "run/last.npz keeps epoch 1" in err
+    assert out.count("epoch 1/5") == 1 and "epoch 2/5" not in out
+    ckpt = load_checkpoint(tmp_path / "run" / "last.npz")
+    assert ckpt.epoch == 1 and all(np.isfinite(p).all() for p in ckpt.network.params.values())
+    assert len(read_metrics(tmp_path / "run" / "metrics.csv")) == 1
+    assert is_png(tmp_path / "run" / "loss.png")
+
+
+def test_a_run_diverging_in_its_first_epoch_says_nothing_was_saved(capsys, tmp_path, fake_mnist):
+    code, _, err = run(capsys, "train", "--model", "mlp", "--lr", "1e6", "--batch-size", "10",
+                       "--out", "run")  # fmt: skip
+    assert code == 1 and one_error_line(err.split("\n", 2)[2]), err  # after loading, training
+    assert "diverged in epoch 1 (step 2 of 3)" in err and "nothing was saved" in err
+    assert not (tmp_path / "run" / "last.npz").exists()
+
+
 # --- end to end on a slice of the real MNIST ------------------------------------------------------
 
 

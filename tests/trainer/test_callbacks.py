@@ -74,6 +74,100 @@ def test_batch_norm_statistics_are_rolled_back_too():
     assert all(np.isfinite(p).all() for p in net.params.values())
 
 
+class Losses(Recording):
+    """A Recording whose loss is `losses[step]` at the given steps (counted from 1)."""
+
+    def __init__(self, *args, losses, **kw):
+        super().__init__(*args, **kw)
+        self.losses = losses
+
+    def gradient(self, x, t):
+        grads = super().gradient(x, t)
+        self.last_loss = self.losses.get(len(self.batches), self.last_loss)
+        return grads
+
+
+@pytest.mark.parametrize("loss, stops", [(199.0, False), (201.0, True)])
+def test_a_loss_more_than_100_times_the_first_stops_training(loss, stops):
+    x, t = blobs(96)  # 3 steps per epoch
+    net = Losses(8, [16], 3, seed=0, losses={1: 2.0, 5: loss})
+    trainer = quiet(net, SGD(lr=0.01))
+    if not stops:
+        assert trainer.fit(x, t, 2)["step_loss"][4] == 199.0
+        return
+    with pytest.raises(TrainingDivergedError, match="epoch 2, step 2 of 3: the loss 201") as e:
+        trainer.fit(x, t, 2)
+    assert e.value.loss == 201.0
+    assert "more than 100 times the first step's 2" in e.value.reason
+    for key, p in net.params.items():
+        np.testing.assert_array_equal(p, net.before[-1][key])
+    assert trainer.epoch == 1
+
+
+@pytest.mark.parametrize("loss, stops", [(99.0, False), (101.0, True)])
+def test_a_run_that_starts_below_1_is_measured_against_1(loss, stops):
+    """Fine-tuning starts from a low loss; a noisy batch 100 times that is no divergence."""
+    x, t = blobs(96)
+    net = Losses(8, [16], 3, seed=0, losses={1: 0.003, 4: loss})
+    trainer = quiet(net, SGD(lr=0.01))
+    if not stops:
+        assert trainer.fit(x, t, 2)["step_loss"][3] == 99.0
+        return
+    with pytest.raises(TrainingDivergedError, match="epoch 2, step 1 of 3"):
+        trainer.fit(x, t, 2)
+
+
+def test_the_factor_is_the_trainers_to_choose():
+    x, t = blobs(96)
+    net = Losses(8, [16], 3, seed=0, losses={1: 2.0, 2: 21.0})
+    with pytest.raises(TrainingDivergedError, match="more than 10 times"):
+        quiet(net, SGD(lr=0.01), divergence_factor=10).fit(x, t, 1)
+    with pytest.raises(ValueError, match="divergence_factor"):
+        quiet(small_net(), divergence_factor=0.5)
+
+
+def test_a_learning_rate_of_a_million_stops_in_the_first_steps():
+    x, t = blobs(96)
+    with pytest.raises(TrainingDivergedError, match="epoch 1, step [23] of 3") as e:
+        quiet(small_net(), Adam(lr=1e6)).fit(x, t, 5)
+    assert e.value.lr == 1e6
+
+
+class OverflowsAt(Adam):
+    """Adam whose update at step `bad` makes a parameter infinite; it remembers its state_dict
+    from just before each update."""
+
+    def __init__(self, bad, **kw):
+        super().__init__(**kw)
+        self.bad = bad
+
+    def update(self, params, grads):
+        self.before = self.state_dict()
+        super().update(params, grads)
+        if self.t == self.bad:
+            params["b1"][0] = np.inf
+
+
+def test_a_rolled_back_update_rolls_back_the_optimizer_state_too():
+    x, t = blobs(96)
+    optimizer = OverflowsAt(3, lr=0.01)
+    with pytest.raises(TrainingDivergedError, match="step 3 of 3: the update made"):
+        quiet(small_net(), optimizer).fit(x, t, 1)
+    assert optimizer.t == optimizer.before["step"] == 2
+    for slot, arrays in optimizer.before["slots"].items():
+        assert set(optimizer.state[slot]) == set(arrays)
+        for key, a in arrays.items():
+            np.testing.assert_array_equal(optimizer.state[slot][key], a)
+
+
+def test_a_first_update_rolled_back_leaves_no_optimizer_state():
+    x, t = blobs(96)
+    optimizer = OverflowsAt(1, lr=0.01)
+    with pytest.raises(TrainingDivergedError, match="step 1 of 3"):
+        quiet(small_net(), optimizer).fit(x, t, 1)
+    assert optimizer.t == 0 and optimizer.state == {"m": {}, "v": {}}
+
+
 # --- early stopping, best parameters, callbacks -------------------------------------------------
 
 
@@ -117,6 +211,7 @@ def test_restore_best_puts_back_the_parameters_of_the_best_epoch():
         callbacks=[spoil_after_epoch_2],
         monitor="val_loss",
         restore_best=True,
+        divergence_factor=None,  # the spoilt network's loss soars on purpose
     )
     history = trainer.fit(x, t, 3, validation_data=(x, t))
     assert history["val_loss"][2] > history["val_loss"][0] == history["val_loss"][1]

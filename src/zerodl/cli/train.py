@@ -22,7 +22,7 @@ from zerodl.cli.common import (
 )
 from zerodl.networks import registry
 from zerodl.plots import plot_history
-from zerodl.trainer import Trainer, resume
+from zerodl.trainer import Trainer, TrainingDivergedError, resume
 
 HELP = (
     "Train a network and write a run folder: last.npz, best.npz, metrics.csv, config.json, "
@@ -179,6 +179,8 @@ def run(args):
         trainer.fit(
             x_train, t_train, config["epochs"] - trainer.epoch, validation_data=(x_test, t_test)
         )
+    except TrainingDivergedError as err:
+        raise CliError(_diverged(err, trainer, out, resumed=bool(args.resume))) from err
     except KeyboardInterrupt:
         if trainer.epoch == 0:
             say("interrupted before the first epoch ended: nothing was saved")
@@ -194,6 +196,22 @@ def run(args):
         print(f"best val_acc {trainer.best['value']:.4f} at epoch {trainer.best['epoch']}")
     print(f"saved {out}/: last.npz best.npz metrics.csv config.json loss.png accuracy.png")
     return 0
+
+
+def _diverged(err, trainer, out, resumed):
+    """The one line of a run stopped by TrainingDivergedError: where, the loss, what to do, and
+    what was kept (the checkpoint of the last complete epoch, which the bad step never reached)."""
+    loss = "" if "loss" in err.reason else f" (loss {err.loss:.4g})"
+    lower = "start a new run with a lower --lr" if resumed else "lower --lr"
+    if trainer.epoch:
+        plot_history(trainer.history, out)
+        kept = f"{out / 'last.npz'} keeps epoch {trainer.epoch}, the last good one"
+    else:
+        kept = "nothing was saved (no epoch was complete)"
+    return (
+        f"training diverged in epoch {err.epoch} (step {err.step} of {err.steps}): "
+        f"{err.reason}{loss}; {lower} (it is {err.lr:g}); {kept}"
+    )
 
 
 # --- the network and the optimiser from the options -------------------------------------------

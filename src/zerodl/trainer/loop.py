@@ -8,7 +8,8 @@ What one epoch does:
     order = rng.permutation(N)                  # every sample exactly once, in a seeded order
     for each batch of `batch_size` samples in that order:
         grads = network.gradient(x_batch, t_batch)     # also sets network.last_loss
-        check that the loss and the gradients are finite
+        check that the loss and the gradients are finite, and that the loss is at most
+            100 x max(the run's first loss, 1)          # else roll back and stop
         optimizer.update(network.params, grads)
         check that the parameters are still finite      # else roll back and stop
 
@@ -26,6 +27,7 @@ from zerodl._checks import integer
 from zerodl.datasets.batches import minibatches
 from zerodl.optimizers import Optimizer, create_optimizer
 from zerodl.trainer.callbacks import (
+    DIVERGENCE_FACTOR,
     HISTORY_KEYS,
     BestEpoch,
     DivergenceGuard,
@@ -34,6 +36,7 @@ from zerodl.trainer.callbacks import (
     ProgressBar,
     TrainingDivergedError,
     check_finite,
+    check_growth,
     empty_history,
     format_record,
     run_callbacks,
@@ -74,6 +77,8 @@ class Trainer:
             "acc" or "loss".
         restore_best: at the end of fit, put back the parameters of the best epoch.
         eval_batch_size: batch size of the evaluation passes (default: batch_size).
+        divergence_factor: training has diverged when a step's loss exceeds this many times
+            max(the run's first loss, 1) (default 100; None: only NaN or infinity stops it).
         print_fn: the function that prints the per-epoch lines (default: print, to stdout).
 
     Attributes:
@@ -86,9 +91,11 @@ class Trainer:
         best_params: copies of the parameters (and buffers) of that epoch, when restore_best.
         stop_reason: why the last fit() ended early, or None.
 
-    Training never goes silently wrong: a NaN or infinite loss, gradient or parameter stops it
-    with a TrainingDivergedError that names the epoch and the step, and the network keeps the
-    parameters it had before that step. All randomness comes from the trainer's own Generator,
+    Training never goes silently wrong: a NaN or infinite loss, gradient or parameter, or a loss
+    more than ``divergence_factor`` (100) times the run's first loss (times 1 when that was
+    below 1), stops it with a TrainingDivergedError that names the epoch, the step and the
+    loss; the network (parameters and buffers) and the optimiser (step count, moments) keep the
+    state they had before that step. All randomness comes from the trainer's own Generator,
     which ``state_dict()`` saves: a run resumed from a checkpoint gives the same result as one
     that was never interrupted (see zerodl.trainer.resume).
 
@@ -128,6 +135,7 @@ class Trainer:
         monitor="val_acc",
         restore_best=False,
         eval_batch_size=None,
+        divergence_factor=DIVERGENCE_FACTOR,
         print_fn=print,
     ):
         self.network = network
@@ -148,6 +156,11 @@ class Trainer:
             patience = integer("early_stopping_patience", early_stopping_patience, 1)
             self.early_stopping = EarlyStopping(patience)
         self.restore_best = bool(restore_best)
+        if divergence_factor is not None and not divergence_factor > 1:
+            raise ValueError(
+                f"invalid divergence_factor: {divergence_factor!r} (must be > 1, or None)"
+            )
+        self.divergence_factor = divergence_factor
         self.print_fn = print_fn
 
         self.epoch = 0
@@ -229,7 +242,7 @@ class Trainer:
         n = len(x_train)
         steps = -(-n // self.batch_size)
         labels = _class_indices(t_train)
-        metrics, guard = EpochMetrics(), DivergenceGuard(self.network)
+        metrics, guard = EpochMetrics(), DivergenceGuard(self.network, self.optimizer)
         bar = None
         if ProgressBar.wanted(self.progress, self.verbose):
             bar = ProgressBar(steps, f"epoch {number}/{last_epoch}", self.batch_size)
@@ -256,17 +269,20 @@ class Trainer:
 
     def _step(self, x_batch, t_batch, guard, where):
         """One update of the parameters; undone, with a TrainingDivergedError, if the loss, a
-        gradient or a parameter comes out NaN or infinite. `where` is (epoch, step, steps)."""
+        gradient or a parameter comes out NaN or infinite, or the loss grows more than
+        divergence_factor times the run's first. `where` is (epoch, step, steps)."""
         guard.save()
         grads = self.network.gradient(x_batch, t_batch)
         loss = float(self.network.last_loss)
-        problem = check_finite(loss, grads)
+        step_loss = self.history["step_loss"]
+        first = step_loss[0] if step_loss else loss
+        problem = check_finite(loss, grads) or check_growth(loss, first, self.divergence_factor)
         if problem is None:
             self.optimizer.update(self.network.params, grads)
             problem = check_finite(None, self.network.params, after_update=True)
         if problem is not None:
             guard.restore()
-            raise TrainingDivergedError(*where, problem, self.optimizer.lr)
+            raise TrainingDivergedError(*where, problem, self.optimizer.lr, loss)
         return loss
 
     def _evaluate_epoch(self, x_train, t_train, validation_data, sample_num):
