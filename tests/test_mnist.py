@@ -199,13 +199,15 @@ def test_a_data_dir_with_the_files_gives_no_warning(tmp_path, recwarn):
 def test_not_found_with_a_data_dir_lists_it_first_then_every_other_place(tmp_path):
     with pytest.raises(DatasetNotFoundError) as info:
         load_mnist(data_dir=tmp_path / "typo")
-    places = re.findall(r"^  - (.+?)  \((.+?)\)$", str(info.value), flags=re.M)
-    assert [why for _, why in places] == [
+    places = re.findall(r"^  - (.+?)  \((.+?); (.+?)\)$", str(info.value), flags=re.M)
+    assert [why for _, why, _ in places] == [
         "data_dir",
         "data_dir",
         "user cache",
         "system folder",
     ]
+    assert {lacks for _, _, lacks in places} == {"no such folder"}
+    assert info.value.places == [f"{folder}  ({why}; {lacks})" for folder, why, lacks in places]
     assert places[0][0] == str(tmp_path / "typo" / "mnist")
     assert places[1][0] == str(tmp_path / "typo")
 
@@ -226,6 +228,8 @@ def test_offline_with_no_files_lists_every_place_and_what_to_do(tmp_path, monkey
     ]:
         assert f"  - {folder}  (" in message
     assert "3 of the 4 files, missing train-images-idx3-ubyte" in message
+    shared = tmp_path / "shared"
+    assert f"  - {shared}  (ZERODL_DATA={shared}; it holds none of the 4 files)" in message
     for name in FILE_NAMES.values():
         assert f"{name}.gz" in message
     assert "ZERODL_DATA" in message and "data_dir" in message

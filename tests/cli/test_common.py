@@ -1,8 +1,14 @@
 """What the commands share: library errors named by option, checkpoints and data as arguments."""
 
+import logging
+import sys
+
+import pooch
 import pytest
 
+from mnist_fakes import FILE_NAMES, no_local_data, write_fake_dataset
 from zerodl.cli.common import CliError, library_checks
+from zerodl.datasets import download
 
 from .helpers import draw, one_error_line, run
 
@@ -46,12 +52,33 @@ def test_an_empty_run_folder_says_to_train_first(capsys, tmp_path):
     assert code == 1 and one_error_line(err) and "train one first" in err
 
 
-def test_a_missing_dataset_is_one_line_that_says_what_to_do(capsys, tmp_path, no_mnist_anywhere):
-    code, _, err = run(capsys, "train", "--data-dir", tmp_path / "empty", "--epochs", "1")
-    assert code == 1
-    last = err.strip().splitlines()[-1]
-    assert "MNIST was not found" in last and "--data-dir" in last
-    assert "Traceback" not in err
+def test_a_missing_dataset_says_where_it_looked_and_what_to_do(capsys, tmp_path, monkeypatch):
+    """ZERODL_DATA set, but to a folder lacking a file; no network: the mirrors refuse."""
+    no_local_data(tmp_path, monkeypatch)
+    write_fake_dataset(tmp_path / "shared" / "mnist")
+    (tmp_path / "shared" / "mnist" / "t10k-labels-idx1-ubyte.gz").unlink()
+    monkeypatch.setenv("ZERODL_DATA", str(tmp_path / "shared"))
+    monkeypatch.setitem(
+        download.MIRRORS, "mnist", ["http://127.0.0.1:9/a/", "http://127.0.0.1:9/b/"]
+    )
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    monkeypatch.setattr(pooch.get_logger(), "handlers", [logging.StreamHandler(sys.stderr)])
+
+    code, _, err = run(capsys, "train", "--epochs", "1")
+    assert code == 1 and "Traceback" not in err
+    lines = err.splitlines()
+    error = next(i for i, line in enumerate(lines) if "error:" in line)
+    attempts = [line for line in lines[:error] if "127.0.0.1:9" in line]
+    assert len(attempts) == 2 and all(len(line) < 160 for line in attempts)  # one line each
+    assert "zerodl train: error: MNIST was not found" in lines[error]
+    places = "\n".join(lines[error + 1 :])
+    shared = tmp_path / "shared"
+    assert f"{shared / 'mnist'}  (ZERODL_DATA={shared}; it has 3 of the 4 files, missing " \
+        "t10k-labels-idx1-ubyte)" in places  # fmt: skip
+    assert f"{shared}  (ZERODL_DATA={shared}; it holds none of the 4 files)" in places
+    assert "could not download them" in places and "--data-dir FOLDER" in places
+    for name in FILE_NAMES.values():
+        assert f"{name}.gz" in places
 
 
 def test_a_data_dir_without_the_files_is_one_warning_line(capsys, tmp_path, fake_mnist):

@@ -1,8 +1,10 @@
 """What the commands share: one-line errors, the data, checkpoints named on the command line.
 
-Every error reaches the user as one line. A wrong command line is a CliError with code 2; so is a
-ValueError or TypeError of the library about a value an option gave (`library_checks` renames the
-library's argument, `batch_size`, to the option, `--batch-size`). Anything else is code 1.
+Every error reaches the user as one line (but a missing dataset: the folders looked in, one a
+line, and what to do; see `dataset_not_found`). A wrong command line is a CliError with code 2;
+so is a ValueError or TypeError of the library about a value an option gave (`library_checks`
+renames the library's argument, `batch_size`, to the option, `--batch-size`). Anything else is
+code 1.
 """
 
 import argparse
@@ -14,7 +16,8 @@ from pathlib import Path
 
 from zerodl.checkpoint import load_checkpoint
 from zerodl.datasets import DatasetNotFoundError, load_dataset
-from zerodl.datasets.sources import DATASETS
+from zerodl.datasets.download import MIRRORS
+from zerodl.datasets.sources import DATASETS, FILE_NAMES, user_cache_dir
 
 __all__ = [
     "CliError",
@@ -23,6 +26,7 @@ __all__ = [
     "checkpoint_path",
     "count",
     "data_options",
+    "dataset_not_found",
     "library_checks",
     "load",
     "load_data",
@@ -89,14 +93,29 @@ def one_line(err):
     """The message of an exception as one line that says what to do."""
     text = str(err).strip() or type(err).__name__
     first = text.splitlines()[0]
-    if isinstance(err, DatasetNotFoundError):
-        return (
-            f"{first.split('. ')[0]}: pass --data-dir FOLDER holding its four IDX files "
-            "(or set ZERODL_DATA=FOLDER)"
-        )
+    if isinstance(err, DatasetNotFoundError) and err.dataset in DATASETS:
+        return dataset_not_found(err)
     if isinstance(err, (ValueError, TypeError, RuntimeError, OSError)):
         return first  # the library's own messages: CheckpointError, ImageError, a missing file...
     return f"unexpected {type(err).__name__}: {first} (set ZERODL_DEBUG=1 to see the traceback)"
+
+
+def dataset_not_found(err):
+    """A DatasetNotFoundError in the command's words, the one error of more than one line: every
+    folder looked in (ZERODL_DATA's value, what each lacks), why the download failed, and what
+    to do, with the command's options."""
+    names = ", ".join(f"{name}.gz" for name in FILE_NAMES.values())
+    lines = [f"{DATASETS[err.dataset]} was not found. Looked for its four files in:"]
+    lines += [f"  {place}" for place in err.places]
+    if err.failures:
+        lines.append(f"and could not download them: {err.failures[-1]}")
+    lines.append(
+        f"To fix: put {names} (gzipped or not; from {MIRRORS[err.dataset][0]}) in a folder, "
+        f"then pass --data-dir FOLDER or set ZERODL_DATA=FOLDER (a folder of such folders "
+        f"named {', '.join(d + '/' for d in DATASETS)} works too), or put them in "
+        f"{user_cache_dir(err.dataset)}"
+    )
+    return "\n".join(lines)
 
 
 # --- data -------------------------------------------------------------------------------------

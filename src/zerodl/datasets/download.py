@@ -15,6 +15,7 @@ tampered download is never used, and never left behind to be trusted the next ti
 an internal mirror, can replace them (``zerodl.datasets.download.MIRRORS["mnist"] = [...]``).
 """
 
+import logging
 from pathlib import Path
 
 __all__ = ["CHECKSUMS", "MIRRORS", "DownloadError", "download"]
@@ -84,25 +85,36 @@ def download(dataset, folder, *, progressbar=True):
     folder = Path(folder)
     mirrors = MIRRORS[dataset]
     downloader = pooch.HTTPDownloader(progressbar=progressbar, timeout=TIMEOUT)
+    logger = pooch.get_logger()
+    level = logger.level
+    # pooch announces each attempt on a line of its own ("Downloading data from URL to file
+    # PATH"), so a failed attempt took two lines and an offline machine eight. Each attempt gets
+    # at most one line, the failure's below; a good one shows only its progress bar.
+    logger.setLevel(max(level, logging.WARNING))
     paths, failures = {}, []
-    for name, known_hash in CHECKSUMS[dataset].items():
-        for i, base in enumerate(mirrors):
-            url = base + name
-            try:
-                path = pooch.retrieve(
-                    url, known_hash, fname=name, path=folder, downloader=downloader
+    try:
+        for name, known_hash in CHECKSUMS[dataset].items():
+            for i, base in enumerate(mirrors):
+                url = base + name
+                try:
+                    path = pooch.retrieve(
+                        url, known_hash, fname=name, path=folder, downloader=downloader
+                    )
+                except (ValueError, OSError) as err:  # requests' errors are OSErrors too
+                    # ValueError: pooch's checksum mismatch (the temporary file is deleted)
+                    failures.append(f"{url}: {_reason(err, requests)}")
+                    then = "trying the next mirror" if i + 1 < len(mirrors) else "no mirror left"
+                    logger.warning("Failed: %s (%s)", failures[-1], then)
+                    continue
+                paths[name] = Path(path)
+                break
+            else:
+                tried = "\n".join(f"  - {f}" for f in failures)
+                raise DownloadError(
+                    f"could not download {name} from any mirror:\n{tried}", failures
                 )
-            except (ValueError, OSError) as err:  # requests' errors are OSErrors too
-                # ValueError: pooch's checksum mismatch (the temporary file is already deleted)
-                failures.append(f"{url}: {_reason(err, requests)}")
-                then = "trying the next mirror" if i + 1 < len(mirrors) else "no mirror left"
-                pooch.get_logger().warning("Failed: %s (%s)", failures[-1], then)
-                continue
-            paths[name] = Path(path)
-            break
-        else:
-            tried = "\n".join(f"  - {f}" for f in failures)
-            raise DownloadError(f"could not download {name} from any mirror:\n{tried}", failures)
+    finally:
+        logger.setLevel(level)
     return paths
 
 

@@ -39,7 +39,19 @@ SYSTEM_DATA_DIR = Path("/usr/share/datasets")
 
 
 class DatasetNotFoundError(FileNotFoundError):
-    """The dataset's files are in none of the places searched, and could not be downloaded."""
+    """The dataset's files are in none of the places searched, and could not be downloaded.
+
+    Attributes:
+        dataset: "mnist" or "fashion-mnist".
+        places: one line per folder searched, in order: the folder, why it was searched (with
+            ZERODL_DATA's value) and what it lacks, e.g.
+            ``/data/mnist  (ZERODL_DATA=/data; it has 3 of the 4 files, missing ...)``.
+        failures: why each download attempt failed (empty when none was made).
+    """
+
+    def __init__(self, message, dataset=None, places=(), failures=()):
+        super().__init__(message)
+        self.dataset, self.places, self.failures = dataset, list(places), list(failures)
 
 
 def user_cache_dir(dataset=None):
@@ -67,10 +79,11 @@ def candidate_folders(dataset, data_dir=None):
     if data_dir is not None:
         data_dir = Path(data_dir).expanduser()
         folders += [(data_dir / dataset, "data_dir"), (data_dir, "data_dir")]
-    env = os.environ.get("ZERODL_DATA")
-    if env:
-        env = Path(env).expanduser()
-        folders += [(env / dataset, "ZERODL_DATA"), (env, "ZERODL_DATA")]
+    value = os.environ.get("ZERODL_DATA")
+    if value:
+        env = Path(value).expanduser()
+        why = f"ZERODL_DATA={value}"
+        folders += [(env / dataset, why), (env, why)]
     folders.append((user_cache_dir(dataset), "user cache"))
     folders.append((SYSTEM_DATA_DIR / dataset, "system folder"))
     return folders
@@ -107,7 +120,10 @@ def locate(dataset, data_dir=None, *, download=True, progressbar=True):
             failures = getattr(err, "failures", None) or [f"{type(err).__name__}: {err}"]
         else:
             return _elsewhere(dataset, data_dir, "downloaded", cache, find_in_folder(cache))
-    raise DatasetNotFoundError(_not_found_message(dataset, download, looked, failures))
+    places = [_place(folder, why, found) for folder, why, found in looked]
+    raise DatasetNotFoundError(
+        _not_found_message(dataset, download, places, failures), dataset, places, failures
+    )
 
 
 def _elsewhere(dataset, data_dir, why, folder, found):
@@ -120,15 +136,22 @@ def _elsewhere(dataset, data_dir, why, folder, found):
     return found
 
 
-def _not_found_message(dataset, download, looked, failures):
+def _place(folder, why, found):
+    """One line about a folder searched: where, why, and what it lacks."""
+    if found:
+        missing = [name for role, name in FILE_NAMES.items() if role not in found]
+        note = f"it has {len(found)} of the 4 files, missing {', '.join(missing)}"
+    elif folder.is_dir():
+        note = "it holds none of the 4 files"
+    else:
+        note = "no such folder"
+    return f"{folder}  ({why}; {note})"
+
+
+def _not_found_message(dataset, download, places, failures):
     title = DATASETS[dataset]
     lines = [f"{title} was not found. Looked for its four files in:"]
-    for folder, why, found in looked:
-        note = ""
-        if found:
-            missing = [name for role, name in FILE_NAMES.items() if role not in found]
-            note = f"; it has {len(found)} of the 4 files, missing {', '.join(missing)}"
-        lines.append(f"  - {folder}  ({why}{note})")
+    lines += [f"  - {place}" for place in places]
     if not download:
         lines.append("download=False, so nothing was downloaded.")
     else:
