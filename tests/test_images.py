@@ -15,6 +15,7 @@ from zerodl.images import (
     preprocess_digit,
     read_image,
     to_network_input,
+    unlike_a_digit,
 )
 
 
@@ -225,3 +226,53 @@ def test_a_path_a_pil_image_and_an_array_give_the_same_digit(tmp_path):
     np.testing.assert_array_equal(preprocess_digit(Image.fromarray(canvas)), from_path)
     np.testing.assert_array_equal(preprocess_digit(canvas), from_path)
     assert from_path.shape == (28, 28) and from_path.max() == 1.0 and from_path[0, 0] == 0.0
+
+
+# --- what looks nothing like a digit (issue 12) ---------------------------------------------------
+
+
+@pytest.mark.slow
+def test_every_mnist_training_digit_looks_like_a_digit(mnist_dir):
+    from zerodl.datasets import load_mnist
+
+    (x_train, _), _ = load_mnist(data_dir=mnist_dir)  # (60000, 784)
+    inked = x_train > 0.1
+    shares = inked.mean(axis=1)  # the share of inked pixels, counted here directly
+    brightness = (x_train * inked).sum(axis=1) / inked.sum(axis=1)  # their mean value
+    assert 0.03 < shares.min() and shares.max() < 0.47 and brightness.min() > 0.4
+    assert all(unlike_a_digit(x.reshape(28, 28)) is None for x in x_train[::97])
+
+
+def noise_png(path, size, channels, seed=0):
+    shape = (size, size, channels) if channels > 1 else (size, size)
+    pixels = np.random.default_rng(seed).integers(0, 256, shape, dtype=np.uint8)
+    Image.fromarray(pixels).save(path)
+    return path
+
+
+@pytest.mark.parametrize("size, channels", [(40, 3), (120, 3), (500, 3), (200, 1)])
+def test_noise_is_a_faint_haze_not_a_digit(tmp_path, size, channels):
+    x = load_digit(noise_png(tmp_path / "noise.png", size, channels))
+    brightness = x[x > 0.1].mean()
+    assert brightness < 0.4
+    assert unlike_a_digit(x) == (
+        f"its ink is a faint haze, {brightness:.2f} on average where a digit's strokes are "
+        "0.4 or more"
+    )
+
+
+def test_a_few_specks_are_not_a_digit():
+    specks = np.zeros((100, 100), dtype=np.float32)
+    specks[[10, 50, 90], [20, 60, 30]] = 1.0
+    x = preprocess_digit(specks)
+    share = np.mean(x > 0.1)
+    assert share < 0.03
+    assert unlike_a_digit(x) == (
+        f"ink covers {share:.0%} of the prepared 28x28 input, a handwritten digit's 3% to 47%"
+    )
+
+
+def test_a_drawn_digit_looks_like_one():
+    image = Image.new("L", (200, 260), 255)
+    ImageDraw.Draw(image).line([(50, 40), (150, 40), (80, 220)], fill=0, width=16)
+    assert unlike_a_digit(preprocess_digit(image)) is None

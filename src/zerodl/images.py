@@ -45,11 +45,14 @@ __all__ = [
     "preprocess_digit",
     "read_image",
     "to_network_input",
+    "unlike_a_digit",
 ]
 
 SIZE = 28  # MNIST images are 28x28 ...
 BOX = 20  # ... with the digit scaled to fit 20x20
 MAX_PIXELS = 50_000_000  # a larger image is refused (a "decompression bomb" guard)
+DIGIT_INK = (0.03, 0.47)  # the share of inked pixels a prepared digit may have (unlike_a_digit)
+DIGIT_STROKE = 0.4  # the least mean brightness of a prepared digit's inked pixels
 
 CLASS_NAMES = {
     "mnist": [str(d) for d in range(10)],
@@ -184,6 +187,36 @@ def preprocess_digit(image, *, style="mnist", noise=0.1, name="image"):
 def load_digit(path, *, style="mnist", noise=0.1):
     """`read_image` then `preprocess_digit`: a (28, 28) float32 MNIST-like image."""
     return preprocess_digit(read_image(path), style=style, noise=noise, name=str(path))
+
+
+def unlike_a_digit(x):
+    """None when the prepared 28x28 image `x` could be a handwritten digit; else why not.
+
+    Two measures of the ink (the pixels above 0.1), each with its range in MNIST's 60,000
+    training digits and a margin around it:
+
+    * how bright it is on average (DIGIT_STROKE): a digit is drawn in strokes whose pixels
+      average 0.51 to 0.74, while noise, once prepared, is a faint haze averaging 0.13 to 0.23;
+    * how much of the 28x28 it covers (DIGIT_INK): 4.3% (a thin 1) to 44% (the fattest 0s and
+      8s); noise fills the whole 20x20 box (51%), a few specks almost nothing.
+
+    What passes is not therefore a digit: this catches what is plainly none.
+    """
+    x = np.asarray(x)
+    ink = x[x > 0.1]
+    share = ink.size / x.size
+    if ink.size and ink.mean() < DIGIT_STROKE:
+        return (
+            f"its ink is a faint haze, {ink.mean():.2f} on average where a digit's strokes are "
+            f"{DIGIT_STROKE} or more"
+        )
+    low, high = DIGIT_INK
+    if not low <= share <= high:
+        return (
+            f"ink covers {share:.0%} of the prepared 28x28 input, a handwritten digit's "
+            f"{low:.0%} to {high:.0%}"
+        )
+    return None
 
 
 def to_network_input(images, input_shape):

@@ -26,7 +26,10 @@ def test_predict_prints_the_top_3_of_the_networks_probabilities(capsys, tmp_path
         probs = network.predict_proba(x)[0]
         top = np.argsort(-probs, kind="stable")[:3]
         expected = "  ".join(f"{k} ({probs[k]:.1%})" for k in top)
-        assert line == f"{path}: {expected}"
+        # an untrained network is unsure of everything, and says so
+        assert probs[top[0]] < 0.5
+        unsure = f"  -- unsure: the most likely class has only {probs[top[0]]:.1%}"
+        assert line == f"{path}: {expected}{unsure}"
 
 
 def test_top_sets_how_many_classes_are_shown(capsys, tmp_path, mlp_checkpoint):
@@ -54,4 +57,73 @@ def test_predict_reports_each_unreadable_image_and_goes_on(capsys, tmp_path, mlp
     assert code == 1
     assert out.startswith(f"{good}: ")
     assert "broken.png: not a readable image" in err and "missing.png: no such file" in err
+    assert "2 of 3 images could not be read" in err
     assert "Traceback" not in err
+
+
+# --- what the README promises, folders, answers not to trust (issue 12) --------------------------
+
+
+def test_a_missing_image_is_one_line_on_stderr(capsys, mlp_checkpoint):
+    code, out, err = run(capsys, "predict", mlp_checkpoint, "missing.png")
+    assert code == 1 and out == "" and one_error_line(err)
+    assert err.strip() == "zerodl predict: error: missing.png: no such file"
+
+
+def test_a_folder_stands_for_the_images_in_it(capsys, tmp_path, mlp_checkpoint):
+    folder = tmp_path / "scans"
+    folder.mkdir()
+    draw(folder / "b_seven.png")
+    draw(folder / "a_zero.jpg", kind="zero", mode="RGB")
+    (folder / "notes.txt").write_text("not an image")
+    code, out, err = run(capsys, "predict", mlp_checkpoint, folder)
+    assert code == 0, err
+    named = [line.split(": ")[0] for line in out.splitlines()]
+    assert named == [str(folder / "a_zero.jpg"), str(folder / "b_seven.png")]
+
+
+def test_a_folder_without_images_is_one_line(capsys, tmp_path, mlp_checkpoint):
+    (tmp_path / "empty").mkdir()
+    code, out, err = run(capsys, "predict", mlp_checkpoint, tmp_path / "empty")
+    assert code == 1 and out == "" and one_error_line(err)
+    assert f"{tmp_path / 'empty'} is a folder without images" in err
+
+
+def confident_checkpoint(tmp_path, digit=7):
+    """A network that answers `digit` with near certainty, whatever it is shown."""
+    network = zerodl.networks.MultiLayerNet(784, [30], 10, seed=0)
+    network.params["b2"][digit] = 30.0
+    return zerodl.save(network, tmp_path / "sure.npz", dataset="mnist")
+
+
+def noise(path, seed=0):
+    pixels = np.random.default_rng(seed).integers(0, 256, (120, 120, 3), dtype=np.uint8)
+    Image.fromarray(pixels).save(path)
+    return path
+
+
+def test_an_image_with_no_digit_is_said_not_to_look_like_one(capsys, tmp_path):
+    checkpoint = confident_checkpoint(tmp_path)
+    code, out, _ = run(capsys, "predict", checkpoint, draw(tmp_path / "7.png"),
+                       noise(tmp_path / "noise.png"))  # fmt: skip
+    assert code == 0
+    seven, static = out.splitlines()
+    assert seven.startswith(f"{tmp_path / '7.png'}: 7 (100.0%)") and "--" not in seven
+    assert static.startswith(f"{tmp_path / 'noise.png'}: 7 (100.0%)")
+    assert "-- this does not look like a digit (its ink is a faint haze" in static
+    assert "unsure" not in static
+
+
+def test_a_low_top_probability_is_called_unsure(capsys, tmp_path, mlp_checkpoint):
+    code, out, _ = run(capsys, "predict", mlp_checkpoint, noise(tmp_path / "noise.png"))
+    assert code == 0
+    assert "-- unsure: the most likely class has only" in out
+    assert "-- this does not look like a digit" in out
+
+
+def test_save_input_naming_a_file_is_one_line_before_any_work(capsys, tmp_path, mlp_checkpoint):
+    (tmp_path / "taken").write_text("a file")
+    code, out, err = run(capsys, "predict", mlp_checkpoint, draw(tmp_path / "7.png"),
+                         "--save-input", tmp_path / "taken")  # fmt: skip
+    assert code == 2 and out == "" and one_error_line(err)
+    assert "argument --save-input: " in err and "is a file, not a folder" in err

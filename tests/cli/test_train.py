@@ -116,6 +116,14 @@ def test_only_a_run_of_zerodl_train_can_be_resumed(capsys, mlp_checkpoint):
     assert code == 1 and one_error_line(err) and "was not written by 'zerodl train'" in err
 
 
+def test_out_naming_a_file_is_one_line_before_any_work(capsys, tmp_path, fake_mnist):
+    (tmp_path / "taken").write_text("a file")
+    code, out, err = run(capsys, "train", "--model", "mlp", "--out", "taken")
+    assert code == 2 and out == "" and one_error_line(err)
+    assert "argument --out: taken is a file, not a folder" in err and "Errno" not in err
+    assert (tmp_path / "taken").read_text() == "a file"
+
+
 def test_a_diverging_run_stops_in_one_line_and_keeps_the_last_good_epoch(capsys, tmp_path,
                                                                          fake_mnist):  # fmt: skip
     """30 fake images: one step an epoch. lr 1e6 ruins the network in epoch 1's only step, so

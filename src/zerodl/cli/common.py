@@ -27,6 +27,7 @@ __all__ = [
     "count",
     "data_options",
     "dataset_not_found",
+    "folder",
     "library_checks",
     "load",
     "load_data",
@@ -56,6 +57,15 @@ def count(text):
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
     return value
+
+
+def folder(text):
+    """argparse type: a folder to write into (--out, --save-input): absent, or a folder; an
+    existing file is refused here, before any work, in the option's words."""
+    path = Path(text)
+    if path.exists() and not path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text} is a file, not a folder: name a folder")
+    return path
 
 
 def seed(text):

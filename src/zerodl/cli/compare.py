@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from zerodl import experiments
-from zerodl.cli.common import data_options, load_data, say, seed
+from zerodl.cli.common import data_options, folder, load_data, say, seed
 
 HELP = (
     "The chapter 6 experiments on MNIST: optimisers (SGD, Momentum, AdaGrad, RMSProp, Adam) "
@@ -28,7 +28,9 @@ def add_arguments(parser):
     parser.add_argument("--iterations", type=int, default=2000, help="training steps (2000)")
     parser.add_argument("--batch-size", type=int, default=128, help="samples per step (128)")
     parser.add_argument("--seed", type=seed, default=0, help="seed (0)")
-    parser.add_argument("--out", default=".", help="folder for the PNG (default: here)")
+    parser.add_argument(
+        "--out", type=folder, default=".", help="folder for the PNG (default: here)"
+    )
     data_options(parser, dataset=False)
 
 

@@ -8,6 +8,7 @@ from zerodl.cli.common import (
     check_image_network,
     count,
     data_options,
+    folder,
     load,
     load_data,
     say,
@@ -36,15 +37,21 @@ def add_arguments(parser):
     parser.add_argument("checkpoint", help="a checkpoint (.npz) or a run folder")
     data_options(parser)
     parser.add_argument("--limit", type=count, help="evaluate on the first N test images only")
-    parser.add_argument("--out", help="folder for the PNGs (default: the checkpoint's folder)")
+    parser.add_argument(
+        "--out", type=folder, help="folder for the PNGs (default: the checkpoint's folder)"
+    )
     parser.add_argument("--show", type=int, default=36, help="misclassified images to draw (36)")
 
 
 def run(args):
     ckpt = load(args.checkpoint)
     network = ckpt.network
-    dataset = args.dataset or ckpt.extra.get("dataset") or "mnist"
+    trained_on = ckpt.extra.get("dataset") or "mnist"
+    dataset = args.dataset or trained_on
     check_image_network(network, ckpt.path)
+    if dataset != trained_on:
+        say(f"warning: {ckpt.path} was trained on {trained_on}, not {dataset}: expect "
+            "meaningless scores; the pictures are named after the dataset")  # fmt: skip
     data_dir = args.data_dir or (ckpt.extra.get("config") or {}).get("data_dir")
     _, (x_test, t_test) = load_data(dataset, takes_flat_input(network), data_dir, args.limit)
 
@@ -70,7 +77,9 @@ def run(args):
     print(format_confusion_matrix(cm, names))
 
     out = Path(args.out) if args.out else ckpt.path.parent
-    written = [plot_confusion_matrix(cm, out / "confusion_matrix.png", labels=names)]
+    # The pictures of the training dataset keep their plain names; another's never replace them.
+    suffix = "" if dataset == trained_on else f"-{dataset}"
+    written = [plot_confusion_matrix(cm, out / f"confusion_matrix{suffix}.png", labels=names)]
     wrong = np.flatnonzero(predicted != t_test)[: max(args.show, 0)]
     if len(wrong):
         images = x_test[wrong].reshape(len(wrong), 28, 28)
@@ -81,7 +90,7 @@ def run(args):
         written.append(
             image_grid(
                 images,
-                out / "misclassified.png",
+                out / f"misclassified{suffix}.png",
                 titles=titles,
                 normalize=None,
                 title=f"{int((predicted != t_test).sum())} misclassified of {len(x_test)}",

@@ -4,26 +4,33 @@ from pathlib import Path
 
 import numpy as np
 
-from zerodl.cli.common import check_image_network, count, load, say
-from zerodl.images import ImageError, class_names, load_digit, to_network_input
+from zerodl.cli.common import check_image_network, count, folder, load, say
+from zerodl.images import ImageError, class_names, load_digit, to_network_input, unlike_a_digit
 
 HELP = (
     "The most likely classes of each image (PNG, JPEG, ...), prepared the way MNIST was "
     "made: greyscale, inverted if the background is light, cropped, fitted to 20x20, "
-    "centred by centre of mass."
+    "centred by centre of mass. A folder stands for the images in it. An answer below one "
+    "half or an input that looks nothing like a digit is marked as such."
 )
+# What predict reads from a folder (what Pillow opens, by the usual names).
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff", ".pgm", ".ppm")
+UNSURE = 0.5  # a top probability below this is said to be unsure
 EXAMPLES = """\
 examples:
   zerodl predict runs/latest seven.png photo_of_a_three.jpg
-  zerodl predict runs/latest digit.png --top 5 --save-input prepared/"""
+  zerodl predict runs/latest digit.png --top 5 --save-input prepared/
+  zerodl predict runs/latest scans/             # every image in the folder"""
 
 
 def add_arguments(parser):
     parser.add_argument("checkpoint", help="a checkpoint (.npz) or a run folder")
-    parser.add_argument("images", nargs="+", metavar="IMAGE", help="image files")
+    parser.add_argument("images", nargs="+", metavar="IMAGE", help="image files or folders")
     parser.add_argument("--top", type=count, default=3, help="how many classes to show (3)")
     parser.add_argument("--style", choices=("mnist", "fashion"), help="preprocessing (from data)")
-    parser.add_argument("--save-input", metavar="DIR", help="also save each 28x28 input as PNG")
+    parser.add_argument(
+        "--save-input", type=folder, metavar="DIR", help="also save each 28x28 input as PNG"
+    )
 
 
 def run(args):
@@ -32,8 +39,9 @@ def run(args):
     check_image_network(network, ckpt.path)
     dataset = ckpt.extra.get("dataset") or "mnist"
     style = args.style or ("fashion" if dataset == "fashion-mnist" else "mnist")
-    failures = 0
-    for name in args.images:
+    images, failures = _image_files(args.images)
+    total = len(images) + failures  # the images, and the folders without any
+    for name in images:
         try:
             x = load_digit(name, style=style)  # (28, 28)
         except ImageError as err:
@@ -43,13 +51,43 @@ def run(args):
         probs = network.predict_proba(to_network_input(x, network.input_shape))[0]  # (K,)
         names = class_names(dataset, len(probs))
         top = np.argsort(-probs, kind="stable")[: args.top]
-        print(f"{name}: " + "  ".join(f"{names[k]} ({probs[k]:.1%})" for k in top))
+        line = f"{name}: " + "  ".join(f"{names[k]} ({probs[k]:.1%})" for k in top)
+        print(line + _remark(x, probs[top[0]], style))
         if args.save_input:
             _save_grey_png(x, Path(args.save_input) / (Path(name).stem + "_28x28.png"))
-    if failures:
-        say(f"{failures} of {len(args.images)} images could not be read")
-        return 1
-    return 0
+    if failures and total > 1:  # one image: its own line said it all
+        say(f"{failures} of {total} images could not be read")
+    return 1 if failures else 0
+
+
+def _image_files(names):
+    """The image files named, a folder standing for the images in it (sorted by name); and the
+    number of folders without any, each reported in one line."""
+    images, failures = [], 0
+    for name in names:
+        path = Path(name)
+        if not path.is_dir():
+            images.append(name)
+            continue
+        found = sorted(p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+        if not found:
+            kinds = ", ".join(IMAGE_SUFFIXES)
+            say(f"zerodl predict: error: {name} is a folder without images ({kinds})")
+            failures += 1
+        images += [str(p) for p in found]
+    return images, failures
+
+
+def _remark(x, top_probability, style):
+    """What to add to an answer not to be trusted: a low top probability, or an input (prepared
+    as a digit) that looks nothing like one. Empty for a confident answer."""
+    notes = []
+    if top_probability < UNSURE:
+        notes.append(f"unsure: the most likely class has only {top_probability:.1%}")
+    problem = unlike_a_digit(x) if style == "mnist" else None
+    if problem:
+        notes.append(f"this does not look like a digit ({problem})")
+    return "".join(f"  -- {note}" for note in notes)
 
 
 def _save_grey_png(x, path):

@@ -14,6 +14,7 @@ from zerodl.cli.common import (
     DATASETS,
     CliError,
     count,
+    folder,
     load,
     load_data,
     say,
@@ -109,7 +110,9 @@ def add_arguments(parser):
     parser.add_argument("--weight-decay", type=float, help="L2 weight decay (mlp; or adamw's)")
     parser.add_argument("--limit", type=count, help="use the first N training (and test) images")
     parser.add_argument("--data-dir", help="folder holding the dataset's IDX files")
-    parser.add_argument("--out", help="the run folder (default runs/<model>-<dataset>-<time>)")
+    parser.add_argument(
+        "--out", type=folder, help="the run folder (default runs/<model>-<dataset>-<date>-<time>)"
+    )
     parser.add_argument("--resume", metavar="RUN", help="a run folder or checkpoint to continue")
     parser.add_argument(
         "--no-progress", dest="progress", action="store_false", default=None, help="no bar"
