@@ -8,7 +8,14 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from zerodl.plots import plot_accuracy, plot_history, plot_loss, plot_runs, smooth_curve
+from zerodl.plots import (
+    loss_figure,
+    plot_accuracy,
+    plot_history,
+    plot_loss,
+    plot_runs,
+    smooth_curve,
+)
 
 
 def history(epochs=4, steps=25, seed=0, validation=True):
@@ -101,3 +108,50 @@ def test_smooth_curve_keeps_length_and_constants_and_averages_noise():
     # the middle point is the Kaiser-weighted mean of its neighbourhood
     w = np.kaiser(21, 2)
     assert smooth[250] == pytest.approx(np.dot(noisy[240:261], w / w.sum()))
+
+
+# --- the loss curve a run writes (issue 12) -------------------------------------------------------
+
+
+def test_the_smoothed_curve_starts_and_ends_where_the_data_does():
+    steps = np.arange(200.0)
+    falling = 2.3 * np.exp(-steps / 20) + 0.1  # a loss that falls fast at first
+    smooth = smooth_curve(falling, window=11)
+    assert smooth[0] == falling[0] and smooth[-1] == falling[-1]
+    # near the ends a centred window of the points there are: 2k+1 around the k-th point
+    w = np.kaiser(7, 2)
+    assert smooth[3] == pytest.approx(np.dot(falling[:7], w / w.sum()))
+    assert smooth[-4] == pytest.approx(np.dot(falling[-7:], w / w.sum()))
+    # a falling curve's smoothing stays within a few percent of it, from the first step on
+    assert np.all(np.abs(smooth - falling) <= 0.05 * falling)
+
+
+def legend(figure):
+    return [text.get_text() for text in figure.axes[0].get_legend().get_texts()]
+
+
+def test_the_loss_figure_names_its_lines_and_shows_the_validation_loss_per_epoch():
+    run = history(epochs=4, steps=25)
+    figure = loss_figure(run)
+    assert legend(figure) == [
+        "loss per step (raw)",
+        "smoothed over 11 steps",
+        "validation loss (per epoch)",
+    ]
+    validation = figure.axes[0].get_lines()[-1]
+    assert validation.get_xdata().tolist() == [25, 50, 75, 100]  # the end of each epoch
+    assert validation.get_ydata().tolist() == pytest.approx(run["val_loss"])
+
+
+def test_a_short_run_has_whole_steps_and_no_smoothing():
+    figure = loss_figure(history(epochs=2, steps=3))
+    assert legend(figure) == ["loss per step", "validation loss (per epoch)"]
+    figure.canvas.draw()
+    ticks = [t for t in figure.axes[0].get_xticks() if 1 <= t <= 6]
+    assert ticks and all(t == int(t) for t in ticks)
+
+
+def test_several_runs_each_have_their_validation_loss():
+    figure = loss_figure({"a": history(), "b": history(seed=1, validation=False)})
+    assert legend(figure) == ["a (raw)", "a (smoothed)", "a (validation)", "b (raw)",
+                              "b (smoothed)"]  # fmt: skip

@@ -18,14 +18,17 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["smooth_curve", "plot_loss", "plot_accuracy", "plot_runs", "plot_history"]
+__all__ = ["smooth_curve", "loss_figure", "plot_loss", "plot_accuracy", "plot_runs", "plot_history"]
 
 
 def smooth_curve(values, window=11):
     """A smoothed copy of a noisy curve, of the same length (the book's common/util.py).
 
     Each point becomes a weighted mean of the ``window`` points around it, weighted by a Kaiser
-    window (beta 2); at the ends the curve is mirrored so that no point is lost.
+    window (beta 2), as in the book. Near the ends the window shrinks to the points there are,
+    staying centred (the k-th point from either end averages 2k+1 points), so the smoothed
+    curve starts at the first value and ends at the last: the book mirrors the curve at its ends
+    instead, which puts a falling loss's later, lower values before its start.
 
     Args:
         values: the curve, e.g. the loss of every step.
@@ -34,7 +37,7 @@ def smooth_curve(values, window=11):
 
     Example:
         >>> smooth_curve([0.0, 1.0, 0.0, 1.0, 0.0], window=3).round(2)
-        array([0.47, 0.53, 0.47, 0.53, 0.47])
+        array([0.  , 0.53, 0.47, 0.53, 0.  ])
     """
     x = np.asarray(values, dtype=np.float64)
     n = len(x)
@@ -43,9 +46,15 @@ def smooth_curve(values, window=11):
         return x.copy()
     window -= 1 - window % 2  # odd, so the weights centre on each point
     half = window // 2
-    padded = np.r_[x[half:0:-1], x, x[-2 : -half - 2 : -1]]  # (n + 2 * half,) mirrored ends
     weights = np.kaiser(window, 2)
-    return np.convolve(padded, weights / weights.sum(), mode="valid")  # (n,)
+    out = np.empty_like(x)  # (n,)
+    out[half : n - half] = np.convolve(x, weights / weights.sum(), mode="valid")  # full windows
+    for k in range(half):  # the k-th point from each end: a window of 2k+1 points
+        w = np.kaiser(2 * k + 1, 2) if k else np.ones(1)
+        w = w / w.sum()
+        out[k] = np.dot(x[: 2 * k + 1], w)
+        out[n - 1 - k] = np.dot(x[n - 2 * k - 1 :], w)
+    return out
 
 
 # --- what a plot is given: one run or several ----------------------------------------------------
@@ -93,23 +102,60 @@ def save_figure(figure, path):
     return path
 
 
-def _draw_loss(ax, runs, smooth, ylim):
+def _draw_loss(ax, runs, smooth, ylim, validation=None):
+    """The loss per step of each run, raw (faint) and smoothed; with `validation` ({label:
+    (steps, losses)}), the validation loss at the end of each epoch on the same axes."""
+    from matplotlib.ticker import MaxNLocator
+
     colors = _colors()
+    validation = validation or {}
     for (label, values), color in zip(runs.items(), colors):
         y = _floats(values)
         steps = np.arange(1, len(y) + 1)
-        if smooth and smooth > 1 and len(y) > 2:
-            ax.plot(steps, y, color=color, alpha=0.25, linewidth=0.8)
-            ax.plot(steps, smooth_curve(y, smooth), color=color, linewidth=1.6, label=label)
+        name = "loss per step" if label is None else label
+        if smooth and smooth > 1 and len(y) >= 2 * smooth:  # fewer points: nothing to smooth
+            ax.plot(steps, y, color=color, alpha=0.3, linewidth=0.8, label=f"{name} (raw)")
+            window = int(smooth) - 1 + int(smooth) % 2  # odd, as smooth_curve makes it
+            smoothed = f"smoothed over {window} steps" if label is None else f"{label} (smoothed)"
+            ax.plot(steps, smooth_curve(y, window), color=color, linewidth=1.6, label=smoothed)
         else:
-            ax.plot(steps, y, color=color, linewidth=1.2, label=label)
+            ax.plot(steps, y, color=color, linewidth=1.2, label=name)
+        if label in validation:
+            at, losses = validation[label]
+            text = "validation loss (per epoch)" if label is None else f"{label} (validation)"
+            ax.plot(at, losses, "--", color=_darker(color), marker="o", markersize=4, label=text)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # steps are whole numbers
     ax.set_xlabel("step")
     ax.set_ylabel("loss")
     if ylim is not None:
         ax.set_ylim(*ylim)
     ax.grid(alpha=0.3)
-    if any(label is not None for label in runs):
+    if ax.lines:
         ax.legend()
+
+
+def _validation_losses(histories):
+    """{label: (steps, val_loss)}: each run's validation loss, placed at the step that ended its
+    epoch (the epochs split the run's steps evenly), for the runs that measured it."""
+    out = {}
+    for label, history in histories.items():
+        if not isinstance(history, dict):
+            continue
+        losses = _floats(history.get("val_loss") or [])
+        steps = len(history.get("step_loss") or [])
+        if not steps or not np.isfinite(losses).any():
+            continue
+        epochs = len(losses)
+        at = np.array([round(steps * (e + 1) / epochs) for e in range(epochs)])  # (epochs,)
+        out[label] = (at, losses)
+    return out
+
+
+def _darker(color):
+    """The same hue, darker: the validation line beside its run's training line."""
+    from matplotlib.colors import to_rgb
+
+    return tuple(0.6 * c for c in to_rgb(color))
 
 
 def _draw_accuracy(ax, histories, ylim):
@@ -151,7 +197,9 @@ def _histories(data):
 
 
 def plot_loss(data, path, *, smooth=11, title=None, ylim=None):
-    """The loss of every step, raw (faint) and smoothed (solid); one line per run.
+    """The loss of every step, raw (faint) and smoothed (solid), one colour per run, with the
+    validation loss of each epoch (dashed, at the step that ended it) where a history has it;
+    a legend names every line, and the steps are whole numbers.
 
     Args:
         data: a history, a list of losses, or {label: history or list of losses}.
@@ -163,12 +211,27 @@ def plot_loss(data, path, *, smooth=11, title=None, ylim=None):
     Returns:
         The path written (a pathlib.Path).
     """
+    return save_figure(loss_figure(data, smooth=smooth, title=title, ylim=ylim), path)
+
+
+def loss_figure(data, *, smooth=11, title=None, ylim=None):
+    """The Figure that `plot_loss` writes (to look at, or to test)."""
     figure = new_figure()
     ax = figure.add_subplot()
-    _draw_loss(ax, _runs(data, "step_loss"), smooth, ylim)
+    validation = _validation_losses(_histories_of(data))
+    _draw_loss(ax, _runs(data, "step_loss"), smooth, ylim, validation)
     if title:
         ax.set_title(title)
-    return save_figure(figure, path)
+    return figure
+
+
+def _histories_of(data):
+    """{label: history} of the runs in `data` that are histories (None labels a single one)."""
+    if isinstance(data, dict) and "step_loss" in data and not isinstance(data["step_loss"], dict):
+        return {None: data}
+    if isinstance(data, dict):
+        return {str(label): run for label, run in data.items() if isinstance(run, dict)}
+    return {}
 
 
 def plot_accuracy(data, path, *, title=None, ylim=None):
@@ -204,7 +267,8 @@ def plot_runs(runs, path, *, smooth=11, title=None):
     runs = _histories(runs)
     figure = new_figure(2 * 6.4)
     left, right = figure.subplots(1, 2)
-    _draw_loss(left, {label: h.get("step_loss", []) for label, h in runs.items()}, smooth, None)
+    losses = {label: h.get("step_loss", []) for label, h in runs.items()}
+    _draw_loss(left, losses, smooth, None, _validation_losses(runs))
     _draw_accuracy(right, runs, None)
     if title:
         figure.suptitle(title)
@@ -219,6 +283,6 @@ def plot_history(history, folder, *, smooth=11):
     """
     folder = Path(folder)
     return (
-        plot_loss(history, folder / "loss.png", smooth=smooth, title="Training loss"),
+        plot_loss(history, folder / "loss.png", smooth=smooth, title="Loss"),
         plot_accuracy(history, folder / "accuracy.png", title="Accuracy"),
     )
