@@ -14,7 +14,9 @@ __all__ = ["bind", "make_server", "serve", "url"]
 def bind(host, port):
     """A listening TCP socket on (host, port); port 0 picks a free one. OSError if it can't."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # proto named, not 0: asyncio sets TCP_NODELAY only on sockets that say they are TCP, and
+    # without it a response's headers and body wait ~40 ms for the client's delayed ACK
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host, port))
