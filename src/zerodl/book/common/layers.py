@@ -56,6 +56,15 @@ def _grad(key):
     return property(lambda self: self.grads[key], doc=f'The last backward\'s grads["{key}"].')
 
 
+def _widened(x, W):
+    """x in W's float type when that type is wider (float32 images, float64 weights): the
+    numbers the book's np.dot gives, and matrix products that BLAS runs (NumPy multiplies arrays
+    of two types without it, tens of times slower)."""
+    if x.dtype != W.dtype and np.result_type(x, W) == W.dtype:
+        return x.astype(W.dtype)  # float32 -> float64 is exact
+    return x
+
+
 class _NewGradientArrays:
     """backward writes the gradients into new arrays, as the book's layers do."""
 
@@ -75,6 +84,8 @@ class Sigmoid(layers.Sigmoid):
 class Affine(_NewGradientArrays, layers.Affine):
     """The book's Affine(W, b): y = x W + b with the caller's W (D, M) and b (M,), not copies.
 
+    An input of a narrower float type than W is computed in W's type (see Convolution).
+
     Shape: x (N, *) is flattened to (N, D); y (N, M); dx has x's shape; dW (D, M), db (M,).
     """
 
@@ -82,6 +93,9 @@ class Affine(_NewGradientArrays, layers.Affine):
         W, b = np.asarray(W), np.asarray(b)
         super().__init__(W.shape[0], W.shape[1], weight_init=1.0, seed=0, dtype=W.dtype)
         self.params["W"], self.params["b"] = W, b  # the caller's arrays themselves
+
+    def forward(self, x, train=True):
+        return super().forward(_widened(x, self.params["W"]), train)
 
     W = _param("W")
     b = _param("b")
@@ -107,10 +121,7 @@ class Convolution(_NewGradientArrays, layers.Convolution):
         self.params["W"], self.params["b"] = W, b  # the caller's arrays themselves
 
     def forward(self, x, train=True):
-        W = self.params["W"]
-        if x.dtype != W.dtype and np.result_type(x, W) == W.dtype:
-            x = x.astype(W.dtype)  # float32 -> float64 is exact: the book's numbers
-        return super().forward(x, train)
+        return super().forward(_widened(x, self.params["W"]), train)
 
     W = _param("W")
     b = _param("b")
@@ -184,13 +195,20 @@ class BatchNormalization(_NewGradientArrays, layers.BatchNormalization):
 
 class SoftmaxWithLoss(layers.SoftmaxWithLoss):
     """The book's SoftmaxWithLoss: forward(x, t) returns the loss and keeps `loss`, the
-    probabilities `y` and the labels `t`; backward(dout=1) returns (y - t) / N."""
+    probabilities `y` and the labels `t`; backward(dout=1) returns (y - t) / N.
+
+    t holds class numbers (N,), one-hot rows (N, K), or class numbers as a column (N, 1), which
+    the book's code also takes (its chapter 7 gradient check labels one image so).
+    """
 
     def __init__(self):
         super().__init__()
         self.loss = self.y = self.t = None
 
     def forward(self, x, t):
+        t = np.asarray(t)
+        if t.ndim == 2 and t.shape[1] == 1 and x.shape[-1] != 1:  # (N, 1) class numbers
+            t = t.reshape(len(t))
         self.loss = super().forward(x, t)
         self.y, self.t = self._y, self._t
         return self.loss

@@ -1,0 +1,134 @@
+"""zerodl book and run_script: the book's names served for one run, and nothing left behind."""
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+import zerodl
+from zerodl.book import runner
+from zerodl.book.common import layers
+from zerodl.cli import main
+
+PACKAGE = Path(zerodl.__file__).parent
+
+
+def book_folder(tmp_path, script, **modules):
+    """A learner's folder: ch01/script.py, and modules (name -> source) beside it."""
+    chapter = tmp_path / "ch01"
+    chapter.mkdir()
+    (chapter / "script.py").write_text(textwrap.dedent(script))
+    for name, source in modules.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(source))
+    return chapter / "script.py"
+
+
+SHOW = """
+    import json, os, sys
+    sys.path.append(os.pardir)
+    import common.layers, dataset.mnist
+    print(json.dumps({"layers": common.layers.__name__, "mnist": dataset.mnist.__name__,
+                      "argv": sys.argv[1:], "cwd": os.getcwd()}))
+"""
+
+
+def test_the_book_names_are_zerodls_during_the_run_and_gone_after(tmp_path, capsys):
+    script = book_folder(tmp_path, SHOW)
+    before = (list(sys.path), list(sys.meta_path), list(sys.argv))
+    runner.run_script(script, ["--lr", "0.1"])
+    shown = capsys.readouterr().out
+    assert '"layers": "zerodl.book.common.layers"' in shown
+    assert '"mnist": "zerodl.book.dataset.mnist"' in shown
+    assert '"argv": ["--lr", "0.1"]' in shown and str(script.parent) in shown
+    assert not [name for name in sys.modules if name.split(".")[0] in ("common", "dataset")]
+    assert (list(sys.path), list(sys.meta_path), list(sys.argv)) == before
+
+
+def test_nothing_is_installed_under_the_book_names():
+    code = "import importlib.util as u; print(u.find_spec('common'), u.find_spec('dataset'))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "None None"
+    assert not (PACKAGE.parent / "common").exists() and not (PACKAGE.parent / "dataset").exists()
+
+
+def test_the_state_is_put_back_when_the_script_fails(tmp_path):
+    script = book_folder(tmp_path, "import common.layers\nraise ZeroDivisionError('x')\n")
+    with pytest.raises(ZeroDivisionError):
+        runner.run_script(script)
+    assert "common" not in sys.modules and "common.layers" not in sys.modules
+
+
+def test_a_name_zerodl_does_not_serve_says_what_is_served(tmp_path):
+    script = book_folder(tmp_path, "import common.np\n")
+    with pytest.raises(
+        ModuleNotFoundError, match=r"serves common, common\.functions.*--own common"
+    ):
+        runner.run_script(script)
+
+
+def test_the_learners_own_folder_is_named_and_used_only_when_asked(tmp_path, capsys):
+    script = book_folder(
+        tmp_path,
+        "import sys, os\nsys.path.append(os.pardir)\nimport common.layers\n"
+        "print(common.layers.WHO)\n",
+        **{"common/__init__.py": "", "common/layers.py": "WHO = 'mine'\n"},
+    )
+    assert runner.learners_own(script) == {"common": tmp_path / "common"}
+    assert main(["book", str(script)]) == 1  # zerodl's common.layers has no WHO
+    err = capsys.readouterr().err
+    assert f"common is zerodl's, not your {tmp_path / 'common'} (--own common uses yours)" in err
+    assert "AttributeError" in err and 'script.py", line 4' in err  # the script's traceback
+    assert main(["book", "--own", "common", str(script)]) == 0
+    out, err = capsys.readouterr()
+    assert out.strip() == "mine" and f"common is your own, {tmp_path / 'common'}" in err
+    assert "common.layers" not in sys.modules
+
+
+def test_own_without_a_folder_is_a_wrong_command_line(tmp_path, capsys):
+    script = book_folder(tmp_path, "pass\n")
+    assert main(["book", "--own", "dataset", str(script)]) == 2
+    assert "--own dataset: there is no dataset/ beside" in capsys.readouterr().err
+    assert main(["book", str(tmp_path / "missing.py")]) == 2
+
+
+@pytest.mark.parametrize(("ending", "code"), [("", 0), ("sys.exit(3)", 3), ("sys.exit('no')", 1)])
+def test_the_scripts_exit_status_is_the_commands(tmp_path, ending, code):
+    script = book_folder(tmp_path, f"import sys\n{ending}\n")
+    assert main(["book", str(script)]) == code
+
+
+def test_no_chdir_keeps_the_working_folder(tmp_path, capsys, monkeypatch):
+    script = book_folder(tmp_path, "import os\nprint(os.getcwd())\n")
+    monkeypatch.chdir(tmp_path)
+    assert main(["book", "--no-chdir", str(script)]) == 0
+    assert capsys.readouterr().out.strip() == str(tmp_path)
+
+
+def test_a_second_run_imports_the_learners_modules_afresh(tmp_path, capsys):
+    script = book_folder(tmp_path, "import helper\nprint(helper.VALUE)\n")
+    (script.parent / "helper.py").write_text("VALUE = 1\n")
+    runner.run_script(script)
+    (script.parent / "helper.py").write_text("VALUE = 2\n")
+    runner.run_script(script)
+    assert capsys.readouterr().out.split() == ["1", "2"]
+
+
+def test_only_the_command_line_imports_the_book_package():
+    """zerodl.book sits above everything it adapts: nothing below it imports it."""
+    for path in PACKAGE.rglob("*.py"):
+        relative = path.relative_to(PACKAGE).parts
+        if relative[0] in ("book", "cli"):
+            continue
+        assert "zerodl.book" not in path.read_text(), path
+
+
+def test_every_served_module_is_a_module_of_the_book_package():
+    for top, modules in runner.SERVED.items():
+        for name, module in modules.items():
+            assert name.split(".")[0] == top
+            assert module.__name__ == "zerodl.book." + name
+    assert runner.SERVED["common"]["common.layers"] is layers
