@@ -62,6 +62,11 @@ NETWORKS = {
         (1, 11, 11),
         3,
     ),
+    "deep-cnn-batchnorm": (
+        lambda: DeepConvNet((1, 8, 8), output_size=3, hidden_size=6, use_batchnorm=True, seed=0),
+        (1, 8, 8),
+        3,
+    ),
 }
 
 

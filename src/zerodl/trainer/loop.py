@@ -80,6 +80,10 @@ class Trainer:
         divergence_factor: training has diverged when a step's loss exceeds this many times
             max(the run's first loss, 1) (default 100; None: only NaN or infinity stops it).
         print_fn: the function that prints the per-epoch lines (default: print, to stdout).
+        augment: a callable ``augment(x_batch, rng)`` that returns a distorted copy of each
+            training batch (see zerodl.datasets.augment.RandomAffine), drawn from the trainer's
+            Generator so that a seeded run is reproducible; None (the default) trains on the
+            images as they are.
 
     Attributes:
         epoch: the number of epochs completed, over all fit() calls.
@@ -137,6 +141,7 @@ class Trainer:
         eval_batch_size=None,
         divergence_factor=DIVERGENCE_FACTOR,
         print_fn=print,
+        augment=None,
     ):
         self.network = network
         # A name and its settings, or an Optimizer instance (then without settings).
@@ -162,6 +167,11 @@ class Trainer:
             )
         self.divergence_factor = divergence_factor
         self.print_fn = print_fn
+        if augment is not None and not callable(augment):
+            raise TypeError(
+                f"augment must be a callable (x_batch, rng) -> x_batch, got {augment!r}"
+            )
+        self.augment = augment
 
         self.epoch = 0
         self.history = empty_history()
@@ -252,6 +262,8 @@ class Trainer:
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
                 batches = minibatches(x_train, np.arange(n), self.batch_size, seed=self.rng)
                 for step, (x_batch, index) in enumerate(batches, start=1):
+                    if self.augment is not None:
+                        x_batch = self.augment(x_batch, self.rng)
                     loss = self._step(x_batch, t_train[index], guard, (number, step, steps))
                     self.history["step_loss"].append(loss)
                     metrics.add_loss(loss, len(index))
