@@ -21,8 +21,11 @@ from zerodl.cli.common import (
     seed,
     takes_flat_input,
 )
+from zerodl.datasets import validation_split
+from zerodl.datasets.augment import RandomAffine
 from zerodl.networks import registry
 from zerodl.plots import plot_history
+from zerodl.schedules import create_schedule
 from zerodl.trainer import Trainer, TrainingDivergedError, resume
 
 HELP = (
@@ -35,9 +38,13 @@ examples:
   zerodl train --model mlp --batchnorm --dropout 0.2 --epochs 10
   zerodl train --epochs 1 --limit 5000          # a quick try on 5000 images
   zerodl train --resume runs/latest --epochs 8  # continue a run up to 8 epochs
+  zerodl train --model deep_cnn --batchnorm --augment --val-split 5000 \
+      --lr-schedule cosine --warmup 1 --epochs 15  # beyond the book: see the README
 
 The run folder is --out, by default runs/<model>-<dataset>-<date>-<time>; runs/latest
-then points to it. The test set serves as validation data, as in the book. Ctrl-C
+then points to it. The test set serves as validation data, as in the book,
+unless --val-split N holds out N training images for choosing the best epoch: then
+the test set is scored once, at the end, on the best epoch's network (test.json). Ctrl-C
 stops after keeping the last complete epoch, which --resume continues exactly."""
 
 # The library's names of the values the options set: its errors then name the options.
@@ -67,6 +74,10 @@ TRAIN_DEFAULTS = {
     "batchnorm": False,
     "weight_decay": 0.0,
     "limit": None,
+    "augment": False,  # random shifts, rotations and scalings of every batch
+    "val_split": 0,  # training images held out for validation (0: validate on the test set)
+    "lr_schedule": "constant",
+    "warmup": 0,  # epochs of linear warm-up (cosine schedule)
 }
 METRIC_COLUMNS = ("epoch", "loss", "acc", "val_loss", "val_acc", "lr", "seconds")
 
@@ -106,9 +117,30 @@ def add_arguments(parser):
     )
     parser.add_argument("--hidden", type=widths, help="hidden layer widths, e.g. 100,100 (mlp)")
     parser.add_argument("--dropout", type=float, help="dropout ratio after each hidden layer (mlp)")
-    parser.add_argument("--batchnorm", action="store_true", default=None, help="batch norm (mlp)")
+    parser.add_argument(
+        "--batchnorm", action="store_true", default=None, help="batch norm (mlp, deep_cnn)"
+    )
     parser.add_argument("--weight-decay", type=float, help="L2 weight decay (mlp; or adamw's)")
     parser.add_argument("--limit", type=count, help="use the first N training (and test) images")
+    parser.add_argument(
+        "--augment",
+        action="store_true",
+        default=None,
+        help="shift, rotate and scale every training batch a little (zerodl.datasets.augment)",
+    )
+    parser.add_argument(
+        "--val-split",
+        type=count,
+        metavar="N",
+        help="hold out N training images to choose the best epoch; the test set is then scored "
+        "once, at the end",
+    )
+    parser.add_argument(
+        "--lr-schedule",
+        choices=("constant", "step", "cosine"),
+        help="learning rate over the epochs (default constant; step: x0.1 at 1/2 and 3/4)",
+    )
+    parser.add_argument("--warmup", type=count, help="epochs of linear warm-up (cosine)")
     parser.add_argument("--data-dir", help="folder holding the dataset's IDX files")
     parser.add_argument(
         "--out", type=folder, help="the run folder (default runs/<model>-<dataset>-<date>-<time>)"
@@ -156,6 +188,7 @@ def run(args):
         progress=args.progress,
         callbacks=[on_epoch],
         print_fn=lambda line: print(line, flush=True),
+        augment=RandomAffine() if config.get("augment") else None,
     )
     if args.resume:
         trainer = resume(ckpt, **settings)  # the optimiser and the trainer's state from the file
@@ -164,11 +197,17 @@ def run(args):
             network, config["optimizer"], optimizer_param=_optimizer_param(config), **settings
         )
     config["lr"] = float(trainer.optimizer.lr)
+    trainer.lr_schedule = _schedule(config)
 
     data_dir = args.data_dir if args.data_dir is not None else config.get("data_dir")
     (x_train, t_train), (x_test, t_test) = load_data(
         config["dataset"], takes_flat_input(network), data_dir, config.get("limit")
     )
+    validation = (x_test, t_test)  # the book's way: the test set, every epoch
+    if config.get("val_split"):  # or held-out training images; the test set waits for the end
+        (x_train, t_train), validation = validation_split(
+            x_train, t_train, config["val_split"], seed=config["seed"]
+        )
     out.mkdir(parents=True, exist_ok=True)
     _write_text(out / "config.json", json.dumps(config, indent=2) + "\n")
     if not args.out and not args.resume:
@@ -179,9 +218,7 @@ def run(args):
         f"with {trainer.optimizer!r}, batch {config['batch_size']}; run folder {out}"
     )
     try:
-        trainer.fit(
-            x_train, t_train, config["epochs"] - trainer.epoch, validation_data=(x_test, t_test)
-        )
+        trainer.fit(x_train, t_train, config["epochs"] - trainer.epoch, validation_data=validation)
     except TrainingDivergedError as err:
         raise CliError(_diverged(err, trainer, out, resumed=bool(args.resume))) from err
     except KeyboardInterrupt:
@@ -197,8 +234,40 @@ def run(args):
     plot_history(trainer.history, out)
     if trainer.best is not None:
         print(f"best val_acc {trainer.best['value']:.4f} at epoch {trainer.best['epoch']}")
-    print(f"saved {out}/: last.npz best.npz metrics.csv config.json loss.png accuracy.png")
+    files = "last.npz best.npz metrics.csv config.json loss.png accuracy.png"
+    if config.get("val_split"):
+        _score_test_once(out, x_test, t_test)
+        files += " test.json"
+    print(f"saved {out}/: {files}")
     return 0
+
+
+def _schedule(config):
+    """The learning-rate schedule the config names (None: constant), from the optimiser's lr."""
+    name, lr, epochs = config.get("lr_schedule", "constant"), config["lr"], config["epochs"]
+    if name == "cosine":
+        return create_schedule("cosine", lr, total=epochs, warmup=config.get("warmup", 0))
+    if name == "step":  # x0.1 at half the epochs and again at three quarters
+        return lambda epoch: lr * 0.1 ** ((epoch >= epochs // 2) + (epoch >= 3 * epochs // 4))
+    return None
+
+
+def _score_test_once(out, x_test, t_test):
+    """Score the best epoch's network (chosen on the validation split) on the test set, once."""
+    best = load(str(out / "best.npz"))
+    figures = Trainer(best.network, verbose=False).evaluate(x_test, t_test)
+    result = {
+        "test_acc": figures["acc"],
+        "test_loss": figures["loss"],
+        "epoch": best.epoch,
+        "val_acc": best.trainer_state["best"]["value"],
+        "test_images": len(x_test),
+    }
+    _write_text(out / "test.json", json.dumps(result, indent=2) + "\n")
+    print(
+        f"test accuracy {result['test_acc']:.4f} (scored once, on epoch {best.epoch}, chosen by "
+        f"val_acc {result['val_acc']:.4f})"
+    )
 
 
 def _diverged(err, trainer, out, resumed):
@@ -238,8 +307,12 @@ def _new_config(args):
     if config["hidden"] is not None and len(config["hidden"]) > 1 and model != "mlp":
         given = ",".join(map(str, config["hidden"]))
         raise CliError(f"--hidden of --model {model} is one width, got {given}", code=2)
-    if (config["dropout"] or config["batchnorm"]) and model != "mlp":
-        raise CliError(f"--dropout and --batchnorm are options of --model mlp, not {model}", 2)
+    if config["dropout"] and model != "mlp":
+        raise CliError(f"--dropout is an option of --model mlp, not {model}", 2)
+    if config["batchnorm"] and model not in ("mlp", "deep_cnn"):
+        raise CliError(f"--batchnorm is an option of --model mlp or deep_cnn, not {model}", 2)
+    if config["warmup"] and config["lr_schedule"] != "cosine":
+        raise CliError("--warmup goes with --lr-schedule cosine", 2)
     config["l2"] = 0.0
     if config["weight_decay"] and config["optimizer"] != "adamw":
         if model != "mlp":
@@ -266,8 +339,11 @@ def build_network(config):
             overrides["use_batchnorm"] = True
         if config.get("l2"):
             overrides["weight_decay_lambda"] = config["l2"]
-    elif hidden:
-        overrides["hidden_size"] = hidden[0]
+    else:
+        if hidden:
+            overrides["hidden_size"] = hidden[0]
+        if config.get("batchnorm"):  # deep_cnn
+            overrides["use_batchnorm"] = True
     if init is not None:
         overrides["weight_init_std"] = init
     return registry.build(model, seed=config["seed"], **overrides)

@@ -11,10 +11,11 @@ Modules, one idea each:
     download.py  the public mirrors and their checksums; verified downloads with pooch
     cache.py     the parsed .npz cache that makes the second load fast
     mnist.py     load_mnist, load_fashion_mnist, load_dataset
-    batches.py   minibatches: each sample once per epoch, in a seeded order
+    batches.py   minibatches: each sample once per epoch, in a seeded order; validation_split
+    augment.py   RandomAffine: random shifts, rotations and scalings of a batch
 """
 
-from zerodl.datasets.batches import minibatches
+from zerodl.datasets.batches import minibatches, validation_split
 from zerodl.datasets.idx import IdxFormatError, read_idx, write_idx
 from zerodl.datasets.mnist import load_dataset, load_fashion_mnist, load_mnist
 from zerodl.datasets.sources import DatasetNotFoundError
@@ -26,6 +27,7 @@ __all__ = [
     "load_fashion_mnist",
     "load_mnist",
     "minibatches",
+    "validation_split",
     "read_idx",
     "write_idx",
 ]

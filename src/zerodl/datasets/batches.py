@@ -59,3 +59,17 @@ def _batches(x, t, batch_size, stop, shuffle, seed):
     else:
         for start in range(0, stop, batch_size):
             yield x[start : start + batch_size], t[start : start + batch_size]
+
+
+def validation_split(x, t, n, *, seed=0):
+    """((x_train, t_train), (x_val, t_val)): n samples drawn at random, without replacement, to
+    validate on (to choose an epoch or a setting), the rest to train on; both keep their order.
+
+    The test set then stays untouched until the one final score. The same seed gives the same
+    split (the samples are drawn from numpy.random.default_rng(seed)).
+    """
+    if not 1 <= n < len(x):
+        raise ValueError(f"invalid validation size: {n} (must be in [1, {len(x) - 1}])")
+    chosen = np.zeros(len(x), dtype=bool)
+    chosen[np.random.default_rng(seed).choice(len(x), n, replace=False)] = True
+    return (x[~chosen], t[~chosen]), (x[chosen], t[chosen])
