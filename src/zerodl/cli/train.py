@@ -57,6 +57,8 @@ OPTIONS = {
     "dropout_ratio": "--dropout",
     "weight_decay_lambda": "--weight-decay",  # MultiLayerNet's L2 term
     "weight decay": "--weight-decay",  # AdamW's decoupled decay
+    "validation size": "--val-split",
+    "warmup": "--warmup",
 }
 
 # The defaults of `zerodl train`; options left out keep these, and config.json records them.
