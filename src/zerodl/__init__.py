@@ -7,6 +7,7 @@ against numerical differentiation, optimisers, a trainer, MNIST, safe checkpoint
     network = zerodl.load("net.npz")
     zerodl.use_kernels("reference")         # every layer runs the book's method (see kernels)
     zerodl.tune_process(threads_count=8)    # what the `zerodl` command does for its process
+    network = zerodl.pretrained("mnist-cnn")  # a trained network that ships with zerodl (zoo)
 
 Importing zerodl changes nothing outside it: no threads, no BLAS or malloc settings, no
 downloads. tune_process is there for a program that wants the command's tuning.
@@ -15,5 +16,14 @@ downloads. tune_process is there for a program that wants the command's tuning.
 from zerodl._version import __version__
 from zerodl.checkpoint import load, save
 from zerodl.kernels import kernels_in_use, tune_process, use_kernels
+from zerodl.zoo import pretrained
 
-__all__ = ["__version__", "kernels_in_use", "load", "save", "tune_process", "use_kernels"]
+__all__ = [
+    "__version__",
+    "kernels_in_use",
+    "load",
+    "pretrained",
+    "save",
+    "tune_process",
+    "use_kernels",
+]

@@ -10,6 +10,7 @@ from zerodl.cli import (
     compare,
     evaluate,
     gradcheck,
+    models,
     predict,
     serve,
     summary,
@@ -31,6 +32,7 @@ COMMANDS = {
     "summary": summary,
     "serve": serve,
     "book": book,
+    "models": models,
 }
 
 
