@@ -32,43 +32,49 @@ def affine_transform(x, angles, scales, shifts):
         x: images (N, C, H, W).
         angles, scales: (N,) each; shifts: (N, 2).
 
-    Returns a new float array of x's shape and dtype; pixels that come from outside the image
-    are 0 (the background of MNIST).
+    Returns a new array of x's shape and dtype; pixels that come from outside the image are 0
+    (the background of MNIST).
     """
     N, C, H, W = x.shape
-    angles = np.radians(np.asarray(angles, dtype=np.float64)).reshape(N, 1, 1)
-    scales = np.asarray(scales, dtype=np.float64).reshape(N, 1, 1)
-    shifts = np.asarray(shifts, dtype=np.float64).reshape(N, 2, 1, 1)
+    dtype = np.float32 if x.dtype == np.float32 else np.float64  # coordinates to 1e-6 px
+    angles = np.radians(np.asarray(angles, dtype=dtype)).reshape(N, 1, 1)
+    scales = np.asarray(scales, dtype=dtype).reshape(N, 1, 1)
+    shifts = np.asarray(shifts, dtype=dtype).reshape(N, 2, 1, 1)
     cy, cx = (H - 1) / 2, (W - 1) / 2
-    rows, cols = np.meshgrid(np.arange(H), np.arange(W), indexing="ij")  # (H, W) each
+    rows = np.arange(H, dtype=dtype).reshape(H, 1)  # (H, 1)
+    cols = np.arange(W, dtype=dtype).reshape(1, W)  # (1, W)
     dy = rows - cy - shifts[:, 0]  # (N, H, W) the output pixel, relative to the moved centre
     dx = cols - cx - shifts[:, 1]
     # "Up" is -y on the screen, so a counter-clockwise turn by a reads back with (cos, -sin).
-    cos, sin = np.cos(angles), np.sin(angles)
-    src_x = (cos * dx - sin * dy) / scales + cx  # (N, H, W) where to read in the input
-    src_y = (sin * dx + cos * dy) / scales + cy
+    cos, sin = np.cos(angles) / scales, np.sin(angles) / scales
+    src_x = cos * dx - sin * dy + cx  # (N, H, W) where to read in the input
+    src_y = sin * dx + cos * dy + cy
     return bilinear(x, src_y, src_x)
 
 
 def bilinear(x, src_y, src_x):
-    """x (N, C, H, W) read at the real coordinates (src_y, src_x) (N, H', W'), zeros outside."""
+    """x (N, C, H, W) read at the real coordinates (src_y, src_x) (N, H', W'), zeros outside.
+
+    The images get a border of zeros (1 pixel before, 2 after), and coordinates outside the
+    image are clipped onto it, so that every point reads its four neighbours without a check.
+    """
     N, C, H, W = x.shape
-    y0, x0 = np.floor(src_y), np.floor(src_x)
-    wy, wx = (src_y - y0).astype(x.dtype), (src_x - x0).astype(x.dtype)  # (N, H', W')
-    y0, x0 = y0.astype(np.int64), x0.astype(np.int64)
-    flat = x.reshape(N, C, H * W)
-    out = np.zeros((N, C, *src_y.shape[1:]), dtype=x.dtype)
-    for ty, tx, weight in (
-        (y0, x0, (1 - wy) * (1 - wx)),
-        (y0, x0 + 1, (1 - wy) * wx),
-        (y0 + 1, x0, wy * (1 - wx)),
-        (y0 + 1, x0 + 1, wy * wx),
-    ):  # the four neighbours of every sampled point
-        inside = (ty >= 0) & (ty < H) & (tx >= 0) & (tx < W)  # (N, H', W')
-        index = np.where(inside, ty * W + tx, 0).reshape(N, 1, -1)  # (N, 1, H'*W')
-        values = np.take_along_axis(flat, index, axis=2).reshape(out.shape)  # (N, C, H', W')
-        out += values * (weight * inside)[:, None]
-    return out
+    Hp, Wp = H + 3, W + 3
+    padded = np.zeros((N, C, Hp, Wp), dtype=x.dtype)
+    padded[:, :, 1 : H + 1, 1 : W + 1] = x
+    sy = np.clip(src_y, -1, H) + 1  # (N, H', W') in the padded image
+    sx = np.clip(src_x, -1, W) + 1
+    y0, x0 = np.floor(sy), np.floor(sx)
+    wy, wx = (sy - y0).astype(x.dtype), (sx - x0).astype(x.dtype)  # (N, H', W')
+    # The flat index of each top-left neighbour in padded, for every image and channel.
+    corner = y0.astype(np.intp) * Wp + x0.astype(np.intp)  # (N, H', W')
+    image = np.arange(N * C, dtype=np.intp).reshape(N, C, 1, 1) * (Hp * Wp)
+    index = image + corner[:, None]  # (N, C, H', W')
+    flat = padded.reshape(-1)
+    wy, wx = wy[:, None], wx[:, None]  # (N, 1, H', W'), the same for every channel
+    top = flat[index] * (1 - wx) + flat[index + 1] * wx
+    bottom = flat[index + Wp] * (1 - wx) + flat[index + Wp + 1] * wx
+    return top * (1 - wy) + bottom * wy
 
 
 class RandomAffine:
