@@ -8,8 +8,10 @@ import pytest
 
 import zerodl
 from cli.helpers import one_error_line, run
+from zerodl import zoo
 from zerodl.cli import serve as serve_command
 from zerodl.networks import MultiLayerNet, SimpleConvNet
+from zerodl.savefile import save
 
 pytest.importorskip("starlette", reason="zerodl serve needs pip install 'zerodl[serve]'")
 with warnings.catch_warnings():  # Starlette 1.x would rather have httpx2, which is not out yet
@@ -76,23 +78,32 @@ def test_without_a_model_or_a_run_it_says_how_to_get_one(capsys, served):
     assert served == {}
 
 
-def test_pretrained_needs_a_zerodl_that_ships_models(capsys, served, monkeypatch):
-    monkeypatch.setattr(serve_command, "pretrained", None)
+@pytest.fixture(autouse=True)
+def shipped(tmp_path, monkeypatch):
+    """A zoo of our own, empty unless a test ships a model in it with ship(name, network,
+    dataset), so that what zerodl itself ships changes no test here."""
+    folder = tmp_path / "zoo"
+    folder.mkdir()
+    monkeypatch.setattr(zoo, "FOLDER", folder)
+
+    def ship(name, network, dataset="mnist"):
+        save(network, folder / f"{name}.npz", card={"name": name, "dataset": dataset})
+
+    return ship
+
+
+def test_an_unknown_shipped_name_lists_the_shipped_ones(capsys, served, shipped):
     code, _, err = run(capsys, "serve", "--pretrained", "mnist-cnn")
     assert code == 2 and one_error_line(err)
-    assert "ships no trained models" in err and "zerodl train" in err
+    assert "unknown --pretrained 'mnist-cnn': choose one of none are installed" in err
+    shipped("mnist-mlp", MultiLayerNet(784, [20], 10, seed=0))
+    code, _, err = run(capsys, "serve", "--pretrained", "mnist-giant")
+    assert code == 2 and one_error_line(err) and "choose one of mnist-mlp" in err
 
 
-def test_a_shipped_model_is_served_by_name_and_by_default(capsys, served, monkeypatch, tmp_path):
-    asked = []
-
-    def pretrained(name):  # what zerodl.pretrained(NAME) is to be (issue 13)
-        asked.append(name)
-        if name not in ("mnist-cnn", "fashion-cnn"):
-            raise ValueError(f"unknown pretrained model {name!r}")
-        return SimpleConvNet(hidden_size=10, seed=0)
-
-    monkeypatch.setattr(serve_command, "pretrained", pretrained)
+def test_a_shipped_model_is_served_by_name_and_by_default(capsys, served, shipped, tmp_path):
+    shipped("mnist-cnn", SimpleConvNet(hidden_size=10, seed=0))
+    shipped("fashion-cnn", SimpleConvNet(hidden_size=10, seed=1), dataset="fashion-mnist")
     make_run(tmp_path / "runs" / "mine", MultiLayerNet(784, [20], 10, seed=0))
     assert run(capsys, "serve", "--pretrained", "fashion-cnn", "--port", "0")[0] == 0
     model = model_of(served)
@@ -101,22 +112,13 @@ def test_a_shipped_model_is_served_by_name_and_by_default(capsys, served, monkey
     code, _, err = run(capsys, "serve", "--port", "0")
     assert code == 0 and "serving the shipped mnist-cnn" in err  # before the runs
     assert model_of(served)["name"] == "mnist-cnn"
-    assert asked == ["fashion-cnn", "mnist-cnn"]
-    code, _, err = run(capsys, "serve", "--pretrained", "mnist-giant")
-    assert code == 1 and one_error_line(err) and "unknown pretrained model 'mnist-giant'" in err
 
 
-def test_a_shipped_model_that_cannot_load_falls_back_to_the_newest_run(
-    capsys, served, monkeypatch, tmp_path
-):
-    def pretrained(name):
-        raise FileNotFoundError(f"{name}.npz is not in this installation")
-
-    monkeypatch.setattr(serve_command, "pretrained", pretrained)
+def test_without_a_shipped_default_it_serves_the_newest_run(capsys, served, shipped, tmp_path):
+    shipped("mnist-mlp", MultiLayerNet(784, [20], 10, seed=0))  # not the default model
     make_run(tmp_path / "runs" / "mine", MultiLayerNet(784, [20], 10, seed=0))
     code, _, err = run(capsys, "serve", "--port", "0")
-    assert code == 0
-    assert "mnist-cnn could not be loaded" in err and "serving the newest run" in err
+    assert code == 0 and "serving the newest run" in err
     assert model_of(served)["name"] == "mine"
 
 

@@ -22,4 +22,5 @@ def test_summary_of_the_mlp_that_train_builds(capsys):
 @pytest.mark.parametrize("argv", [[], ["net.npz", "--model", "mlp"]])
 def test_summary_needs_a_checkpoint_or_a_model(capsys, argv):
     code, out, err = run(capsys, "summary", *argv)
-    assert code == 2 and one_error_line(err) and "CHECKPOINT or --model" in err and out == ""
+    assert code == 2 and one_error_line(err) and "CHECKPOINT, --model NAME or --pretrained" in err
+    assert out == ""

@@ -1,6 +1,7 @@
 """zerodl train: the networks it builds, its checks, the run folder, Ctrl-C and --resume."""
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -71,7 +72,7 @@ def test_the_options_reach_the_network_and_the_optimizer(capsys, fake_mnist):
             "invalid --weight-decay: -1.0 (must be >= 0)",
         ),
         # options that do not go together
-        (["--dropout", "0.5"], "--dropout and --batchnorm are options of --model mlp, not"),
+        (["--dropout", "0.5"], "--dropout is an option of --model mlp, not simple_cnn"),
         (["--hidden", "100,100"], "--hidden of --model simple_cnn is one width, got 100,100"),
         (["--model", "deep_cnn", "--weight-init", "he"], "deep_cnn always uses He"),
         (["--weight-decay", "0.1"], "--weight-decay is L2 decay for --model mlp, or AdamW's"),
@@ -114,6 +115,13 @@ def test_a_resumed_run_keeps_its_settings(capsys, fake_mnist):
 def test_only_a_run_of_zerodl_train_can_be_resumed(capsys, mlp_checkpoint):
     code, _, err = run(capsys, "train", "--resume", mlp_checkpoint)
     assert code == 1 and one_error_line(err) and "was not written by 'zerodl train'" in err
+
+
+def test_the_help_names_the_default_run_folder_the_same_way_everywhere(capsys):
+    code, out, _ = run(capsys, "train", "--help")
+    assert code == 0
+    names = re.findall(r"runs/<[^\s;)]+", " ".join(out.split()))  # lines rejoined
+    assert len(names) == 2 and set(names) == {"runs/<model>-<dataset>-<date>-<time>"}
 
 
 def test_out_naming_a_file_is_one_line_before_any_work(capsys, tmp_path, fake_mnist):

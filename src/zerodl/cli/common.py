@@ -14,6 +14,7 @@ import warnings
 from contextlib import contextmanager
 from pathlib import Path
 
+from zerodl import zoo
 from zerodl.checkpoint import load_checkpoint
 from zerodl.datasets import DatasetNotFoundError, load_dataset
 from zerodl.datasets.download import MIRRORS
@@ -191,3 +192,44 @@ def checkpoint_path(text, prefer="best.npz"):
 def load(text, prefer="best.npz"):
     """The Checkpoint named on the command line (a file or a run folder)."""
     return load_checkpoint(checkpoint_path(text, prefer))
+
+
+def add_model_arguments(parser):
+    """RUN_OR_CHECKPOINT, or --pretrained NAME: a model shipped with zerodl (zerodl models)."""
+    parser.add_argument("checkpoint", nargs="?", help="a checkpoint (.npz) or a run folder")
+    add_pretrained_option(parser)
+
+
+def add_pretrained_option(parser):
+    names = ", ".join(zoo.available()) or "none installed"
+    parser.add_argument(
+        "--pretrained", metavar="NAME", help=f"a model shipped with zerodl ({names})"
+    )
+
+
+def load_model(args, default=None):
+    """The Checkpoint of args.checkpoint or of --pretrained NAME (`default`: the shipped model
+    used when neither is given). Its `from_zoo` says which, so that nothing is written beside a
+    shipped model."""
+    if args.checkpoint and args.pretrained:
+        raise CliError("give a RUN_OR_CHECKPOINT or --pretrained NAME, not both", code=2)
+    name = args.pretrained or (None if args.checkpoint else default)
+    if name is None and not args.checkpoint:
+        raise CliError("give a RUN_OR_CHECKPOINT or --pretrained NAME (see zerodl models)", 2)
+    if name is not None:
+        if name not in zoo.available():
+            names = ", ".join(zoo.available()) or "none are installed"
+            raise CliError(f"unknown --pretrained {name!r}: choose one of {names}", code=2)
+        ckpt = zoo.checkpoint(name)
+    else:
+        ckpt = load(args.checkpoint)
+    ckpt.from_zoo = name is not None
+    return ckpt
+
+
+def output_folder(args_out, ckpt):
+    """Where a command writes its pictures: --out, else the run's folder (the current folder
+    for a shipped model, whose package folder is no place for them)."""
+    if args_out:
+        return Path(args_out)
+    return Path(".") if getattr(ckpt, "from_zoo", False) else ckpt.path.parent

@@ -1,16 +1,16 @@
 """zerodl evaluate: test accuracy, per-class accuracy, confusion matrix, misclassified images."""
 
-from pathlib import Path
-
 import numpy as np
 
 from zerodl.cli.common import (
+    add_model_arguments,
     check_image_network,
     count,
     data_options,
     folder,
-    load,
     load_data,
+    load_model,
+    output_folder,
     say,
     takes_flat_input,
 )
@@ -34,7 +34,7 @@ examples:
 
 
 def add_arguments(parser):
-    parser.add_argument("checkpoint", help="a checkpoint (.npz) or a run folder")
+    add_model_arguments(parser)
     data_options(parser)
     parser.add_argument("--limit", type=count, help="evaluate on the first N test images only")
     parser.add_argument(
@@ -44,7 +44,7 @@ def add_arguments(parser):
 
 
 def run(args):
-    ckpt = load(args.checkpoint)
+    ckpt = load_model(args)
     network = ckpt.network
     trained_on = ckpt.extra.get("dataset") or "mnist"
     dataset = args.dataset or trained_on
@@ -76,7 +76,7 @@ def run(args):
     print("confusion matrix (rows: true class, columns: predicted class):")
     print(format_confusion_matrix(cm, names))
 
-    out = Path(args.out) if args.out else ckpt.path.parent
+    out = output_folder(args.out, ckpt)
     # The pictures of the training dataset keep their plain names; another's never replace them.
     suffix = "" if dataset == trained_on else f"-{dataset}"
     written = [plot_confusion_matrix(cm, out / f"confusion_matrix{suffix}.png", labels=names)]

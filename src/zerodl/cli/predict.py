@@ -4,7 +4,15 @@ from pathlib import Path
 
 import numpy as np
 
-from zerodl.cli.common import check_image_network, count, folder, load, say
+from zerodl.cli.common import (
+    CliError,
+    add_pretrained_option,
+    check_image_network,
+    count,
+    folder,
+    load_model,
+    say,
+)
 from zerodl.images import ImageError, class_names, load_digit, to_network_input, unlike_a_digit
 
 HELP = (
@@ -16,6 +24,7 @@ HELP = (
 # What predict reads from a folder (what Pillow opens, by the usual names).
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff", ".pgm", ".ppm")
 UNSURE = 0.5  # a top probability below this is said to be unsure
+DEFAULT_MODEL = "mnist-cnn"  # used when neither a run nor --pretrained is given
 EXAMPLES = """\
 examples:
   zerodl predict runs/latest seven.png photo_of_a_three.jpg
@@ -24,8 +33,14 @@ examples:
 
 
 def add_arguments(parser):
-    parser.add_argument("checkpoint", help="a checkpoint (.npz) or a run folder")
-    parser.add_argument("images", nargs="+", metavar="IMAGE", help="image files or folders")
+    parser.add_argument(
+        "paths",
+        nargs="+",
+        metavar="[RUN_OR_CHECKPOINT] IMAGE",
+        help="a checkpoint or run folder (default: the shipped mnist-cnn), then image files or "
+        "folders of images",
+    )
+    add_pretrained_option(parser)
     parser.add_argument("--top", type=count, default=3, help="how many classes to show (3)")
     parser.add_argument("--style", choices=("mnist", "fashion"), help="preprocessing (from data)")
     parser.add_argument(
@@ -34,7 +49,8 @@ def add_arguments(parser):
 
 
 def run(args):
-    ckpt = load(args.checkpoint)
+    args.checkpoint, args.images = _split_paths(args.paths)
+    ckpt = load_model(args, default=DEFAULT_MODEL)
     network = ckpt.network
     check_image_network(network, ckpt.path)
     dataset = ckpt.extra.get("dataset") or "mnist"
@@ -58,6 +74,18 @@ def run(args):
     if failures and total > 1:  # one image: its own line said it all
         say(f"{failures} of {total} images could not be read")
     return 1 if failures else 0
+
+
+def _split_paths(paths):
+    """(checkpoint or None, images): the first path is a checkpoint when it is an .npz file or
+    a folder holding one (a run folder); otherwise every path is an image or a folder of them."""
+    first = Path(paths[0])
+    is_run = first.is_dir() and any(first.glob("*.npz"))
+    if (first.suffix == ".npz" or is_run) and len(paths) > 1:
+        return paths[0], paths[1:]
+    if first.suffix == ".npz" or is_run:
+        raise CliError(f"give one or more images to predict after {paths[0]}", code=2)
+    return None, paths
 
 
 def _image_files(names):

@@ -5,15 +5,9 @@ import errno
 import importlib.util
 from pathlib import Path
 
+from zerodl import zoo
 from zerodl.cli.common import CliError, check_image_network, checkpoint_path, load, say
 from zerodl.serve import Predictor, bind, create_app, serve, url
-
-try:  # trained models shipped inside the package, where this version of zerodl has them
-    from zerodl import pretrained
-except ImportError as err:
-    if err.name not in ("zerodl", "zerodl.pretrained"):
-        raise
-    pretrained = None
 
 HELP = (
     "A web page on this computer to draw a digit on and watch the network read it: the "
@@ -97,41 +91,17 @@ def run(args):
 # --- which model --------------------------------------------------------------------------------
 
 
-def pretrained_loader():
-    """zerodl.pretrained(NAME) -> a network, or None where this zerodl ships no models."""
-    if callable(pretrained):
-        return pretrained
-    return getattr(pretrained, "pretrained", None)  # a module holding the function
-
-
-def dataset_of_pretrained(name):
-    return "fashion-mnist" if name.lower().startswith("fashion") else "mnist"
-
-
 def choose_model(args):
     """The Predictor for the model the command line names, or the default one (saying which)."""
     if args.model and args.pretrained:
         raise CliError("give a RUN_OR_CHECKPOINT or --pretrained NAME, not both", code=2)
     if args.pretrained:
-        loader = pretrained_loader()
-        if loader is None:
-            raise CliError(
-                f"--pretrained {args.pretrained}: this version of zerodl ships no trained "
-                "models; train one with `zerodl train` and serve it: zerodl serve runs/latest",
-                code=2,
-            )
-        return predictor_of_pretrained(loader, args.pretrained)
+        return predictor_of_pretrained(args.pretrained)
     if args.model:
         return predictor_of_checkpoint(checkpoint_path(args.model))
-    loader = pretrained_loader()
-    if loader is not None:
-        try:
-            predictor = predictor_of_pretrained(loader, DEFAULT_PRETRAINED)
-        except (LookupError, ValueError, OSError) as err:
-            say(f"the shipped {DEFAULT_PRETRAINED} could not be loaded ({err}): looking in runs/")
-        else:
-            say(f"no model given: serving the shipped {DEFAULT_PRETRAINED}")
-            return predictor
+    if DEFAULT_PRETRAINED in zoo.available():
+        say(f"no model given: serving the shipped {DEFAULT_PRETRAINED}")
+        return predictor_of_pretrained(DEFAULT_PRETRAINED)
     newest = newest_checkpoint(Path("runs"))
     if newest is None:
         raise CliError(
@@ -143,8 +113,11 @@ def choose_model(args):
     return predictor_of_checkpoint(newest)
 
 
-def predictor_of_pretrained(loader, name):
-    return Predictor(loader(name), name=name, dataset=dataset_of_pretrained(name))
+def predictor_of_pretrained(name):
+    if name not in zoo.available():
+        names = ", ".join(zoo.available()) or "none are installed"
+        raise CliError(f"unknown --pretrained {name!r}: choose one of {names}", code=2)
+    return Predictor(zoo.pretrained(name), name=name, dataset=zoo.card(name)["dataset"])
 
 
 def predictor_of_checkpoint(path):

@@ -2,7 +2,7 @@
 
 import sys
 
-from zerodl.cli.common import CliError, load
+from zerodl.cli.common import CliError, add_model_arguments, load_model
 from zerodl.cli.train import TRAIN_DEFAULTS, build_network
 from zerodl.networks import registry
 
@@ -14,18 +14,19 @@ examples:
 
 
 def add_arguments(parser):
-    parser.add_argument("checkpoint", nargs="?", help="a checkpoint (.npz) or a run folder")
+    add_model_arguments(parser)
     parser.add_argument(
         "--model", choices=tuple(registry.MODELS), help="the network `zerodl train --model` builds"
     )
 
 
 def run(args):
-    if (args.checkpoint is None) == (args.model is None):
-        raise CliError("give a CHECKPOINT or --model NAME (one of them)", code=2)
+    given = [a for a in (args.checkpoint, args.model, args.pretrained) if a is not None]
+    if len(given) != 1:
+        raise CliError("give a CHECKPOINT, --model NAME or --pretrained NAME (one of them)", 2)
     if args.model:
         network = build_network({**TRAIN_DEFAULTS, "model": args.model})
     else:
-        network = load(args.checkpoint).network
+        network = load_model(args).network
     network.summary(file=sys.stdout)
     return 0

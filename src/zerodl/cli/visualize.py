@@ -4,7 +4,7 @@ from pathlib import Path
 
 import numpy as np
 
-from zerodl.cli.common import CliError, load
+from zerodl.cli.common import CliError, add_model_arguments, load_model, output_folder
 from zerodl.images import image_grid
 
 HELP = (
@@ -18,7 +18,7 @@ examples:
 
 
 def add_arguments(parser):
-    parser.add_argument("checkpoint", help="a checkpoint (.npz) or a run folder")
+    add_model_arguments(parser)
     parser.add_argument(
         "--out", help="the PNG to write (default: filters.png beside the checkpoint)"
     )
@@ -26,7 +26,7 @@ def add_arguments(parser):
 
 
 def run(args):
-    ckpt = load(args.checkpoint)
+    ckpt = load_model(args)
     network = ckpt.network
     first = next((layer for layer in network.layers if "W" in layer.params), None)
     if first is None:
@@ -41,7 +41,7 @@ def run(args):
             raise CliError(f"{ckpt.path}: the first layer's {w.shape[0]} inputs are no image")
         images = w.T[:limit].reshape(-1, side, side)  # (M, side, side)
         what = f"weights of {min(limit, w.shape[1])} of {w.shape[1]} hidden units, {side}x{side}"
-    out = Path(args.out) if args.out else ckpt.path.parent / "filters.png"
+    out = Path(args.out) if args.out else output_folder(None, ckpt) / "filters.png"
     image_grid(images, out, title=what)
     print(f"wrote {out}: {what}")
     return 0

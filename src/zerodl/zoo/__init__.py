@@ -44,8 +44,15 @@ def card(name):
 
 def pretrained(name):
     """The shipped network `name`, in float32, ready to predict (see `available()`)."""
-    network = load_checkpoint(_path(name)).network
-    return network.astype(np.float32)
+    return checkpoint(name).network
+
+
+def checkpoint(name):
+    """The shipped model `name` as a Checkpoint (network in float32; extra: card, dataset)."""
+    ckpt = load_checkpoint(_path(name))
+    ckpt.network.astype(np.float32)
+    ckpt.extra.setdefault("dataset", ckpt.extra["card"]["dataset"])
+    return ckpt
 
 
 def export(run_folder, name, command, x_test=None, t_test=None):
