@@ -174,3 +174,31 @@ def test_a_wrong_mode_is_one_clear_error():
     with pytest.raises(ValueError, match="'fast' or 'reference', got 'quick'"):
         zerodl.use_kernels("quick")
     assert zerodl.kernels_in_use() == "fast"  # unchanged
+
+
+def test_a_registered_kernel_is_what_find_hands_the_layer(monkeypatch):
+    """The seam a GPU backend would use: a kernel registered for an operation runs where it
+    applies, ahead of zerodl's own, and the layer's backward follows it."""
+    monkeypatch.setattr(kernels, "_KERNELS", {k: list(v) for k, v in kernels._KERNELS.items()})
+    calls = []
+
+    class Doubling:  # "relu" computed as 2 * max(x, 0), only for inputs of 2 samples
+        def applies(self, layer, x):
+            return len(x) == 2
+
+        def forward(self, layer, x, train=True):
+            calls.append("forward")
+            layer.positive = x > 0
+            return 2 * np.maximum(x, 0)
+
+        def backward(self, layer, dout):
+            calls.append("backward")
+            return 2 * dout * layer.positive
+
+    kernels.register("relu", Doubling())
+    relu, x = ReLU(), np.array([[-1.0, 3.0], [2.0, -4.0]])
+    np.testing.assert_array_equal(relu.forward(x), [[0.0, 6.0], [4.0, 0.0]])
+    np.testing.assert_array_equal(relu.backward(np.ones((2, 2))), [[0.0, 2.0], [2.0, 0.0]])
+    assert calls == ["forward", "backward"] and isinstance(relu.kernel, Doubling)
+    np.testing.assert_array_equal(relu.forward(np.ones((3, 2))), np.ones((3, 2)))  # not here
+    assert not isinstance(relu.kernel, Doubling)

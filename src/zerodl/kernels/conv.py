@@ -45,8 +45,6 @@ FORWARD_CHUNK_BYTES = 2 << 20
 class ConvolutionKernel:
     """Stride-1 convolutions with square filters, by the chunked products of this module."""
 
-    name = "convolution by row products"
-
     def applies(self, layer, x):
         """True where this kernel computes layer.forward(x): stride 1, square filters."""
         return (

@@ -17,8 +17,6 @@ from zerodl.kernels import memory, threads
 class ReluKernel:
     """y = max(x, 0) and dx = dout * (x > 0), split over the cores (keeps `layer._positive`)."""
 
-    name = "ReLU split over the cores"
-
     def applies(self, layer, x):
         return isinstance(x, np.ndarray)
 

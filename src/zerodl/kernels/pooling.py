@@ -32,8 +32,6 @@ def _side_by_side(layer, x):
 class MaxPoolingKernel:
     """Max pooling of windows side by side, by strided views (keeps `layer._winner`)."""
 
-    name = "max pooling by strided views"
-
     def applies(self, layer, x):
         return _side_by_side(layer, x)
 
@@ -55,8 +53,6 @@ class MaxPoolingKernel:
 
 class AvgPoolingKernel:
     """Average pooling of windows side by side, by strided views."""
-
-    name = "average pooling by strided views"
 
     def applies(self, layer, x):
         return _side_by_side(layer, x)
