@@ -13,6 +13,7 @@ float16 weights, measured in float32, next to that of the float32 run).
 `export` makes such a file from a run folder (see scripts/ship_pretrained.py).
 """
 
+import copy
 import json
 from pathlib import Path
 
@@ -87,8 +88,8 @@ def export(run_folder, name, command, x_test=None, t_test=None):
         "stored_dtype": "float16",
     }
     if x_test is not None:
-        card["test_acc_float16"] = float(network.astype(np.float32).accuracy(x_test, t_test))
-        network.astype(np.float16)
+        computed = copy.deepcopy(network).astype(np.float32)  # the float16 weights, as loaded
+        card["test_acc_float16"] = float(computed.accuracy(x_test, t_test))
     path = FOLDER / f"{name}.npz"
     save(network, path, card=card)
     return path
