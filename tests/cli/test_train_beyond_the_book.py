@@ -8,6 +8,7 @@ import pytest
 
 from zerodl.checkpoint import load_checkpoint
 from zerodl.layers import BatchNormalization
+from zerodl.networks import MultiLayerNet
 
 from .helpers import one_error_line, read_metrics, run
 
@@ -60,3 +61,24 @@ def test_wrong_combinations_are_one_line(capsys, fake_mnist, argv, words):
     code, _, err = run(capsys, "train", "--epochs", "1", *argv, "--out", "run")
     errors = [line for line in err.splitlines() if "error:" in line]  # after "loading mnist ..."
     assert code == 2 and one_error_line(errors[-1]) and len(errors) == 1 and words in err
+
+
+def test_an_interrupted_scheduled_run_resumes_on_the_same_schedule(capsys, fake_mnist, monkeypatch):
+    common = ["--model", "mlp", "--hidden", "8", "--batch-size", "10", "--lr-schedule", "cosine"]
+    common += ["--epochs", "4"]
+    assert run(capsys, "train", *common, "--out", "whole")[0] == 0
+    real_gradient, steps = MultiLayerNet.gradient, []
+
+    def interrupted_in_epoch_3(self, *args):  # 30 images, batch 10: step 7 is in epoch 3
+        steps.append(1)
+        if len(steps) == 7:
+            raise KeyboardInterrupt
+        return real_gradient(self, *args)
+
+    monkeypatch.setattr(MultiLayerNet, "gradient", interrupted_in_epoch_3)
+    assert run(capsys, "train", *common, "--out", "parts")[0] == 130
+    monkeypatch.setattr(MultiLayerNet, "gradient", real_gradient)
+    assert run(capsys, "train", "--resume", "parts")[0] == 0
+    whole, parts = read_metrics("whole/metrics.csv"), read_metrics("parts/metrics.csv")
+    assert [r["lr"] for r in parts] == [r["lr"] for r in whole]  # not restarted from a decayed lr
+    assert [r["loss"] for r in parts] == [r["loss"] for r in whole]

@@ -198,7 +198,8 @@ def run(args):
         trainer = Trainer(
             network, config["optimizer"], optimizer_param=_optimizer_param(config), **settings
         )
-    config["lr"] = float(trainer.optimizer.lr)
+    if not args.resume:  # a resumed run keeps its base rate (the optimiser's is the schedule's)
+        config["lr"] = float(trainer.optimizer.lr)
     trainer.lr_schedule = _schedule(config)
 
     data_dir = args.data_dir if args.data_dir is not None else config.get("data_dir")
