@@ -8,8 +8,10 @@ code 1.
 """
 
 import argparse
+import os
 import re
 import sys
+import traceback
 import warnings
 from contextlib import contextmanager
 from pathlib import Path
@@ -28,6 +30,8 @@ __all__ = [
     "count",
     "data_options",
     "dataset_not_found",
+    "end_all_processes_on_error",
+    "error_report",
     "folder",
     "library_checks",
     "load",
@@ -98,6 +102,29 @@ def library_checks(options):
         if not options or not pattern.search(message):
             raise
         raise CliError(pattern.sub(lambda m: options[m.group(1)], message), code=2) from err
+
+
+def error_report(name, err):
+    """(the one line to print, the exit code) of the error `err` that ends command `name`."""
+    if isinstance(err, KeyboardInterrupt):
+        return f"{name}: interrupted", 130
+    if isinstance(err, CliError):
+        return f"{name}: error: {err}", err.code
+    return f"{name}: error: {one_line(err)}", 1
+
+
+@contextmanager
+def end_all_processes_on_error(group, name):
+    """Under mpiexec: an error in one process ends every process of the job (MPI Abort), with
+    that process's line and exit code, instead of leaving the others waiting for it forever in
+    the next Allreduce."""
+    try:
+        yield
+    except (Exception, KeyboardInterrupt) as err:
+        if os.environ.get("ZERODL_DEBUG"):
+            traceback.print_exc()
+        line, code = error_report(name, err)
+        group.abort(f"{line} (process {group.rank} of {group.size})", code)
 
 
 def one_line(err):

@@ -17,7 +17,7 @@ from zerodl.cli import (
     train,
     visualize,
 )
-from zerodl.cli.common import CliError, library_checks, one_line, say
+from zerodl.cli.common import CliError, error_report, library_checks, say
 
 # Each module adds its arguments and runs: HELP, EXAMPLES, add_arguments(parser), run(args), and
 # where the library checks its options' values, OPTIONS: the library's name of each value -> the
@@ -81,18 +81,13 @@ def main(argv=None):
             return int(module.run(args) or 0)
     except SystemExit as exit:  # --help and --version
         return exit.code if isinstance(exit.code, int) else 0
-    except KeyboardInterrupt:
-        say(f"{name}: interrupted")
-        return 130
     except BrokenPipeError:  # `zerodl ... | head` closed the pipe: not an error worth a line
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 141
-    except CliError as err:
-        say(f"{name}: error: {err}")
-        return err.code
-    except Exception as err:  # noqa: BLE001 (every error becomes one line, never a traceback)
-        if os.environ.get("ZERODL_DEBUG"):
+    except (Exception, KeyboardInterrupt) as err:  # every error: one line, never a traceback
+        if os.environ.get("ZERODL_DEBUG") and not isinstance(err, (CliError, KeyboardInterrupt)):
             raise
-        say(f"{name}: error: {one_line(err)}")
-        return 1
+        line, code = error_report(name, err)
+        say(line)
+        return code

@@ -8,13 +8,16 @@ import os
 from datetime import datetime
 from pathlib import Path
 
+from zerodl import distributed
 from zerodl.atomic import atomic_write
 from zerodl.checkpoint import save
 from zerodl.cli.common import (
     DATASETS,
     CliError,
     count,
+    end_all_processes_on_error,
     folder,
+    library_checks,
     load,
     load_data,
     say,
@@ -40,12 +43,14 @@ examples:
   zerodl train --resume runs/latest --epochs 8  # continue a run up to 8 epochs
   zerodl train --model deep_cnn --batchnorm --augment --val-split 5000 \
       --lr-schedule cosine --warmup 1 --epochs 15  # beyond the book: see the README
+  mpiexec -n 2 zerodl train --model deep_cnn    # one model, two processes (zerodl[mpi])
 
 The run folder is --out, by default runs/<model>-<dataset>-<date>-<time>; runs/latest
 then points to it. The test set serves as validation data, as in the book,
 unless --val-split N holds out N training images for choosing the best epoch: then
 the test set is scored once, at the end, on the best epoch's network (test.json). Ctrl-C
-stops after keeping the last complete epoch, which --resume continues exactly."""
+stops after keeping the last complete epoch, which --resume continues exactly. Under
+mpiexec, the processes share every batch and process 0 writes the run folder."""
 
 # The library's names of the values the options set: its errors then name the options.
 OPTIONS = {
@@ -154,14 +159,28 @@ def add_arguments(parser):
 
 
 def run(args):
+    if distributed.launched_processes() == 1:
+        return train(args)
+    # mpiexec started several processes: they train one model together (zerodl.distributed)
+    group = distributed.world()
+    group.share_cores()
+    with end_all_processes_on_error(group, "zerodl train"), library_checks(OPTIONS):
+        return train(args, group)
+
+
+def train(args, group=None):
+    """Train as the options say; with a ProcessGroup, this process's part of a distributed
+    run, in which process 0 alone prints and writes the run folder."""
+    root = group is None or group.is_root
     if args.resume:
         ckpt = _checkpoint_to_resume(args)
         config = ckpt.extra["config"]
         if ckpt.epoch >= config["epochs"]:  # before loading data or touching the run folder
-            print(
-                f"{ckpt.path.parent} already has {ckpt.epoch} epochs (of {config['epochs']}): "
-                "nothing to do; pass --epochs N to train further"
-            )
+            if root:
+                print(
+                    f"{ckpt.path.parent} already has {ckpt.epoch} epochs (of "
+                    f"{config['epochs']}): nothing to do; pass --epochs N to train further"
+                )
             return 0
         out = Path(args.out) if args.out else ckpt.path.parent
         network = ckpt.network
@@ -188,9 +207,10 @@ def run(args):
         batch_size=config["batch_size"],
         seed=config["seed"],
         progress=args.progress,
-        callbacks=[on_epoch],
+        callbacks=[on_epoch] if root else [],  # process 0 writes the run folder
         print_fn=lambda line: print(line, flush=True),
         augment=RandomAffine() if config.get("augment") else None,
+        comm=group,
     )
     if args.resume:
         trainer = resume(ckpt, **settings)  # the optimiser and the trainer's state from the file
@@ -211,20 +231,26 @@ def run(args):
         (x_train, t_train), validation = validation_split(
             x_train, t_train, config["val_split"], seed=config["seed"]
         )
-    out.mkdir(parents=True, exist_ok=True)
-    _write_text(out / "config.json", json.dumps(config, indent=2) + "\n")
-    if not args.out and not args.resume:
-        _point_latest(out)
-
-    say(
-        f"training {type(network).__name__} on {config['dataset']} ({len(x_train):,} images) "
-        f"with {trainer.optimizer!r}, batch {config['batch_size']}; run folder {out}"
-    )
+    if root:
+        out.mkdir(parents=True, exist_ok=True)
+        _write_text(out / "config.json", json.dumps(config, indent=2) + "\n")
+        if not args.out and not args.resume:
+            _point_latest(out)
+        processes = f" on {group.size} processes" if group is not None else ""
+        say(
+            f"training {type(network).__name__} on {config['dataset']} ({len(x_train):,} "
+            f"images){processes} with {trainer.optimizer!r}, batch {config['batch_size']}; "
+            f"run folder {out}"
+        )
     try:
         trainer.fit(x_train, t_train, config["epochs"] - trainer.epoch, validation_data=validation)
-    except TrainingDivergedError as err:
+    except TrainingDivergedError as err:  # every process stops at the same step: no abort
+        if not root:
+            return 1
         raise CliError(_diverged(err, trainer, out, resumed=bool(args.resume))) from err
     except KeyboardInterrupt:
+        if not root:
+            raise
         if trainer.epoch == 0:
             say("interrupted before the first epoch ended: nothing was saved")
         else:
@@ -233,7 +259,11 @@ def run(args):
                 f"interrupted: epoch {trainer.epoch} of {config['epochs']} is saved in "
                 f"{out / 'last.npz'}; continue with: zerodl train --resume {out}"
             )
+        if group is not None:
+            raise  # the other processes may be waiting in an Allreduce: end them all
         return 130
+    if not root:
+        return 0
     plot_history(trainer.history, out)
     if trainer.best is not None:
         print(f"best val_acc {trainer.best['value']:.4f} at epoch {trainer.best['epoch']}")

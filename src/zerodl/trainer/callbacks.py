@@ -102,9 +102,9 @@ class EpochMetrics:
         self.loss_sum += loss * size
         self.samples += size
 
-    def add_correct(self, scores, labels):
-        """One step's scores (B, K) against its labels as class numbers (B,)."""
-        self.correct += int(np.count_nonzero(scores.argmax(axis=1) == labels))
+    def add_correct(self, correct):
+        """One step's number of correct answers."""
+        self.correct += int(correct)
 
     @property
     def loss(self):

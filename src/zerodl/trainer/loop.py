@@ -8,6 +8,7 @@ What one epoch does:
     order = rng.permutation(N)                  # every sample exactly once, in a seeded order
     for each batch of `batch_size` samples in that order:
         grads = network.gradient(x_batch, t_batch)     # also sets network.last_loss
+                # (with comm: each process its share, averaged by one Allreduce; distributed.py)
         check that the loss and the gradients are finite, and that the loss is at most
             100 x max(the run's first loss, 1)          # else roll back and stop
         optimizer.update(network.params, grads)
@@ -25,6 +26,7 @@ import numpy as np
 
 from zerodl._checks import integer
 from zerodl.datasets.batches import minibatches
+from zerodl.distributed import ProcessGroup
 from zerodl.optimizers import Optimizer, create_optimizer
 from zerodl.trainer.callbacks import (
     DIVERGENCE_FACTOR,
@@ -84,6 +86,13 @@ class Trainer:
             training batch (see zerodl.datasets.augment.RandomAffine), drawn from the trainer's
             Generator so that a seeded run is reproducible; None (the default) trains on the
             images as they are.
+        comm: an mpi4py communicator (e.g. MPI.COMM_WORLD) or a zerodl.distributed.ProcessGroup,
+            to train data-parallel: every process computes the gradient of its share of each
+            batch and one Allreduce averages them (see zerodl.distributed). Every process must
+            build the same network and Trainer with the same seed, and call fit with the same
+            data; only process 0 prints and shows the progress bar, while callbacks run in
+            every process (test ``trainer.group.is_root`` before writing a file). None (the
+            default): this process alone.
 
     Attributes:
         epoch: the number of epochs completed, over all fit() calls.
@@ -142,6 +151,7 @@ class Trainer:
         divergence_factor=DIVERGENCE_FACTOR,
         print_fn=print,
         augment=None,
+        comm=None,
     ):
         self.network = network
         # A name and its settings, or an Optimizer instance (then without settings).
@@ -172,6 +182,11 @@ class Trainer:
                 f"augment must be a callable (x_batch, rng) -> x_batch, got {augment!r}"
             )
         self.augment = augment
+        self.group = None if comm is None else ProcessGroup(comm)
+        if self.group is not None:
+            self.group.own_dropout_masks(network)
+            if not self.group.is_root:  # one process prints and shows the progress bar
+                self.verbose, self.progress = False, False
 
         self.epoch = 0
         self.history = empty_history()
@@ -233,11 +248,15 @@ class Trainer:
 
         self.stop_reason = None
         last_epoch = self.epoch + int(epochs)
+        if self.group is not None:  # the processes must start alike: checked, not assumed
+            self.group.check_same(self.network, self.rng)
         while self.epoch < last_epoch and self.stop_reason is None:
             start = time.perf_counter()
             record = self._train_epoch(x_train, t_train, last_epoch, counted=sample_num is None)
             record.update(self._evaluate_epoch(x_train, t_train, validation_data, sample_num))
             record["seconds"] = time.perf_counter() - start
+            if self.group is not None:
+                self.group.check_same(self.network, self.rng, f"after epoch {self.epoch + 1}")
             self._end_epoch(record, last_epoch)
         if self.restore_best:
             self._say(self.best_tracker.restore(self.network, self.epoch))
@@ -262,13 +281,13 @@ class Trainer:
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
                 batches = minibatches(x_train, np.arange(n), self.batch_size, seed=self.rng)
                 for step, (x_batch, index) in enumerate(batches, start=1):
-                    if self.augment is not None:
+                    if self.augment is not None:  # the whole batch: the same draws everywhere
                         x_batch = self.augment(x_batch, self.rng)
-                    loss = self._step(x_batch, t_train[index], guard, (number, step, steps))
+                    where = (number, step, steps)
+                    loss, correct = self._step(x_batch, t_train[index], labels[index], guard, where)
                     self.history["step_loss"].append(loss)
                     metrics.add_loss(loss, len(index))
-                    if counted:
-                        metrics.add_correct(self.network.last_scores, labels[index])
+                    metrics.add_correct(correct)
                     if bar is not None:
                         bar.update(step, loss)
         finally:
@@ -279,13 +298,18 @@ class Trainer:
             record["acc"] = metrics.acc
         return record
 
-    def _step(self, x_batch, t_batch, guard, where):
-        """One update of the parameters; undone, with a TrainingDivergedError, if the loss, a
-        gradient or a parameter comes out NaN or infinite, or the loss grows more than
-        divergence_factor times the run's first. `where` is (epoch, step, steps)."""
+    def _step(self, x_batch, t_batch, labels, guard, where):
+        """One update of the parameters; (the batch's loss, its correct answers). Undone, with a
+        TrainingDivergedError, if the loss, a gradient or a parameter comes out NaN or infinite,
+        or the loss grows more than divergence_factor times the run's first. `labels` are the
+        batch's class numbers; `where` is (epoch, step, steps)."""
         guard.save()
-        grads = self.network.gradient(x_batch, t_batch)
-        loss = float(self.network.last_loss)
+        if self.group is None:
+            grads = self.network.gradient(x_batch, t_batch)
+            loss = float(self.network.last_loss)
+            correct = int(np.count_nonzero(self.network.last_scores.argmax(axis=1) == labels))
+        else:  # each process its share; the same averaged gradient and loss in all of them
+            grads, loss, correct = self.group.gradient(self.network, x_batch, t_batch, labels)
         step_loss = self.history["step_loss"]
         first = step_loss[0] if step_loss else loss
         problem = check_finite(loss, grads) or check_growth(loss, first, self.divergence_factor)
@@ -295,7 +319,7 @@ class Trainer:
         if problem is not None:
             guard.restore()
             raise TrainingDivergedError(*where, problem, self.optimizer.lr, loss)
-        return loss
+        return loss, correct
 
     def _evaluate_epoch(self, x_train, t_train, validation_data, sample_num):
         """The figures measured after the epoch, in evaluation mode: "val_loss", "val_acc" (None
@@ -337,7 +361,12 @@ class Trainer:
         return x[index], t[index]
 
     def _evaluate(self, x, t):
-        """(mean loss, accuracy) of the network on (x, t), in evaluation mode, in batches."""
+        """(mean loss, accuracy) of the network on (x, t), in evaluation mode, in batches;
+        with comm, each process scores its share and the sums are added up."""
+        total = len(x)
+        if self.group is not None:
+            part = self.group.share(total)
+            x, t = x[part], t[part]
         network, labels, size = self.network, _class_indices(t), self.eval_batch_size
         loss_sum, correct = 0.0, 0
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
@@ -346,7 +375,9 @@ class Trainer:
                 loss_sum += network.loss(x_batch, t_batch, train=False) * len(x_batch)
                 y = network.last_scores.argmax(axis=1)
                 correct += int(np.count_nonzero(y == labels[i : i + size]))
-        return loss_sum / len(x), correct / len(x)
+        if self.group is not None:
+            loss_sum, correct = self.group.sum([loss_sum, correct])
+        return float(loss_sum) / total, int(round(correct)) / total
 
     def evaluate(self, x, t):
         """{"loss": ..., "acc": ...} of the network on (x, t), in evaluation mode."""
