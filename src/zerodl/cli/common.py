@@ -24,6 +24,7 @@ from zerodl.datasets.sources import DATASETS, FILE_NAMES, user_cache_dir
 
 __all__ = [
     "CliError",
+    "SharedError",
     "DATASETS",
     "check_image_network",
     "checkpoint_path",
@@ -49,6 +50,11 @@ class CliError(Exception):
     def __init__(self, message, code=1):
         super().__init__(message)
         self.code = code
+
+
+class SharedError(CliError):
+    """An error every process of a distributed run meets at the same step (they all saw the
+    same averaged loss): process 0 reports it and every process exits, with no MPI Abort."""
 
 
 def say(*parts):
@@ -120,11 +126,13 @@ def end_all_processes_on_error(group, name):
     the next Allreduce."""
     try:
         yield
+    except SharedError:
+        raise  # every process met it at the same point: process 0 reports it, no one waits
     except (Exception, KeyboardInterrupt) as err:
         if os.environ.get("ZERODL_DEBUG"):
             traceback.print_exc()
-        line, code = error_report(name, err)
-        group.abort(f"{line} (process {group.rank} of {group.size})", code)
+        line, code = error_report(f"{name} (process {group.rank} of {group.size})", err)
+        group.abort(line, code)
 
 
 def one_line(err):
@@ -166,12 +174,14 @@ def data_options(parser, dataset=True):
     parser.add_argument("--data-dir", help="folder holding the dataset's IDX files")
 
 
-def load_data(dataset, flat, data_dir, limit=None):
+def load_data(dataset, flat, data_dir, limit=None, quiet=False):
     """(x_train, t_train), (x_test, t_test), flat (N, 784) or as images (N, 1, 28, 28).
 
-    With `limit`, the first `limit` of each. The library's warnings become one line each.
+    With `limit`, the first `limit` of each. The library's warnings become one line each
+    (`quiet`: no "loading" line, as in all but one of the processes of a distributed run).
     """
-    say(f"loading {dataset}{' from ' + str(data_dir) if data_dir else ''} ...")
+    if not quiet:
+        say(f"loading {dataset}{' from ' + str(data_dir) if data_dir else ''} ...")
     with warnings.catch_warnings(record=True) as caught:  # each one line, not Python's two
         warnings.simplefilter("always")
         (x_train, t_train), (x_test, t_test) = load_dataset(

@@ -14,6 +14,7 @@ from zerodl.checkpoint import save
 from zerodl.cli.common import (
     DATASETS,
     CliError,
+    SharedError,
     count,
     end_all_processes_on_error,
     folder,
@@ -224,7 +225,7 @@ def train(args, group=None):
 
     data_dir = args.data_dir if args.data_dir is not None else config.get("data_dir")
     (x_train, t_train), (x_test, t_test) = load_data(
-        config["dataset"], takes_flat_input(network), data_dir, config.get("limit")
+        config["dataset"], takes_flat_input(network), data_dir, config.get("limit"), not root
     )
     validation = (x_test, t_test)  # the book's way: the test set, every epoch
     if config.get("val_split"):  # or held-out training images; the test set waits for the end
@@ -247,7 +248,7 @@ def train(args, group=None):
     except TrainingDivergedError as err:  # every process stops at the same step: no abort
         if not root:
             return 1
-        raise CliError(_diverged(err, trainer, out, resumed=bool(args.resume))) from err
+        raise SharedError(_diverged(err, trainer, out, resumed=bool(args.resume))) from err
     except KeyboardInterrupt:
         if not root:
             raise
