@@ -23,7 +23,8 @@ import zerodl
 for module in pkgutil.walk_packages(zerodl.__path__, "zerodl."):
     if module.name != "zerodl.__main__":
         __import__(module.name)
-print(json.dumps({"threads": threading.active_count(), "ctypes": events}))
+optional = [name for name in ("mpi4py", "starlette", "uvicorn") if name in sys.modules]
+print(json.dumps({"threads": threading.active_count(), "ctypes": events, "optional": optional}))
 """
 
 
@@ -34,6 +35,7 @@ def test_importing_every_module_starts_no_thread_and_calls_no_c_library():
     seen = json.loads(result.stdout.strip().splitlines()[-1])
     assert seen["threads"] == 1  # only the main thread: no pool started on import
     assert seen["ctypes"] == []  # no mallopt, no BLAS thread calls, no library searched
+    assert seen["optional"] == []  # MPI starts, and the web server loads, only when used
 
 
 def test_no_module_imports_zerodl_inside_a_function():
