@@ -73,6 +73,18 @@ def _cpu_model():
     return platform.processor() or platform.machine()
 
 
+def cpu_flags():
+    """The CPU's feature flags (avx2, avx512f, ...) from /proc/cpuinfo; empty where it is absent."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("flags"):
+                    return set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return set()
+
+
 def git_commit():
     """("abc1234 subject", dirty?) of the checkout this file is in; (None, None) outside git."""
     here = Path(__file__).resolve().parent
@@ -97,11 +109,13 @@ def environment(torch, threads):
     """The "environment" record: machine, libraries, settings and commit (a dict for JSON)."""
     blas = zerodl_threads.blas_info()  # threadpoolctl's: internal_api, version, architecture...
     commit, dirty = git_commit()
+    flags = cpu_flags()
     return {
         "type": "environment",
         "time": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
         "cpu": _cpu_model(),
         "cpu_count": os.cpu_count(),
+        "avx512f": ("avx512f" in flags) if flags else None,  # None: flags unknown
         "load_average": load_average(),
         "python": platform.python_version(),
         "numpy": np.__version__,
