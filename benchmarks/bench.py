@@ -69,14 +69,16 @@ import numpy as np
 
 from machine import ENV_VARS, blas_threads, environment, load_average, set_threads
 from workloads import (
-    ALIASES,
     TRAIN_SAMPLES,
     WORKLOADS,
     ZerodlRunner,
     count_flops,
     load_data,
+    nonnegative,
+    positive,
     resolve,
     shaped,
+    workload_list,
 )
 from zerodl import kernels
 from zerodl.datasets.batches import minibatches
@@ -396,7 +398,8 @@ def _fmt(value, spec, missing="-"):
     return missing if value is None else format(value, spec)
 
 
-def _table(header, rows):
+def table(header, rows):
+    """Lines of a table: the first column left-aligned, the others right-aligned."""
     width = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
     lines = [
         "  ".join(
@@ -488,7 +491,7 @@ def format_report(env, matmul, records, settings):
         "Training step (forward + backward + update); zerodl/torch: ratio of the median times, "
         "(min): of the fastest"
     )
-    out += _table(header, rows)
+    out += table(header, rows)
 
     if records and "infer_pass_s" in records[0]["zerodl"]:
         header = ["workload", "batch", "passes", "zerodl img/s", "GFLOP/s"]
@@ -516,7 +519,7 @@ def format_report(env, matmul, records, settings):
                 ]
             rows.append(row)
         out += ["", "Inference on the 10,000 test images (time ratio: below 1 means zerodl faster)"]
-        out += _table(header, rows)
+        out += table(header, rows)
 
     if any("memory" in r for r in records):
         header = ["workload", "framework", "data", "epoch s", "RSS before MiB", "peak RSS MiB"]
@@ -537,7 +540,7 @@ def format_report(env, matmul, records, settings):
                     ]
                 )
         out += ["", "One training epoch in a fresh process (peak RSS during the epoch)"]
-        out += _table(header, rows)
+        out += table(header, rows)
     if has_torch:
         diffs = [r.get("max_abs_score_diff") for r in records]
         out += [
@@ -568,34 +571,6 @@ described in the docstring of benchmarks/bench.py; benchmarks/README.md explains
 """
 
 
-def _workload_list(text):
-    """The registry's names of a comma-separated list ("all": every workload)."""
-    names = [n.strip() for n in text.split(",") if n.strip()]
-    if "all" in names:
-        return list(WORKLOADS)
-    unknown = [n for n in names if ALIASES.get(n, n) not in WORKLOADS]
-    if unknown or not names:
-        raise argparse.ArgumentTypeError(
-            f"unknown workload(s) {unknown}; choose from {', '.join(WORKLOADS)} or all "
-            f"(or the older names {', '.join(ALIASES)})"
-        )
-    return [resolve(n) for n in names]
-
-
-def _positive(text):
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
-    return value
-
-
-def _nonnegative(text):
-    value = int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
-    return value
-
-
 def build_parser():
     """The benchmark's options."""
     parser = argparse.ArgumentParser(
@@ -607,35 +582,35 @@ def build_parser():
     )
     parser.add_argument(
         "--workloads",
-        type=_workload_list,
+        type=workload_list,
         default=list(WORKLOADS),
         help=f"comma-separated, from {', '.join(WORKLOADS)} (default: all)",
     )
     parser.add_argument(
         "--steps",
-        type=_positive,
+        type=positive,
         default=50,
         help="timed training steps per framework and workload, at least (default 50)",
     )
     parser.add_argument(
-        "--warmup", type=_nonnegative, default=5, help="untimed training steps first (default 5)"
+        "--warmup", type=nonnegative, default=5, help="untimed training steps first (default 5)"
     )
     parser.add_argument(
         "--rounds",
-        type=_positive,
+        type=positive,
         default=10,
         help="interleaved rounds the timed steps are split into (default 10)",
     )
-    parser.add_argument("--batch-size", type=_positive, default=100, help="default 100")
+    parser.add_argument("--batch-size", type=positive, default=100, help="default 100")
     parser.add_argument(
         "--infer-batch-size",
-        type=_positive,
+        type=positive,
         default=100,
         help="batch size of the inference passes (default 100)",
     )
     parser.add_argument(
         "--infer-rounds",
-        type=_nonnegative,
+        type=nonnegative,
         default=3,
         help="timed passes over the test set per framework, at least; 0 skips inference "
         "(default 3)",
@@ -645,7 +620,7 @@ def build_parser():
     )
     parser.add_argument(
         "--threads",
-        type=_positive,
+        type=positive,
         default=None,
         help="threads for NumPy's BLAS, zerodl's workers and PyTorch (default: what "
         "BLAS uses already, usually one per core)",
@@ -669,7 +644,7 @@ def build_parser():
     )
     parser.add_argument(
         "--matmul-size",
-        type=_positive,
+        type=positive,
         default=2048,
         help="n of the (n, n) float32 matrix product that measures the "
         "machine's GFLOP/s (default 2048)",

@@ -81,9 +81,10 @@ from pathlib import Path
 
 import numpy as np
 
+from bench import table
 from machine import blas_threads, environment, load_average, set_threads
 from threads import batch, step_times
-from workloads import ALIASES, WORKLOADS, ZerodlRunner, resolve
+from workloads import ALIASES, WORKLOADS, ZerodlRunner, positive, workload_list
 from zerodl import kernels
 
 THIS_PROGRAM = os.path.abspath(__file__)
@@ -656,18 +657,6 @@ def run_benchmark(args, torch, log):
 # --- the report -----------------------------------------------------------------------------------
 
 
-def _table(header, rows):
-    """Lines of a table: the first column left-aligned, the others right-aligned."""
-    width = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
-    lines = [
-        "  ".join(
-            f"{str(c):>{w}}" if i else f"{str(c):<{w}}" for i, (c, w) in enumerate(zip(row, width))
-        )
-        for row in [header, *rows]
-    ]
-    return [lines[0], "-" * len(lines[0]), *lines[1:]]
-
-
 def _bytes(nbytes):
     """4 KiB, 1 MiB, 494 KB: binary units for the powers of two, else kB/MB."""
     for unit, size in (("MiB", MIB), ("KiB", KIB)):
@@ -752,7 +741,7 @@ def format_report(result):
                 f"{ratios['threads/torch']:.2f}" if "threads/torch" in ratios else "-",
             ]
         )
-    out += _table(header, rows)
+    out += table(header, rows)
     if env["torch"] is None:
         out.append("(PyTorch is not importable here, or --no-torch: no torch side)")
 
@@ -774,7 +763,7 @@ def format_report(result):
         ]
         for r in result["training"]
     ]
-    out += _table(header, rows)
+    out += table(header, rows)
 
     sizes = result["allreduce_sizes"]
     out += [
@@ -783,7 +772,7 @@ def format_report(result):
         f"size: median of {settings['repeats']}, the slowest process's time",
     ]
     rows = [[_bytes(s["bytes"]), f"{s['ms']:.3f}", f"{s['gb_s']:.2f}"] for s in sizes]
-    out += _table(["message", "ms", "GB/s (bytes/time)"], rows)
+    out += table(["message", "ms", "GB/s (bytes/time)"], rows)
     if sizes:
         out.append(
             f"localhost: {1000 * sizes[0]['ms']:.0f} us for {_bytes(sizes[0]['bytes'])} (the "
@@ -819,7 +808,7 @@ def format_report(result):
                 ]
                 cells = [f"{c['speedup']:.2f} ({100 * c['efficiency']:.0f}%)" for c in cases]
                 rows.append([batch_size, f"{gbit_s:g} Gbit/s", *cells])
-        out += _table(header, rows)
+        out += table(header, rows)
         for limit in scaling["limits"]:
             out.append("  " + payoff_text(limit, max(settings["nodes"])))
         whole = one_core.get(settings["batch_size"])
@@ -837,14 +826,6 @@ def format_report(result):
 # --- the command line -----------------------------------------------------------------------------
 
 
-def _workload_list(text):
-    """The registry's names of a comma-separated list."""
-    try:
-        return [resolve(name.strip()) for name in text.split(",") if name.strip()]
-    except ValueError as err:
-        raise argparse.ArgumentTypeError(str(err)) from err
-
-
 def _batch_list(text):
     try:
         values = [int(v) for v in text.split(",") if v.strip()]
@@ -853,13 +834,6 @@ def _batch_list(text):
     if not values or min(values) < 1:
         raise argparse.ArgumentTypeError(f"batch sizes must be >= 1, got {text!r}")
     return tuple(values)
-
-
-def _positive(text):
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
-    return value
 
 
 def build_parser():
@@ -871,25 +845,25 @@ def build_parser():
     names = ", ".join([*WORKLOADS, *ALIASES])
     parser.add_argument(
         "--workloads",
-        type=_workload_list,
+        type=workload_list,
         default=["deep_cnn", "simple_cnn"],
         help=f"comma-separated, from {names} (default deep_cnn,simple_cnn)",
     )
-    parser.add_argument("--batch-size", type=_positive, default=100)
-    parser.add_argument("--processes", type=_positive, default=2, help="mpiexec -n (2)")
-    parser.add_argument("--rounds", type=_positive, help=f"interleaved rounds ({FULL['rounds']})")
+    parser.add_argument("--batch-size", type=positive, default=100)
+    parser.add_argument("--processes", type=positive, default=2, help="mpiexec -n (2)")
+    parser.add_argument("--rounds", type=positive, help=f"interleaved rounds ({FULL['rounds']})")
     parser.add_argument(
-        "--steps", type=_positive, help=f"timed steps per side and round ({FULL['steps']})"
+        "--steps", type=positive, help=f"timed steps per side and round ({FULL['steps']})"
     )
     parser.add_argument(
-        "--warmup", type=_positive, help=f"untimed steps per side first ({FULL['warmup']})"
+        "--warmup", type=positive, help=f"untimed steps per side first ({FULL['warmup']})"
     )
     parser.add_argument(
-        "--repeats", type=_positive, help=f"Allreduces timed per message ({FULL['repeats']})"
+        "--repeats", type=positive, help=f"Allreduces timed per message ({FULL['repeats']})"
     )
     parser.add_argument(
         "--scaling-steps",
-        type=_positive,
+        type=positive,
         help=f"timed one-core steps per batch size ({FULL['scaling_steps']})",
     )
     parser.add_argument(

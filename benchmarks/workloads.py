@@ -11,6 +11,7 @@ meant to stay under. The names before the registry (multi_layer, simple_conv, de
 accepted too.
 """
 
+import argparse
 from dataclasses import dataclass
 
 import numpy as np
@@ -149,3 +150,34 @@ class ZerodlRunner:
 
     def convert(self, x):
         return x
+
+
+# --- command-line values (argparse types) the benchmarks share -----------------------------------
+
+
+def workload_list(text):
+    """The registry's names of a comma-separated list ("all": every workload)."""
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    if "all" in names:
+        return list(WORKLOADS)
+    unknown = [n for n in names if ALIASES.get(n, n) not in WORKLOADS]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(
+            f"unknown workload(s) {unknown}; choose from {', '.join(WORKLOADS)} or all "
+            f"(or the older names {', '.join(ALIASES)})"
+        )
+    return [resolve(n) for n in names]
+
+
+def positive(text):
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+    return value
+
+
+def nonnegative(text):
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
+    return value
