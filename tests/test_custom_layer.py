@@ -6,6 +6,8 @@ work with Sequential, gradcheck, an optimiser, the Trainer, zerodl.save and zero
 about them by custom_objects, as Keras is) and resuming training.
 """
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -164,3 +166,36 @@ def test_training_with_the_users_layers_resumes_exactly(tmp_path):
     assert resumed.history["loss"] == straight.history["loss"]
     for key, value in straight.network.params.items():
         np.testing.assert_array_equal(resumed.network.params[key], value, err_msg=key)
+
+
+def test_a_layer_copied_from_relu_py_runs_its_own_code(tmp_path, monkeypatch):
+    """The README's "How to add a layer": copy relu.py, rename the class, change the book's
+    method. The copy still asks kernels.find("relu", ...), but zerodl's fast ReLU kernel must
+    not replace the learner's forward (its negative outputs would be 0.0)."""
+    source = (Path(zerodl.__file__).parent / "layers" / "relu.py").read_text()
+    book_method = """        self.mask = x <= 0  # (N, ...) True where the unit is off
+        out = x.copy()
+        out[self.mask] = 0
+        return out"""
+    leaky_method = """        self.mask = x <= 0  # (N, ...) True where the unit is off
+        out = x.copy()
+        out[self.mask] *= 0.1
+        return out"""
+    assert book_method in source and "dx[self.mask] = 0" in source
+    source = source.replace(book_method, leaky_method).replace(
+        "dx[self.mask] = 0", "dx[self.mask] *= 0.1"
+    )
+    (tmp_path / "my_leaky_relu.py").write_text(source.replace("ReLU", "LeakyReLU"))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    from my_leaky_relu import LeakyReLU as CopiedLeakyReLU
+
+    assert zerodl.kernels_in_use() == "fast"
+    layer = CopiedLeakyReLU()
+    x = np.random.default_rng(0).standard_normal((64, 8, 16, 16)).astype(np.float32)
+    y = layer.forward(x)
+    assert layer.kernel is None
+    negative = x < 0
+    np.testing.assert_allclose(y[negative], 0.1 * x[negative], rtol=1e-6)
+    assert (y[negative] != 0.0).all()
+    dx = layer.backward(np.ones_like(x))
+    np.testing.assert_allclose(dx[negative], 0.1)

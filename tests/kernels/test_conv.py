@@ -93,18 +93,54 @@ def test_float32_fast_path_matches_float64():
     np.testing.assert_allclose(conv32.grads["W"], conv64.grads["W"], rtol=1e-4, atol=1e-3)
 
 
+@pytest.mark.parametrize("threads", [1, 2])
 @pytest.mark.parametrize("C, FN, size, pad", [(1, 16, 28, 1), (16, 16, 28, 1), (64, 64, 8, 1)])
-def test_chunks_fit_their_budget(C, FN, size, pad):
-    """A chunk's col (backward) and forward's shifted copies stay within their byte budgets."""
-    layer = Convolution(C, FN, 3, pad=pad)
-    shape = (100, C, size, size)
-    backward, forward = fastconv._chunk(layer, shape), fastconv._forward_chunk(layer, shape)
-    col_bytes = 4 * C * 9 * size * (size + 2 * pad)  # one sample's wide col, float32
-    assert 1 <= backward and (backward == 1 or backward * col_bytes <= fastconv.CHUNK_BYTES)
+def test_chunks_fit_their_budget(monkeypatch, threads, C, FN, size, pad):
+    """The scratch memory a chunk really uses, measured while a batch of 100 runs forward and
+    backward: within CHUNK_BYTES (backward's col) and FORWARD_CHUNK_BYTES (forward's copies and
+    products), and not needlessly small either (at least half the budget, in the largest)."""
+    requests = []  # (name, shape, bytes) of every scratch buffer the kernel asks for
+    thread_scratch = fastconv.thread_scratch
+
+    def measured(name, shape, dtype, zeros=False):
+        buffer = thread_scratch(name, shape, dtype, zeros)
+        requests.append((name if isinstance(name, str) else name[0], tuple(shape), buffer.nbytes))
+        return buffer
+
+    monkeypatch.setattr(fastconv, "thread_scratch", measured)
+    layer = Convolution(C, FN, 3, pad=pad, seed=0)
+    x = np.random.default_rng(0).standard_normal((100, C, size, size)).astype(np.float32)
+    kernels.set_num_threads(threads)
+    try:
+        out = layer.forward(x)
+        forward_requests, requests[:] = list(requests), []
+        layer.backward(np.ones_like(out))
+        backward_requests = list(requests)
+    finally:
+        kernels.set_num_threads(None)
+    assert isinstance(layer.kernel, fastconv.ConvolutionKernel)
+
+    def chunks(found, name, budget):
+        """The bytes each chunk's buffers take, checked against `budget`."""
+        sizes = [nbytes for what, _, nbytes in found if what == name]
+        assert sizes, f"no {name} buffer was used"
+        assert max(sizes) <= budget, f"{name}: {max(sizes)} bytes > {budget}"
+        assert max(sizes) >= budget // 2, f"{name}: chunks of {max(sizes)} bytes only"
+        return sizes
+
+    col_rows = C * 9 + 1  # a col has a row of ones below its C*FH*FW rows (the bias)
+    chunks(backward_requests, "conv_col", fastconv.CHUNK_BYTES * col_rows // (col_rows - 1))
     if C >= fastconv.ROW_PRODUCTS_MIN_CHANNELS:
-        assert forward > backward  # forward keeps less per sample than a full col
-        shifted = 4 * C * 3 * (size + 2 * pad + 1) * (size + 2 * pad)
-        assert forward * shifted <= fastconv.FORWARD_CHUNK_BYTES
+        # A forward chunk of n samples: its FW shifted copies and two products (n, FN, OH*Wp).
+        outputs = {s[0]: nbytes for name, s, nbytes in forward_requests if name == "conv_acc"}
+        per_chunk = [
+            ("chunk", s, nbytes + 2 * outputs[s[0]])
+            for name, s, nbytes in forward_requests
+            if name == "conv_rows"
+        ]
+        chunks(per_chunk, "chunk", fastconv.FORWARD_CHUNK_BYTES)
+    else:
+        chunks(forward_requests, "conv_col", fastconv.CHUNK_BYTES * col_rows // (col_rows - 1))
 
 
 @pytest.mark.parametrize("threads", [1, 2, 3])

@@ -185,14 +185,15 @@ def test_a_registered_kernel_is_what_find_hands_the_layer(monkeypatch):
         def applies(self, layer, x):
             return len(x) == 2
 
+        book_names = ()
+
         def forward(self, layer, x, train=True):
             calls.append("forward")
-            layer.positive = x > 0
-            return 2 * np.maximum(x, 0)
+            return 2 * np.maximum(x, 0), x > 0  # the output, and the context: the mask
 
-        def backward(self, layer, dout):
+        def backward(self, layer, positive, dout):
             calls.append("backward")
-            return 2 * dout * layer.positive
+            return 2 * dout * positive, {}
 
     kernels.register("relu", Doubling())
     relu, x = ReLU(), np.array([[-1.0, 3.0], [2.0, -4.0]])

@@ -61,7 +61,7 @@ def test_weight_decay_adds_half_lambda_sum_of_squares_to_the_loss():
         if isinstance(layer, Dropout):
             layer.freeze_mask = True
     plain.loss(x, t)
-    decayed.layers[3]._mask = plain.layers[3]._mask
+    decayed.layers[3].mask = plain.layers[3].mask
     squares = sum(np.sum(plain.params[k] ** 2) for k in ("W1", "W2", "W3"))
     assert decayed.loss(x, t) == pytest.approx(plain.loss(x, t) + 0.25 * squares, rel=1e-10)
 

@@ -6,11 +6,31 @@ the answer for its backward pass:
 
     self.kernel = kernels.find("convolution", self, x)   # None: the book's method below
     if self.kernel:
-        return self.kernel.forward(self, x, train)
+        return self.forward_with_kernel(x, train)
 
-A kernel is an object with `forward(layer, x, train)` and `backward(layer, dout)`; it keeps what
-backward needs on the layer. `find` returns one only when the kernels are switched on and the
-kernel `applies` to this layer and input (stride-1 convolutions, windows side by side, ...).
+The protocol. A kernel is an object with
+
+    kernel.applies(layer, x) -> bool           reads the layer's configuration, writes nothing
+    out, context = kernel.forward(layer, x, train)
+    dx, grads = kernel.backward(layer, context, dout)
+    kernel.book_names                          the book's attribute names it can answer for
+    kernel.book_state(context, name)           one of them, made from the context on demand
+
+A kernel never writes into a layer. Its forward reads the layer's configuration and parameters
+and hands back, with the output, a context of its own: what its backward needs (references to
+arrays, never copies), the way an autograd function keeps `ctx`. The layer holds that context in
+one attribute, `layer.kernel_context`, and knows nothing of its contents (forward may read the
+last one only to reuse its memory). backward returns dx (None when `layer.needs_input_grad` is
+False) and `grads`, the parameters' gradients by the layer's parameter names ({} for a layer
+without parameters); the layer copies them into its own `grads`. So that a learner can still
+print `relu.mask` or `pool.arg_max` in fast mode, the layer answers the book's names listed in
+`book_names` by asking `book_state(layer.kernel_context, name)` (see zerodl.layers.base.Layer).
+
+`find` returns a kernel only when the kernels are switched on, the layer runs zerodl's own code
+(its class's forward and backward are functions written in zerodl's files, as for zerodl.layers
+and the book's adapters of them: a learner's copy of a layer file, or a subclass that overrides
+forward or backward, always runs its own code), and the kernel `applies` to this layer and input
+(stride-1 convolutions, windows side by side, ...).
 
     zerodl.use_kernels("reference")   # every layer runs the book's method (step through it)
     zerodl.use_kernels("fast")        # the default; or ZERODL_KERNELS=reference|fast
@@ -27,6 +47,7 @@ returns. (The book's method itself would need `xp = cupy.get_array_module(x)` in
 """
 
 import os
+import weakref
 
 from zerodl.kernels import memory, threads
 from zerodl.kernels.conv import ConvolutionKernel
@@ -79,13 +100,42 @@ def register(operation, kernel, first=True):
 
 
 def find(operation, layer, x):
-    """The kernel that computes `operation` for this layer and input, or None (the book's way)."""
-    if kernels_in_use() == "reference":
+    """The kernel that computes `operation` for this layer and input, or None (the book's way).
+
+    None also for a layer whose forward or backward is not zerodl's own code (runs_zerodl_code):
+    a learner's layer is never silently replaced by a kernel.
+    """
+    if kernels_in_use() == "reference" or not runs_zerodl_code(type(layer)):
         return None
     for kernel in _KERNELS.get(operation, ()):
         if kernel.applies(layer, x):
             return kernel
     return None
+
+
+_ZERODL_DIRECTORY = os.path.join(os.path.dirname(os.path.dirname(os.path.realpath(__file__))), "")
+_runs_zerodl_code = weakref.WeakKeyDictionary()  # layer class -> bool, worked out once
+
+
+def runs_zerodl_code(layer_class):
+    """True when the class's forward and backward are both functions written in zerodl's files.
+
+    zerodl's layers and the book's adapters (and a subclass that overrides neither) are; a copy
+    of relu.py in a learner's folder, or a subclass with its own forward, is not, even when its
+    forward still asks `find` for the kernel of the layer it was copied from.
+    """
+    known = _runs_zerodl_code.get(layer_class)
+    if known is None:
+        known = _runs_zerodl_code[layer_class] = all(
+            _written_in_zerodl(getattr(layer_class, name, None)) for name in ("forward", "backward")
+        )
+    return known
+
+
+def _written_in_zerodl(function):
+    code = getattr(function, "__code__", None)
+    filename = os.path.realpath(code.co_filename) if code is not None else ""
+    return filename.startswith(_ZERODL_DIRECTORY)
 
 
 def tune_process(threads_count=None):
@@ -110,6 +160,7 @@ __all__ = [
     "kernels_in_use",
     "num_threads",
     "register",
+    "runs_zerodl_code",
     "set_num_threads",
     "tune_process",
     "use_kernels",

@@ -24,9 +24,9 @@ With stride 1 (every network of the book) this module computes the same products
 - The bias inside the product. A row of ones in col and b as one more column of the filters
   add the bias in the forward product; in backward the same row makes db the last row of dW.
 
-The kernel is `ConvolutionKernel` (see zerodl.kernels for the protocol). Its forward keeps x in
-`layer.x`, as the book's method does (but no col); backward fills `layer.grads` and returns dx
-(None when `layer.needs_input_grad` is False).
+The kernel is `ConvolutionKernel` (see zerodl.kernels for the protocol). Its context is x itself
+(a reference: the book's `x`), and no col: backward builds each chunk's col again. backward
+returns dx (None when `layer.needs_input_grad` is False) and the gradients {"W": ..., "b": ...}.
 """
 
 import numpy as np
@@ -55,15 +55,25 @@ class ConvolutionKernel:
             and x.dtype == layer.params["W"].dtype
         )
 
-    def forward(self, layer, x, train=True):
-        return forward(layer, x)
+    book_names = ("x", "col", "col_W")
 
-    def backward(self, layer, dout):
-        return backward(layer, dout)
+    def forward(self, layer, x, train=True):
+        return forward(layer, x), x  # backward builds each chunk's col again from x
+
+    def backward(self, layer, x, dout):
+        return backward(layer, x, dout)
+
+    def book_state(self, x, name):
+        if name == "x":
+            return x
+        raise AttributeError(
+            f"the fast convolution keeps no {name} (it builds col again, a chunk at a time); "
+            'zerodl.use_kernels("reference") runs the book\'s method, which keeps it'
+        )
 
 
 def forward(layer, x):
-    """out (N, FN, OH, OW) = layer's convolution of x (N, C, H, W); keeps x for backward."""
+    """out (N, FN, OH, OW) = layer's convolution of x (N, C, H, W)."""
     filters, p = Filters(layer.params["W"], layer.params["b"]), layer.pad
     out = np.empty((len(x), *layer.output_shape(x.shape[1:])), dtype=x.dtype)
     chunk = _forward_chunk(layer, x.shape)
@@ -74,13 +84,12 @@ def forward(layer, x):
             conv_wide(x[a:z], filters, p, out[a:z])
 
     parallel_batch(part, len(x))
-    layer.x = x  # backward builds each chunk's col again from x
     return out
 
 
-def backward(layer, dout):
-    """dx (N, C, H, W) for the x of the last `forward`; writes layer.grads["W"] and ["b"]."""
-    x, p, dtype, need_dx = layer.x, layer.pad, layer.x.dtype, layer.needs_input_grad
+def backward(layer, x, dout):
+    """(dx (N, C, H, W) or None, {"W": dW, "b": db}) for the layer's forward of x."""
+    p, dtype, need_dx = layer.pad, x.dtype, layer.needs_input_grad
     N, C, H, W = x.shape
     FN, FH, FW, OH, OW = layer.filter_num, layer.filter_h, layer.filter_w, *dout.shape[2:]
     W_col = layer.params["W"].reshape(FN, -1)  # (FN, C*FH*FW)
@@ -117,9 +126,7 @@ def backward(layer, dout):
         return dWb_T
 
     dWb_T = sum(parallel_batch(part, len(x)))  # (C*FH*FW + 1, FN)
-    layer.grads["W"][...] = dWb_T[:K].T.reshape(layer.grads["W"].shape)
-    layer.grads["b"][...] = dWb_T[K]
-    return dx
+    return dx, {"W": dWb_T[:K].T.reshape(layer.params["W"].shape), "b": dWb_T[K]}
 
 
 def _dx_by_convolution(layer):

@@ -15,7 +15,14 @@ from zerodl.kernels import memory, threads
 
 
 class ReluKernel:
-    """y = max(x, 0) and dx = dout * (x > 0), split over the cores (keeps `layer._positive`)."""
+    """y = max(x, 0) and dx = dout * (x > 0), split over the cores.
+
+    Its context is the mask `positive` (x > 0) while training, None in inference; the book's
+    `mask` (x <= 0) is made from it on demand (None after an inference forward, which keeps
+    nothing for backward).
+    """
+
+    book_names = ("mask",)
 
     def applies(self, layer, x):
         return isinstance(x, np.ndarray)
@@ -24,18 +31,24 @@ class ReluKernel:
         y = np.empty_like(x)
         zero = zero_sample((1, *x.shape[1:]), x.dtype)  # 0 for one sample: a faster max than 0
         if not train:
-            return elementwise((np.maximum, x, zero, y))  # y = max(x, 0)
-        # The mask is only ever read by this layer's backward: last step's memory is reused.
-        positive = memory.reuse(getattr(layer, "_positive", None), x.shape, np.dtype(bool))
-        layer._positive = positive
-        return elementwise(
+            return elementwise((np.maximum, x, zero, y)), None  # y = max(x, 0)
+        # The mask is only ever read by this kernel's backward: last step's memory is reused.
+        last = layer.kernel_context if isinstance(layer.kernel_context, np.ndarray) else None
+        positive = memory.reuse(last, x.shape, np.dtype(bool))
+        y = elementwise(
             (np.greater, x, 0, positive),  # positive = x > 0
             (np.maximum, x, zero, y),  # y = max(x, 0)
         )
+        return y, positive
 
-    def backward(self, layer, dout):
+    def backward(self, layer, positive, dout):
         dx = np.empty_like(dout)  # a new array: the caller's dout is left as it was
-        return elementwise((np.multiply, dout, layer._positive, dx))  # dx = dout * (x > 0)
+        return elementwise((np.multiply, dout, positive, dx)), {}  # dx = dout * (x > 0)
+
+    def book_state(self, positive, name):
+        if name == "mask":
+            return None if positive is None else ~positive  # (N, ...) True where x <= 0
+        raise AttributeError(name)
 
 
 def elementwise(*calls):

@@ -29,8 +29,27 @@ def _side_by_side(layer, x):
     )
 
 
+class MaxPoolContext:
+    """What max pooling's backward needs: x (a reference) and, after a training forward,
+    winner (FH*FW, N, C, OH, OW) bool, winner[k] marking the windows whose first maximum is at
+    offset k (see max_pool_views)."""
+
+    __slots__ = ("x", "winner", "pool_h", "pool_w", "stride")
+
+    def __init__(self, x, winner, pool_h, pool_w, stride):
+        self.x, self.winner = x, winner
+        self.pool_h, self.pool_w, self.stride = pool_h, pool_w, stride
+
+
 class MaxPoolingKernel:
-    """Max pooling of windows side by side, by strided views (keeps `layer._winner`)."""
+    """Max pooling of windows side by side, by strided views.
+
+    Its context is a MaxPoolContext. The book's `x` is the context's x; the book's `arg_max`
+    (N*OH*OW*C,) (the offset of each window's first maximum, in the book's row order: samples,
+    output rows, output columns, channels) is made from `winner` on demand.
+    """
+
+    book_names = ("x", "arg_max")
 
     def applies(self, layer, x):
         return _side_by_side(layer, x)
@@ -38,32 +57,47 @@ class MaxPoolingKernel:
     def forward(self, layer, x, train=True):
         # In inference, without the record of where each maximum is that backward reads.
         ph, pw, stride = layer.pool_h, layer.pool_w, layer.stride
-        out, winner = max_pool_views(
-            x, ph, pw, stride, winner=train, reuse=getattr(layer, "_winner", None)
-        )
-        if train:
-            layer._winner = winner
-        return out
+        last = layer.kernel_context
+        reuse = last.winner if isinstance(last, MaxPoolContext) else None
+        out, winner = max_pool_views(x, ph, pw, stride, winner=train, reuse=reuse)
+        return out, MaxPoolContext(x, winner, ph, pw, stride)
 
-    def backward(self, layer, dout):
-        return max_pool_views_backward(
-            dout, layer._winner, layer.x_shape, layer.pool_h, layer.pool_w, layer.stride
-        )
+    def backward(self, layer, context, dout):
+        c = context
+        return max_pool_views_backward(dout, c.winner, c.x.shape, c.pool_h, c.pool_w, c.stride), {}
+
+    def book_state(self, context, name):
+        if name == "x":
+            return context.x
+        if name == "arg_max":
+            winner = context.winner
+            if winner is None:  # an inference forward kept none: find the maxima again
+                c = context
+                winner = max_pool_views(c.x, c.pool_h, c.pool_w, c.stride, winner=True)[1]
+            arg_max = np.argmax(winner, axis=0)  # (N, C, OH, OW): the offset that won
+            return arg_max.transpose(0, 2, 3, 1).reshape(-1)  # (N*OH*OW*C,), the book's order
+        raise AttributeError(name)
 
 
 class AvgPoolingKernel:
-    """Average pooling of windows side by side, by strided views."""
+    """Average pooling of windows side by side, by strided views; its context is x itself."""
+
+    book_names = ("x",)
 
     def applies(self, layer, x):
         return _side_by_side(layer, x)
 
     def forward(self, layer, x, train=True):
-        return avg_pool_views(x, layer.pool_h, layer.pool_w, layer.stride)
+        return avg_pool_views(x, layer.pool_h, layer.pool_w, layer.stride), x
 
-    def backward(self, layer, dout):
-        return avg_pool_views_backward(
-            dout, layer.x_shape, layer.pool_h, layer.pool_w, layer.stride
-        )
+    def backward(self, layer, x, dout):
+        dx = avg_pool_views_backward(dout, x.shape, layer.pool_h, layer.pool_w, layer.stride)
+        return dx, {}
+
+    def book_state(self, x, name):
+        if name == "x":
+            return x
+        raise AttributeError(name)
 
 
 def max_pool_views(x, pool_h, pool_w, stride, winner=True, reuse=None):

@@ -19,6 +19,9 @@ class Affine(Layer):
     Shape:
         x (N, *) is flattened to (N, D); y (N, M); W (D, M); b (M,).
         backward returns dx with x's original shape, so an Affine can follow a convolution.
+
+    Keeps the book's `x` (flattened, (N, D)) and `original_x_shape`; `dW` and `db` are the
+    book's names for grads["W"] and grads["b"] (the same arrays).
     """
 
     def __init__(self, input_size, output_size, *, weight_init="he", seed=None, dtype=np.float32):
@@ -40,17 +43,27 @@ class Affine(Layer):
 
     def forward(self, x, train=True):
         self._check_input(x, (Ellipsis,))
-        self._x_shape = x.shape
-        self._x = x.reshape(len(x), -1)  # (N, D)
-        if self._x.shape[1] != self.input_size:
+        self.original_x_shape = x.shape
+        self.x = x.reshape(len(x), -1)  # (N, D)
+        if self.x.shape[1] != self.input_size:
             self._check_input(x, (self.input_size,))  # raises, naming the shapes
-        return self._x @ self.params["W"] + self.params["b"]  # (N, M)
+        return self.x @ self.params["W"] + self.params["b"]  # (N, M)
 
     def backward(self, dout):  # dout (N, M)
-        self.grads["W"][...] = self._x.T @ dout  # (D, M)
+        self.grads["W"][...] = self.x.T @ dout  # (D, M)
         self.grads["b"][...] = dout.sum(axis=0)  # (M,)
         dx = dout @ self.params["W"].T  # (N, D)
-        return dx.reshape(self._x_shape)
+        return dx.reshape(self.original_x_shape)
+
+    @property
+    def dW(self):
+        """The book's name for grads["W"], the last backward's gradient of W."""
+        return self.grads["W"]
+
+    @property
+    def db(self):
+        """The book's name for grads["b"], the last backward's gradient of b."""
+        return self.grads["b"]
 
     def output_shape(self, input_shape):
         return (self.output_size,)

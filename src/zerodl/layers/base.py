@@ -1,6 +1,6 @@
 """The Layer base class: what every layer of zerodl has in common.
 
-A layer caches in `forward` what `backward` needs, exactly as in the book:
+A layer caches in `forward` what `backward` needs, under the book's names, as in the book:
 
     y  = layer.forward(x, train=True)   # x (N, ...) -> y (N, ...)
     dx = layer.backward(dout)           # dout has y's shape, dx has x's shape
@@ -9,6 +9,9 @@ Layers with parameters keep them in the dict `params` ("W", "b", "gamma", "beta"
 gradients of the last backward in `grads`, under the same keys and with the same shapes, so that
 an optimiser can update `params` in place. State that is not trained (batch norm's running mean
 and variance) lives in `buffers`, so that checkpoints can save it too.
+
+When a fast kernel ran the forward (zerodl.kernels), the layer keeps the kernel's context in
+`kernel_context` instead, and the book's names (a ReLU's `mask`) are made from it when asked for.
 """
 
 import numpy as np
@@ -31,8 +34,10 @@ class Layer:
     """
 
     # The fast kernel that ran the last forward (see zerodl.kernels), or None: the book's method.
-    # A layer that asks zerodl.kernels.find for one records it here for its backward.
+    # A layer that asks zerodl.kernels.find for one records it here for its backward, and the
+    # context the kernel's forward handed back in kernel_context (the layer never looks inside).
     kernel = None
+    kernel_context = None
     # False: backward computes the parameters' gradients only and returns None (as PyTorch skips
     # the input gradient of a tensor that does not require one). A network sets it on its first
     # layer, whose input is the data; layers that can skip dx read it (Convolution).
@@ -48,6 +53,25 @@ class Layer:
 
     def backward(self, dout):
         raise NotImplementedError
+
+    def forward_with_kernel(self, x, train):
+        """self.kernel's forward of x: its output; its context is kept for its backward.
+
+        The book's state that an earlier forward by the book's method left on the layer (a
+        ReLU's mask) is dropped: the kernel's context answers for those names now (__getattr__).
+        """
+        out, self.kernel_context = self.kernel.forward(self, x, train)
+        for name in getattr(self.kernel, "book_names", ()):
+            self.__dict__.pop(name, None)
+        return out
+
+    def __getattr__(self, name):
+        # Only for names the layer does not have: after a kernel's forward, the book's names for
+        # the book's state (a ReLU's `mask`) are made from the kernel's context when asked for.
+        kernel = self.__dict__.get("kernel")
+        if kernel is not None and name in getattr(kernel, "book_names", ()):
+            return kernel.book_state(self.__dict__.get("kernel_context"), name)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def output_shape(self, input_shape):
         """The shape of one sample's output for one sample's input shape (no batch axis)."""

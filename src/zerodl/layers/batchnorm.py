@@ -21,6 +21,9 @@ class BatchNormalization(Layer):
         momentum: weight of the old running average in each update.
         eps: added to the variance to avoid dividing by zero.
 
+    Keeps the book's `batch_size`, `xc` (x - mean), `xn` (xc / std) and `std`; `running_mean` and
+    `running_var` are the book's names for buffers["running_mean"] and ["running_var"].
+
     Shape: x (N, D) or (N, C, H, W); y has x's shape; gamma, beta (D,) or (C,).
     """
 
@@ -44,6 +47,7 @@ class BatchNormalization(Layer):
             self._check_input(x, (self.num_features,))
             axes, shape = (0,), (1, -1)  # statistics per feature
         self._axes, self._train = axes, train
+        self.batch_size = len(x)
         gamma = self.params["gamma"].reshape(shape)
         beta = self.params["beta"].reshape(shape)
 
@@ -59,22 +63,33 @@ class BatchNormalization(Layer):
         else:
             xc = x - self.buffers["running_mean"].reshape(shape)
             var = self.buffers["running_var"].reshape(shape)
-        self._std = np.sqrt(var + self.eps)
-        self._xn = xc / self._std
+        self.xc = xc
+        self.std = np.sqrt(var + self.eps)
+        self.xn = xc / self.std
         self._gamma = gamma
-        return gamma * self._xn + beta
+        return gamma * self.xn + beta
 
     def backward(self, dout):
         axes = self._axes
         self.grads["beta"][...] = dout.sum(axis=axes)
-        self.grads["gamma"][...] = (dout * self._xn).sum(axis=axes)
+        self.grads["gamma"][...] = (dout * self.xn).sum(axis=axes)
         dxn = dout * self._gamma
         if not self._train:  # the running statistics are constants
-            return dxn / self._std
+            return dxn / self.std
         # The batch mean and variance depend on every x, which adds the two mean terms.
         dx = dxn - dxn.mean(axis=axes, keepdims=True)
-        dx -= self._xn * (dxn * self._xn).mean(axis=axes, keepdims=True)
-        return dx / self._std
+        dx -= self.xn * (dxn * self.xn).mean(axis=axes, keepdims=True)
+        return dx / self.std
+
+    @property
+    def running_mean(self):
+        """The book's name for buffers["running_mean"]."""
+        return self.buffers["running_mean"]
+
+    @property
+    def running_var(self):
+        """The book's name for buffers["running_var"]."""
+        return self.buffers["running_var"]
 
     def get_config(self):
         return {

@@ -37,6 +37,10 @@ class Convolution(Layer):
     (zerodl.kernels.conv), which runs the products on chunks of a few samples at a time, on every
     CPU core; `zerodl.use_kernels("reference")` runs the book's method below instead.
 
+    The book's state: the reference method keeps `x`, `col` and `col_W` for backward; the fast
+    kernel keeps x only (`x` answers from its context; asking for `col` says that it keeps
+    none). `dW` and `db` are the book's names for grads["W"] and grads["b"] (the same arrays).
+
     Args:
         in_channels: C, the number of input channels.
         filter_num: FN, the number of filters (output channels).
@@ -97,6 +101,16 @@ class Convolution(Layer):
         layer.params["b"][...] = np.asarray(b, dtype=W.dtype).reshape(FN)
         return layer
 
+    @property
+    def dW(self):
+        """The book's name for grads["W"], the last backward's gradient of W."""
+        return self.grads["W"]
+
+    @property
+    def db(self):
+        """The book's name for grads["b"], the last backward's gradient of b."""
+        return self.grads["b"]
+
     def output_shape(self, input_shape):
         C, H, W = input_shape
         return (
@@ -121,7 +135,7 @@ class Convolution(Layer):
         self._check_window(x, self.filter_h, self.filter_w, self.pad, "filter")
         self.kernel = kernels.find("convolution", self, x)  # a fast kernel, or None: the book's
         if self.kernel:
-            return self.kernel.forward(self, x, train)
+            return self.forward_with_kernel(x, train)
         N, C, H, W = x.shape
         FN, OH, OW = self.output_shape((C, H, W))
         col = im2col(x, self.filter_h, self.filter_w, self.stride, self.pad)  # (N*OH*OW, C*FH*FW)
@@ -134,7 +148,9 @@ class Convolution(Layer):
 
     def backward(self, dout):  # dout (N, FN, OH, OW)
         if self.kernel:
-            return self.kernel.backward(self, dout)
+            dx, grads = self.kernel.backward(self, self.kernel_context, dout)
+            self.grads["W"][...], self.grads["b"][...] = grads["W"], grads["b"]
+            return dx
         FN, C, FH, FW = self.params["W"].shape
         dout = dout.transpose(0, 2, 3, 1).reshape(-1, FN)  # (N*OH*OW, FN)
 

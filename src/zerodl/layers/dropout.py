@@ -18,6 +18,9 @@ class Dropout(Layer):
 
     Shape: any; y has x's shape.
 
+    Keeps `mask` (the book's name): the factor each unit was multiplied by, 0 or 1 / (1 - ratio);
+    None after a forward with train=False.
+
     Setting `freeze_mask = True` reuses the last mask, so that repeated forward passes compute
     the same function (gradient checking needs that).
     """
@@ -29,19 +32,19 @@ class Dropout(Layer):
         self.dropout_ratio = float(dropout_ratio)
         self.rng = as_rng(seed)
         self.freeze_mask = False
-        self._mask = None
+        self.mask = None
 
     def forward(self, x, train=True):
         if not train:
-            self._mask = None
+            self.mask = None
             return x
-        if not (self.freeze_mask and self._mask is not None and self._mask.shape == x.shape):
+        if not (self.freeze_mask and self.mask is not None and self.mask.shape == x.shape):
             keep = self.rng.random(x.shape, dtype=np.float32) >= self.dropout_ratio
-            self._mask = keep.astype(x.dtype) / np.asarray(1.0 - self.dropout_ratio, x.dtype)
-        return x * self._mask
+            self.mask = keep.astype(x.dtype) / np.asarray(1.0 - self.dropout_ratio, x.dtype)
+        return x * self.mask
 
     def backward(self, dout):
-        return dout if self._mask is None else dout * self._mask
+        return dout if self.mask is None else dout * self.mask
 
     def get_config(self):
         return {"dropout_ratio": self.dropout_ratio}

@@ -13,11 +13,11 @@ class Flatten(Layer):
 
     def forward(self, x, train=True):
         self._check_input(x, (Ellipsis,))
-        self._x_shape = x.shape
+        self.original_x_shape = x.shape
         return x.reshape(len(x), -1)  # (N, C*H*W)
 
     def backward(self, dout):
-        return dout.reshape(self._x_shape)  # (N, C, H, W)
+        return dout.reshape(self.original_x_shape)  # (N, C, H, W)
 
     def output_shape(self, input_shape):
         return (math.prod(input_shape),)

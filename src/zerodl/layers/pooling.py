@@ -52,15 +52,15 @@ class _Pool2d(Layer):
         self._check_window(x, self.pool_h, self.pool_w, self.pad, "window")
 
     def _im2col(self, x, pad_value):
-        """Every window of every channel as a row: (N*C*OH*OW, FH*FW), the book's method."""
-        N, C, H, W = x.shape
-        x = x.reshape(N * C, 1, H, W)  # each channel as an image of its own
-        return im2col(x, self.pool_h, self.pool_w, self.stride, self.pad, pad_value=pad_value)
+        """Every window of every channel as a row: (N*OH*OW*C, FH*FW), the book's method."""
+        col = im2col(x, self.pool_h, self.pool_w, self.stride, self.pad, pad_value=pad_value)
+        return col.reshape(-1, self.pool_h * self.pool_w)  # (N*OH*OW*C, FH*FW)
 
     def _col2im(self, dcol):
-        N, C, H, W = self.x_shape
-        dx = col2im(dcol, (N * C, 1, H, W), self.pool_h, self.pool_w, self.stride, self.pad)
-        return dx.reshape(N, C, H, W)
+        """dx (N, C, H, W) from dcol (N*OH*OW*C, FH*FW), the rows of _im2col."""
+        N, C, H, W = self.x.shape
+        dcol = dcol.reshape(-1, C * self.pool_h * self.pool_w)  # (N*OH*OW, C*FH*FW)
+        return col2im(dcol, self.x.shape, self.pool_h, self.pool_w, self.stride, self.pad)
 
 
 class Pooling(_Pool2d):
@@ -79,6 +79,10 @@ class Pooling(_Pool2d):
     The gradient of each window goes to its maximum, and only to the first one when several
     elements tie (as in PyTorch), so that ties never multiply the gradient.
 
+    Keeps the book's `x` and `arg_max` (N*OH*OW*C,): the offset of each window's first maximum
+    within the window, in the book's row order (samples, output rows, output columns,
+    channels). With the fast kernel (zerodl.kernels.pooling) both answer from its context.
+
     Example:
         >>> Pooling(2).forward(np.zeros((100, 30, 24, 24), dtype=np.float32)).shape
         (100, 30, 12, 12)
@@ -86,23 +90,24 @@ class Pooling(_Pool2d):
 
     def forward(self, x, train=True):
         self._check(x)
-        self.x_shape = x.shape  # (N, C, H, W)
         self.kernel = kernels.find("max_pooling", self, x)  # a fast kernel, or None: the book's
         if self.kernel:
-            return self.kernel.forward(self, x, train)
+            return self.forward_with_kernel(x, train)
         N, C, H, W = x.shape
         _, OH, OW = self.output_shape((C, H, W))
-        col = self._im2col(x, pad_value=-np.inf)  # (N*C*OH*OW, FH*FW)
-        self.arg_max = np.argmax(col, axis=1)  # (N*C*OH*OW,) the first maximum of each row
-        out = np.max(col, axis=1)  # (N*C*OH*OW,)
-        return out.reshape(N, C, OH, OW)
+        col = self._im2col(x, pad_value=-np.inf)  # (N*OH*OW*C, FH*FW)
+        self.x = x
+        self.arg_max = np.argmax(col, axis=1)  # (N*OH*OW*C,) the first maximum of each row
+        out = np.max(col, axis=1)  # (N*OH*OW*C,)
+        return np.ascontiguousarray(out.reshape(N, OH, OW, C).transpose(0, 3, 1, 2))
 
     def backward(self, dout):  # dout (N, C, OH, OW)
         if self.kernel:
-            return self.kernel.backward(self, dout)
-        rows = dout.size  # N*C*OH*OW
-        dcol = np.zeros((rows, self.pool_h * self.pool_w), dtype=dout.dtype)  # (rows, FH*FW)
-        dcol[np.arange(rows), self.arg_max] = dout.reshape(rows)  # dout to each row's maximum
+            dx, _ = self.kernel.backward(self, self.kernel_context, dout)
+            return dx
+        dout = dout.transpose(0, 2, 3, 1).reshape(-1)  # (N*OH*OW*C,) in the rows' order
+        dcol = np.zeros((dout.size, self.pool_h * self.pool_w), dtype=dout.dtype)  # (rows, FH*FW)
+        dcol[np.arange(dout.size), self.arg_max] = dout  # dout to each row's maximum
         return self._col2im(dcol)  # (N, C, H, W)
 
 
@@ -120,6 +125,8 @@ class AvgPooling(_Pool2d):
         x (N, C, H, W) -> out (N, C, OH, OW), where
         OH = (H + 2*pad - pool_h) // stride + 1 and OW = (W + 2*pad - pool_w) // stride + 1.
 
+    Keeps `x` (from the fast kernel's context when it ran).
+
     Example:
         >>> AvgPooling(2).forward(np.zeros((100, 30, 24, 24), dtype=np.float32)).shape
         (100, 30, 12, 12)
@@ -127,19 +134,22 @@ class AvgPooling(_Pool2d):
 
     def forward(self, x, train=True):
         self._check(x)
-        self.x_shape = x.shape  # (N, C, H, W)
         self.kernel = kernels.find("avg_pooling", self, x)  # a fast kernel, or None: the book's
         if self.kernel:
-            return self.kernel.forward(self, x, train)
+            return self.forward_with_kernel(x, train)
         N, C, H, W = x.shape
         _, OH, OW = self.output_shape((C, H, W))
-        col = self._im2col(x, pad_value=0.0)  # (N*C*OH*OW, FH*FW)
-        return col.mean(axis=1).reshape(N, C, OH, OW)
+        col = self._im2col(x, pad_value=0.0)  # (N*OH*OW*C, FH*FW)
+        self.x = x
+        out = col.mean(axis=1)  # (N*OH*OW*C,)
+        return np.ascontiguousarray(out.reshape(N, OH, OW, C).transpose(0, 3, 1, 2))
 
     def backward(self, dout):  # dout (N, C, OH, OW)
         if self.kernel:
-            return self.kernel.backward(self, dout)
-        rows = dout.size  # N*C*OH*OW
+            dx, _ = self.kernel.backward(self, self.kernel_context, dout)
+            return dx
+        rows = dout.size  # N*OH*OW*C
+        dout = dout.transpose(0, 2, 3, 1)  # (N, OH, OW, C): the rows' order
         share = dout.reshape(rows, 1) / (self.pool_h * self.pool_w)  # (rows, 1)
         dcol = np.broadcast_to(share, (rows, self.pool_h * self.pool_w))  # (rows, FH*FW)
         return self._col2im(dcol)  # (N, C, H, W)

@@ -14,12 +14,16 @@ class SoftmaxWithLoss(Layer):
     loss instead of log(0); scores of +-1000 raise no overflow warning.
 
     forward(x, t) returns the loss (a float); forward(x) without labels returns the softmax
-    probabilities, for prediction.
+    probabilities, for prediction. Keeps the book's `loss`, `y` (the probabilities) and `t`.
 
     Shape:
         x (N, K) scores; t (N,) integer class indices in [0, K) or (N, K) one-hot rows;
         backward returns dx (N, K).
     """
+
+    def __init__(self):
+        super().__init__()
+        self.loss = self.y = self.t = None
 
     def forward(self, x, t=None, train=True):
         if t is None:
@@ -28,19 +32,21 @@ class SoftmaxWithLoss(Layer):
         t = check_labels(t, x.shape)
         n = len(x)
         log_y = log_softmax(x)  # (N, K)
-        self._y = np.exp(log_y)
-        self._t = t
+        self.y = np.exp(log_y)  # (N, K)
+        self.t = t
         if t.ndim == 1:
-            return float(-log_y[np.arange(n), t].sum() / n)
-        return float(-(t * log_y).sum() / n)
+            self.loss = float(-log_y[np.arange(n), t].sum() / n)
+        else:
+            self.loss = float(-(t * log_y).sum() / n)
+        return self.loss
 
     def backward(self, dout=1.0):
-        n = len(self._y)
-        dx = self._y.copy()  # (N, K)
-        if self._t.ndim == 1:
-            dx[np.arange(n), self._t] -= 1  # y - t without building a one-hot matrix
+        n = len(self.y)
+        dx = self.y.copy()  # (N, K)
+        if self.t.ndim == 1:
+            dx[np.arange(n), self.t] -= 1  # y - t without building a one-hot matrix
         else:
-            dx -= self._t
+            dx -= self.t
         dx *= dout / n
         return dx
 

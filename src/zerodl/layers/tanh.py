@@ -8,14 +8,14 @@ from zerodl.layers.base import Layer
 class Tanh(Layer):
     """y = tanh(x), elementwise (np.tanh is stable for any input).
 
-    dy/dx = 1 - y^2, so forward keeps y for backward.
+    dy/dx = 1 - y^2, so forward keeps y, in `out` (the book's name), for backward.
 
     Shape: any; y has x's shape.
     """
 
     def forward(self, x, train=True):
-        self._out = np.tanh(x)
-        return self._out
+        self.out = np.tanh(x)
+        return self.out
 
     def backward(self, dout):
-        return dout * (1.0 - self._out**2)
+        return dout * (1.0 - self.out**2)

@@ -1,12 +1,17 @@
 """common.layers: the book's layers (chapters 5 to 7), with the book's constructors and attributes,
 as subclasses of zerodl's layers (zerodl.layers), whose forward and backward do the work.
 
-    Affine(W, b)                       dW, db
-    Convolution(W, b, stride=1, pad=0) dW, db
+    Affine(W, b)                       x, original_x_shape, dW, db
+    Convolution(W, b, stride=1, pad=0) x, col, col_W (the book's method only), dW, db
     BatchNormalization(gamma, beta, momentum=0.9, running_mean=None, running_var=None)
-                                       dgamma, dbeta, running_mean, running_var
-    Pooling(pool_h, pool_w, stride=1, pad=0)
-    Relu(), Sigmoid() (out), Dropout(dropout_ratio=0.5), SoftmaxWithLoss() (loss, y, t)
+                                       xc, xn, std, batch_size, dgamma, dbeta, running_mean,
+                                       running_var
+    Pooling(pool_h, pool_w, stride=1, pad=0)  x, arg_max
+    Relu() (mask), Sigmoid() (out), Dropout(dropout_ratio=0.5) (mask),
+    SoftmaxWithLoss() (loss, y, t)
+
+The attributes after each are the book's names for the state forward keeps, the same with
+zerodl's fast kernels as with the book's method (zerodl.use_kernels).
 
 A layer holds the very arrays it was given: `Affine(params["W1"], params["b1"])` computes with
 params["W1"] itself, so an optimiser that updates `params` in place changes the layer, as in the
@@ -76,10 +81,6 @@ class _NewGradientArrays:
 class Sigmoid(layers.Sigmoid):
     """The book's Sigmoid: y = 1 / (1 + exp(-x)), with y kept in `out` for backward."""
 
-    @property
-    def out(self):
-        return self._out
-
 
 class Affine(_NewGradientArrays, layers.Affine):
     """The book's Affine(W, b): y = x W + b with the caller's W (D, M) and b (M,), not copies.
@@ -99,8 +100,6 @@ class Affine(_NewGradientArrays, layers.Affine):
 
     W = _param("W")
     b = _param("b")
-    dW = _grad("W")
-    db = _grad("b")
 
 
 class Convolution(_NewGradientArrays, layers.Convolution):
@@ -125,8 +124,6 @@ class Convolution(_NewGradientArrays, layers.Convolution):
 
     W = _param("W")
     b = _param("b")
-    dW = _grad("W")
-    db = _grad("b")
 
 
 class Pooling(layers.Pooling):
@@ -176,21 +173,13 @@ class BatchNormalization(_NewGradientArrays, layers.BatchNormalization):
         return super().forward(x, train=train_flg).reshape(self.input_shape)
 
     def backward(self, dout):
-        dout = dout.reshape(self._xn.shape)  # (N, D), (N, C*H*W) or (N, C, H, W)
+        dout = dout.reshape(self.xn.shape)  # (N, D), (N, C*H*W) or (N, C, H, W)
         return super().backward(dout).reshape(self.input_shape)
 
     gamma = _param("gamma")
     beta = _param("beta")
     dgamma = _grad("gamma")
     dbeta = _grad("beta")
-
-    @property
-    def running_mean(self):
-        return self.buffers["running_mean"]
-
-    @property
-    def running_var(self):
-        return self.buffers["running_var"]
 
 
 class SoftmaxWithLoss(layers.SoftmaxWithLoss):
@@ -201,14 +190,8 @@ class SoftmaxWithLoss(layers.SoftmaxWithLoss):
     the book's code also takes (its chapter 7 gradient check labels one image so).
     """
 
-    def __init__(self):
-        super().__init__()
-        self.loss = self.y = self.t = None
-
     def forward(self, x, t):
         t = np.asarray(t)
         if t.ndim == 2 and t.shape[1] == 1 and x.shape[-1] != 1:  # (N, 1) class numbers
             t = t.reshape(len(t))
-        self.loss = super().forward(x, t)
-        self.y, self.t = self._y, self._t
-        return self.loss
+        return super().forward(x, t)
