@@ -11,10 +11,13 @@ from zerodl.gradient import gradcheck
 from zerodl.layers import (
     Affine,
     BatchNormalization,
+    Convolution,
     Dropout,
     Flatten,
+    Pooling,
     ReLU,
     Sigmoid,
+    SoftmaxWithLoss,
     Tanh,
 )
 
@@ -88,3 +91,49 @@ def test_inputs_of_plus_minus_1000_give_finite_outputs(name):
     x = np.full(shape, 1000.0)
     x.reshape(-1)[::2] = -1000.0
     assert np.all(np.isfinite(make().forward(x)))
+
+
+def test_the_books_names_for_the_state_forward_keeps(kernel_mode):
+    """Each layer keeps what its backward needs under the book's names, in either kernel mode
+    (with the fast kernels the kernel's context answers for them: tests/kernels/test_protocol)."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((4, 2, 6, 6)).astype(np.float32)
+
+    affine = Affine(72, 3, seed=0)
+    affine.backward(np.ones_like(affine.forward(x)))
+    assert affine.original_x_shape == x.shape and affine.x.shape == (4, 72)
+    assert affine.dW is affine.grads["W"] and affine.db is affine.grads["b"]
+
+    relu = ReLU()
+    relu.forward(x)
+    np.testing.assert_array_equal(relu.mask, x <= 0)
+
+    sigmoid = Sigmoid()
+    assert sigmoid.forward(x) is sigmoid.out
+
+    loss = SoftmaxWithLoss()
+    t = np.array([0, 1, 2, 0])
+    value = loss.forward(x[:, 0, 0, :3], t)
+    assert loss.loss == value and loss.t is t and loss.y.shape == (4, 3)
+
+    dropout = Dropout(0.5, seed=0)
+    y = dropout.forward(x)
+    np.testing.assert_array_equal(y, x * dropout.mask)
+
+    norm = BatchNormalization(2)
+    norm.forward(x)
+    assert norm.batch_size == 4
+    np.testing.assert_allclose(norm.xc, x - x.mean(axis=(0, 2, 3), keepdims=True), atol=1e-6)
+    np.testing.assert_allclose(norm.xn, norm.xc / norm.std, rtol=1e-6)
+    assert norm.running_mean is norm.buffers["running_mean"]
+    assert norm.running_var is norm.buffers["running_var"]
+
+    pool = Pooling(2)
+    pool.forward(x)
+    assert pool.x is x and pool.arg_max.shape == (4 * 3 * 3 * 2,)
+
+    conv = Convolution(2, 3, 3, pad=1, seed=0)
+    conv.backward(np.ones_like(conv.forward(x)))
+    assert conv.x is x and conv.dW is conv.grads["W"] and conv.db is conv.grads["b"]
+    if kernel_mode == "reference":
+        assert conv.col.shape == (4 * 6 * 6, 2 * 9) and conv.col_W.shape == (2 * 9, 3)

@@ -30,7 +30,9 @@ class Layer:
     """Base class of all layers: `forward(x, train=True)` and `backward(dout)`.
 
     A layer written in your own module (copy one of zerodl's) works with Sequential, gradcheck,
-    the Trainer, the optimisers and checkpoints (zerodl.load(path, custom_objects={...})).
+    the Trainer, the optimisers and checkpoints (zerodl.load(path, custom_objects={...})), and
+    runs its own code: zerodl's fast kernels serve zerodl's own layer classes only
+    (zerodl.kernels.find), never a copy or a subclass that overrides forward or backward.
     """
 
     # The fast kernel that ran the last forward (see zerodl.kernels), or None: the book's method.
