@@ -43,7 +43,11 @@ FORWARD_CHUNK_BYTES = 2 << 20
 
 
 class ConvolutionKernel:
-    """Stride-1 convolutions with square filters, by the chunked products of this module."""
+    """Stride-1 convolutions with square filters, by the chunked products of this module.
+
+    Its context is x (a reference: the book's `x`); it keeps no col (`col` and `col_W` answer
+    with an AttributeError that says so). backward returns (dx or None, {"W": dW, "b": db}).
+    """
 
     def applies(self, layer, x):
         """True where this kernel computes layer.forward(x): stride 1, square filters."""
