@@ -47,7 +47,6 @@ returns. (The book's method itself would need `xp = cupy.get_array_module(x)` in
 """
 
 import os
-import weakref
 
 from zerodl.kernels import memory, threads
 from zerodl.kernels.conv import ConvolutionKernel
@@ -114,7 +113,7 @@ def find(operation, layer, x):
 
 
 _ZERODL_DIRECTORY = os.path.join(os.path.dirname(os.path.dirname(os.path.realpath(__file__))), "")
-_runs_zerodl_code = weakref.WeakKeyDictionary()  # layer class -> bool, worked out once
+_runs_zerodl_code = {}  # layer class -> bool, worked out once (a plain dict: find runs per layer)
 
 
 def runs_zerodl_code(layer_class):
