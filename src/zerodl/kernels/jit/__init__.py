@@ -1,0 +1,72 @@
+"""The jit kernels: compiled with Numba (`pip install 'zerodl[jit]'`), behind the same seam.
+
+    zerodl.use_kernels("jit")        # or ZERODL_KERNELS=jit
+
+What they compute is what the book's method computes (tests/kernels/test_same_numbers.py runs
+them over the same layers and networks). Where there is no jit kernel for an operation, or it
+does not apply, the fast NumPy kernel runs, as in mode "fast".
+
+Only the convolution is compiled so far: a register-blocked direct convolution, without a column
+matrix (see zerodl.kernels.jit.compiled, and the figures in the README's "Speed"). Importing this
+package imports no Numba: the compiled module is loaded at the first jit kernel's first call,
+which also compiles it (once per dtype; cached on disk, so later processes load it).
+"""
+
+import importlib
+import importlib.util
+
+from zerodl.kernels import threads
+from zerodl.kernels.conv import ConvolutionKernel
+
+INSTALL_HINT = "the jit kernels need Numba: pip install 'zerodl[jit]'"
+_COMPILED_MODULE = "zerodl.kernels.jit.compiled"
+_compiled = None
+
+
+def available():
+    """True when Numba is installed (found without importing it)."""
+    return importlib.util.find_spec("numba") is not None
+
+
+def compiled():
+    """zerodl.kernels.jit.compiled, imported on first use: the one module that imports Numba.
+
+    It imports nothing of zerodl, so this late import hides no import cycle.
+    """
+    global _compiled
+    if _compiled is None:
+        if not available():
+            raise ImportError(INSTALL_HINT)
+        _compiled = importlib.import_module(_COMPILED_MODULE)
+    return _compiled
+
+
+def _run(function, *args):
+    """function(*args) on zerodl's thread count, with OpenBLAS's threads stopped meanwhile
+    (spinning, they would hold the cores the compiled loops run on: zerodl.kernels.threads)."""
+    compiled().set_threads(threads.num_threads())
+    with threads._one_blas_thread():
+        return function(*args)
+
+
+class JitConvolutionKernel(ConvolutionKernel):
+    """Stride-1 convolutions with square filters, compiled: where the fast kernel applies.
+
+    Its context is x, as the fast kernel's (and so the same book_state); backward returns
+    (dx or None, {"W": dW, "b": db}).
+    """
+
+    def forward(self, layer, x, train=True):
+        code = compiled()
+        out = _run(code.forward, x, layer.params["W"], layer.params["b"], layer.pad)
+        return out, x
+
+    def backward(self, layer, x, dout):
+        code = compiled()
+        W, need_dx = layer.params["W"], layer.needs_input_grad
+        dx, dW, db = _run(code.backward, x, W, dout, layer.pad, need_dx)
+        return dx, {"W": dW, "b": db}
+
+
+# The jit kernels by operation name, tried before the fast ones in mode "jit".
+KERNELS = {"convolution": [JitConvolutionKernel()]}

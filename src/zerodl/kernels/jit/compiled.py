@@ -1,0 +1,241 @@
+"""The compiled kernels (Numba): pure functions on arrays, nothing of zerodl imported.
+
+Imported only when the jit kernels run (zerodl.kernels.jit loads this module on first use), so
+that `import zerodl` never imports Numba. Compiled on first use per dtype, and cached on disk
+(Numba's cache=True: __pycache__ beside this file, or NUMBA_CACHE_DIR).
+
+The convolution is a register-blocked direct convolution, the kind of kernel oneDNN runs for
+PyTorch: a tile of TILE output pixels times LANES filters is held in vector registers (14 AVX-512
+registers of 16 float32), the filter dimension innermost and contiguous, and accumulated over the
+window, C*FH*FW products, before it is written once. The image is copied per sample into an
+NHWC layout (channels innermost) with its zero border, so that one row of a window is FW*C
+contiguous numbers, and the weights into (FH, FW*C, filters). No column matrix is built.
+
+- forward: out[p, f] = sum_k x_window[p, k] * wt[k, f]; per tile, each step loads one vector of
+  16 filters' weights and does TILE multiply-adds with one input number each (a broadcast).
+- dW: the same tile turned around: dW[k, f] = sum over pixels of x_window[p, k] * dout[p, f],
+  a tile of TILE window positions k times 16 filters accumulated over all pixels of the samples
+  of one thread; the threads' sums are added at the end.
+- dx: with stride 1, a convolution of dout with the filters flipped and C and FN swapped (see
+  zerodl.kernels.conv), so the forward kernel again.
+
+Getting LLVM to keep the tile in registers. The tile is a stack array (_stack_tile) indexed only
+by loop counters with constant bounds, so that LLVM unrolls those loops and then holds each
+element in a register; its SLP vectorizer then joins the 16 filters into one vector. Numba
+leaves the SLP vectorizer off by default, and its loop vectorizer would vectorize the wrong loop
+here (the pixels, with gathers), so these functions are compiled with the SLP vectorizer on and
+the loop vectorizer off (_register_tiles). Indices inside the tile loops are unsigned, so that
+Numba adds no negative-index checks there. benchmarks/jit_one_layer.py --asm prints the
+multiply-adds of the compiled code: vfmadd231ps on zmm registers, each with a {1to16} broadcast.
+"""
+
+from contextlib import contextmanager
+
+import llvmlite.binding
+import numba
+import numpy as np
+from numba import njit, prange, types
+from numba.core import cgutils
+from numba.extending import intrinsic
+
+LANES = 16  # filters per vector: one AVX-512 register of float32 (two of float64)
+# Output pixels per register tile: TILE*LANES accumulators must fit in the 32 AVX-512 registers
+# with room for the weights; with AVX2's 16 registers of 8 float32, 6 pixels x 2 registers.
+_FEATURES = llvmlite.binding.get_host_cpu_features()
+TILE = 14 if _FEATURES.get("avx512f", False) else 6
+
+
+@intrinsic
+def _stack_tile(typingctx, like):
+    """A pointer to TILE*LANES elements of like's dtype on the stack: registers, after LLVM."""
+    count = TILE * LANES
+
+    def codegen(context, builder, signature, args):
+        element = context.get_value_type(like.dtype)
+        return cgutils.alloca_once(builder, element, size=count)
+
+    return types.CPointer(like.dtype)(like), codegen
+
+
+@contextmanager
+def _register_tiles():
+    """Compile with the SLP vectorizer on and the loop vectorizer off (see the docstring).
+
+    Numba reads these two settings when it compiles; they are put back at once, so other Numba
+    code in the process compiles as it would have.
+    """
+    previous = numba.config.SLP_VECTORIZE, numba.config.LOOP_VECTORIZE
+    numba.config.SLP_VECTORIZE, numba.config.LOOP_VECTORIZE = 1, 0
+    try:
+        yield
+    finally:
+        numba.config.SLP_VECTORIZE, numba.config.LOOP_VECTORIZE = previous
+
+
+_ARGUMENT_TYPES = {
+    "a4": lambda t: t[:, :, :, ::1],  # a C-contiguous 4-d array of dtype t
+    "a3": lambda t: t[:, :, ::1],
+    "a1": lambda t: t[::1],
+    "i": lambda t: types.int64,
+}
+_compiled = set()
+
+
+def _call(function, arguments, *args):
+    """function(*args), compiled first (or loaded from the cache) for args[0]'s dtype."""
+    dtype = args[0].dtype
+    if (function, dtype) not in _compiled:
+        t = numba.from_dtype(dtype)
+        with _register_tiles():
+            function.compile(tuple(_ARGUMENT_TYPES[a](t) for a in arguments.split()))
+        _compiled.add((function, dtype))
+    return function(*args)
+
+
+@njit(parallel=True, fastmath=True, cache=True)
+def conv_forward(x, wt, b, pad, out):
+    """out (N, FN, OH, OW) = stride-1 convolution of x (N, C, H, W).
+
+    wt (FH, FW*C, FNp): the filters, FNp a multiple of LANES (zero filters at the end);
+    b (FNp,).
+    """
+    N, C, H, W = x.shape
+    FH, FWC, FNp = wt.shape
+    FW = FWC // C
+    FN, OH, OW = out.shape[1], out.shape[2], out.shape[3]
+    tiles = (OW + TILE - 1) // TILE
+    Wp = tiles * TILE + FW - 1
+    Hp = H + 2 * pad
+    for n in prange(N):
+        xp = np.zeros((Hp, Wp * C), dtype=x.dtype)  # NHWC, a row of pixels one row
+        for c in range(C):
+            for h in range(H):
+                for w in range(W):
+                    xp[h + pad, (w + pad) * C + c] = x[n, c, h, w]
+        tile = np.empty((TILE, LANES), dtype=x.dtype)
+        acc = numba.carray(_stack_tile(x), (TILE, LANES))
+        uC = numba.uint64(C)  # unsigned indices: no wraparound checks in the inner loop
+        for fb in range(0, FNp, LANES):
+            for oh in range(OH):
+                for t in range(tiles):
+                    ow0 = t * TILE
+                    for p in range(TILE):
+                        for f in range(LANES):
+                            acc[p, f] = 0
+                    for i in range(FH):
+                        row = xp[oh + i]
+                        base = numba.uint64(ow0 * C)
+                        for k in range(numba.uint64(FW * C)):  # a window's row: contiguous
+                            for p in range(numba.uint64(TILE)):
+                                v = row[base + p * uC + k]
+                                for f in range(LANES):
+                                    acc[p, f] += v * wt[i, k, fb + f]
+                    for p in range(TILE):  # plain stores: acc stays in registers
+                        for f in range(LANES):
+                            tile[p, f] = acc[p, f]
+                    for f in range(min(LANES, FN - fb)):  # into NCHW, the bias added
+                        for p in range(min(TILE, OW - ow0)):
+                            out[n, fb + f, oh, ow0 + p] = tile[p, f] + b[fb + f]
+    return out
+
+@njit(parallel=True, fastmath=True, cache=True)
+def conv_weight_grad(x, dout, pad, FH, FW, parts, dwt):
+    """dwt (parts, FH, K, FNp) += per part of the batch: sum over pixels of x window * dout.
+
+    K = ceil(FW*C / TILE) * TILE: row i of a window is FW*C contiguous elements of the
+    padded NHWC image; dwt[.., i, j*C + c, f] is dW[f, c, i, j] (the rest is junk).
+    """
+    N, C, H, W = x.shape
+    FN, OH, OW = dout.shape[1], dout.shape[2], dout.shape[3]
+    FNp = dwt.shape[3]
+    K = dwt.shape[2]
+    Hp = H + 2 * pad
+    Wp = max(W + 2 * pad, OW + (K + C - 1) // C)  # room for the junk columns' reads
+    for part in prange(parts):
+        start, stop = N * part // parts, N * (part + 1) // parts
+        xp = np.zeros((Hp, Wp * C + K), dtype=x.dtype)
+        d = np.zeros((OH, OW, FNp), dtype=x.dtype)
+        tile = np.empty((TILE, LANES), dtype=x.dtype)
+        acc = numba.carray(_stack_tile(x), (TILE, LANES))
+        for n in range(start, stop):
+            for c in range(C):
+                for h in range(H):
+                    for w in range(W):
+                        xp[h + pad, (w + pad) * C + c] = x[n, c, h, w]
+            for f in range(FN):
+                for oh in range(OH):
+                    for ow in range(OW):
+                        d[oh, ow, f] = dout[n, f, oh, ow]
+            for fb in range(0, FNp, LANES):
+                for i in range(FH):
+                    for k0 in range(0, K, TILE):
+                        for q in range(TILE):
+                            for f in range(LANES):
+                                acc[q, f] = 0
+                        for oh in range(OH):
+                            for ow in range(OW):
+                                row = xp[oh + i]
+                                base = numba.uint64(ow * C + k0)  # unsigned: no wraparound
+                                for q in range(numba.uint64(TILE)):
+                                    v = row[base + q]
+                                    for f in range(LANES):
+                                        acc[q, f] += v * d[oh, ow, fb + f]
+                        for q in range(TILE):  # plain stores: acc stays in registers
+                            for f in range(LANES):
+                                tile[q, f] = acc[q, f]
+                        for q in range(TILE):
+                            for f in range(LANES):
+                                dwt[part, i, k0 + q, fb + f] += tile[q, f]
+    return dwt
+
+
+def set_threads(n):
+    """Run the parallel loops on n threads (at most Numba's own maximum)."""
+    numba.set_num_threads(max(1, min(int(n), numba.config.NUMBA_NUM_THREADS)))
+
+
+def _lanes(n):
+    return -(-n // LANES) * LANES
+
+
+def forward_filters(W, b=None):
+    """W (FN, C, FH, FW) as wt (FH, FW*C, FNp) and b as (FNp,), zero-padded."""
+    FN, C, FH, FW = W.shape
+    wt = np.zeros((FH, FW, C, _lanes(FN)), dtype=W.dtype)
+    wt[:, :, :, :FN] = W.transpose(2, 3, 1, 0)
+    wt = wt.reshape(FH, FW * C, -1)
+    bp = np.zeros(_lanes(FN), dtype=W.dtype)
+    if b is not None:
+        bp[:FN] = b
+    return wt, bp
+
+
+def forward(x, W, b, pad):
+    """out (N, FN, OH, OW): the stride-1 convolution of x (N, C, H, W) with W, b and pad."""
+    N, C, H, Wd = x.shape
+    FN, _, FH, FW = W.shape
+    wt, bp = forward_filters(W, b)
+    out = np.empty((N, FN, H + 2 * pad - FH + 1, Wd + 2 * pad - FW + 1), dtype=x.dtype)
+    return _call(conv_forward, "a4 a3 a1 i a4", np.ascontiguousarray(x), wt, bp, pad, out)
+
+
+def backward(x, W, dout, pad, need_dx=True):
+    """(dx or None, dW, db) of the stride-1 convolution out = forward(x, W, b, pad)."""
+    N, C, H, Wd = x.shape
+    FN, _, FH, FW = W.shape
+    dout = np.ascontiguousarray(dout)
+    parts = max(1, min(N, numba.get_num_threads()))
+    K = -(-(FW * C) // TILE) * TILE
+    dwt = np.zeros((parts, FH, K, _lanes(FN)), dtype=x.dtype)
+    x = np.ascontiguousarray(x)
+    _call(conv_weight_grad, "a4 a4 i i i i a4", x, dout, pad, FH, FW, parts, dwt)
+    dwt = dwt.sum(axis=0)[:, : FW * C, :FN].reshape(FH, FW, C, FN)
+    dW = np.ascontiguousarray(dwt.transpose(3, 2, 0, 1))
+    db = dout.sum(axis=(0, 2, 3))
+    dx = None
+    if need_dx:
+        # dx is the convolution of dout, padded by FH-1-pad, with the filters flipped and
+        # their FN and C axes swapped (see zerodl.kernels.conv).
+        flipped = np.ascontiguousarray(W[:, :, ::-1, ::-1].transpose(1, 0, 2, 3))  # (C, FN, ..)
+        dx = forward(dout, flipped, None, FH - 1 - pad)
+    return dx, dW, db
