@@ -54,7 +54,7 @@ def main():
     kernels.tune_process(args.threads)
     torch.set_num_threads(args.threads)
     start = time.perf_counter()
-    jit_conv = jit.compiled()  # imports Numba
+    jit_conv = jit.load()  # imports Numba
     import_s = time.perf_counter() - start
     jit_conv.set_threads(args.threads)
     C = FN = args.channels

@@ -21,9 +21,11 @@ events = []
 sys.addaudithook(lambda event, args: events.append(event) if event.startswith("ctypes") else None)
 import zerodl
 for module in pkgutil.walk_packages(zerodl.__path__, "zerodl."):
-    if module.name != "zerodl.__main__":
+    # zerodl.kernels.jit.compiled is the one module that imports Numba: loaded on first use
+    if module.name not in ("zerodl.__main__", "zerodl.kernels.jit.compiled"):
         __import__(module.name)
-optional = [name for name in ("mpi4py", "starlette", "uvicorn") if name in sys.modules]
+optional = [name for name in ("mpi4py", "starlette", "uvicorn", "numba", "llvmlite")
+            if name in sys.modules]
 print(json.dumps({"threads": threading.active_count(), "ctypes": events, "optional": optional}))
 """
 
@@ -35,7 +37,8 @@ def test_importing_every_module_starts_no_thread_and_calls_no_c_library():
     seen = json.loads(result.stdout.strip().splitlines()[-1])
     assert seen["threads"] == 1  # only the main thread: no pool started on import
     assert seen["ctypes"] == []  # no mallopt, no BLAS thread calls, no library searched
-    assert seen["optional"] == []  # MPI starts, and the web server loads, only when used
+    # MPI starts, the web server loads, and Numba compiles (the jit kernels), only when used
+    assert seen["optional"] == []
 
 
 def test_no_module_imports_zerodl_inside_a_function():
@@ -71,7 +74,7 @@ def test_zerodl_kernels_environment_variable_chooses_the_book_method():
     env = {**os.environ, "ZERODL_KERNELS": "gpu"}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     assert out.returncode != 0
-    assert "ZERODL_KERNELS must be 'fast' or 'reference', got 'gpu'" in out.stderr
+    assert "ZERODL_KERNELS must be 'fast', 'reference' or 'jit', got 'gpu'" in out.stderr
 
 
 def module_graph():

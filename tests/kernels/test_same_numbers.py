@@ -1,5 +1,6 @@
-"""Every layer and every network gives the same numbers with the fast kernels as with the book's
-method (zerodl.use_kernels("reference")): forward, backward and every parameter's gradient.
+"""Every layer and every network gives the same numbers with the fast kernels, and with the jit
+kernels (zerodl.kernels.jit, when Numba is installed), as with the book's method
+(zerodl.use_kernels("reference")): forward, backward and every parameter's gradient.
 
 float64: relative difference at most 1e-10 (the two methods add the same products in another
 order). float32: at most FLOAT32_TOLERANCE relative to the largest value of each array (a few
@@ -11,6 +12,7 @@ import pytest
 
 import zerodl
 from zerodl import kernels
+from zerodl.kernels import jit
 from zerodl.layers import (
     Affine,
     AvgPooling,
@@ -25,6 +27,15 @@ from zerodl.layers import (
     Tanh,
 )
 from zerodl.networks import MODELS
+
+# The modes compared with the book's method; "jit" only where Numba is installed (CI installs it).
+FAST_MODES = [
+    "fast",
+    pytest.param(
+        "jit",
+        marks=pytest.mark.skipif(not jit.available(), reason=f"not installed: {jit.INSTALL_HINT}"),
+    ),
+]
 
 FLOAT64_TOLERANCE = 1e-10
 FLOAT32_TOLERANCE = 1e-5
@@ -77,11 +88,12 @@ def run_layer(mode, make, shape, dtype):
         kernels.use_kernels(previous)
 
 
+@pytest.mark.parametrize("mode", FAST_MODES)
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("name", LAYERS)
-def test_every_layer_same_numbers_both_ways(name, dtype):
+def test_every_layer_same_numbers_both_ways(name, dtype, mode):
     make, shape = LAYERS[name]
-    y_fast, dx_fast, grads_fast, used_kernel = run_layer("fast", make, shape, dtype)
+    y_fast, dx_fast, grads_fast, used_kernel = run_layer(mode, make, shape, dtype)
     y_ref, dx_ref, grads_ref, used_none = run_layer("reference", make, shape, dtype)
     assert not used_none  # the reference mode never runs a kernel
     assert_same(y_fast, y_ref, dtype, f"{name} forward")
@@ -105,11 +117,34 @@ def test_the_fast_mode_really_runs_kernels():
     }
 
 
+@pytest.mark.skipif(not jit.available(), reason=f"not installed: {jit.INSTALL_HINT}")
+def test_the_jit_mode_really_runs_compiled_kernels():
+    """In mode "jit" the convolutions run the compiled kernel; the rest runs the fast ones."""
+    for name in ("conv_3x3_pad1", "conv_many_channels", "conv_5x5", "relu", "max_pool_2x2"):
+        make, shape = LAYERS[name]
+        previous = kernels.use_kernels("jit")
+        try:
+            layer = make(0, np.float32)
+            layer.forward(np.ones(shape, dtype=np.float32))
+        finally:
+            kernels.use_kernels(previous)
+        compiled = isinstance(layer.kernel, jit.JitConvolutionKernel)
+        assert compiled == name.startswith("conv"), name
+        assert layer.kernel is not None, name
+
+
+def test_jit_without_numba_is_one_clear_error(monkeypatch):
+    monkeypatch.setattr(jit, "available", lambda: False)
+    with pytest.raises(ImportError, match=r"need Numba: pip install 'zerodl\[jit\]'"):
+        zerodl.use_kernels("jit")
+    assert zerodl.kernels_in_use() == "fast"  # unchanged
+
+
 def softmax_loss_both_ways():
     x = np.random.default_rng(2).standard_normal((6, 5))
     t = np.array([0, 4, 2, 2, 1, 3])
     out = {}
-    for mode in kernels.MODES:
+    for mode in ("fast", "reference"):
         previous = kernels.use_kernels(mode)
         layer = SoftmaxWithLoss()
         out[mode] = (layer.forward(x, t), layer.backward())
@@ -143,11 +178,12 @@ def network_step(mode, name, dtype, full_size):
         kernels.use_kernels(previous)
 
 
+@pytest.mark.parametrize("mode", FAST_MODES)
 @pytest.mark.parametrize("full_size", [False, True], ids=["small", "full"])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("name", MODELS)
-def test_every_network_same_numbers_both_ways(name, dtype, full_size):
-    loss_fast, scores_fast, grads_fast = network_step("fast", name, dtype, full_size)
+def test_every_network_same_numbers_both_ways(name, dtype, full_size, mode):
+    loss_fast, scores_fast, grads_fast = network_step(mode, name, dtype, full_size)
     loss_ref, scores_ref, grads_ref = network_step("reference", name, dtype, full_size)
     assert_same(loss_fast, loss_ref, dtype, "loss")
     assert_same(scores_fast, scores_ref, dtype, "scores")
@@ -170,7 +206,7 @@ def test_use_kernels_switches_and_returns_the_previous_mode():
 
 
 def test_a_wrong_mode_is_one_clear_error():
-    with pytest.raises(ValueError, match="'fast' or 'reference', got 'quick'"):
+    with pytest.raises(ValueError, match="'fast', 'reference' or 'jit', got 'quick'"):
         zerodl.use_kernels("quick")
     assert zerodl.kernels_in_use() == "fast"  # unchanged
 

@@ -33,7 +33,8 @@ forward or backward, always runs its own code), and the kernel `applies` to this
 (stride-1 convolutions, windows side by side, ...).
 
     zerodl.use_kernels("reference")   # every layer runs the book's method (step through it)
-    zerodl.use_kernels("fast")        # the default; or ZERODL_KERNELS=reference|fast
+    zerodl.use_kernels("fast")        # the default; or ZERODL_KERNELS=reference|fast|jit
+    zerodl.use_kernels("jit")         # compiled kernels first (pip install 'zerodl[jit]')
 
 What lives here: the convolution by row products in cache-sized chunks (conv.py), pooling by
 strided views (pooling.py), ReLU split over the cores (elementwise.py), the worker threads and
@@ -48,12 +49,12 @@ returns. (The book's method itself would need `xp = cupy.get_array_module(x)` in
 
 import os
 
-from zerodl.kernels import memory, threads
+from zerodl.kernels import jit, memory, threads
 from zerodl.kernels.conv import ConvolutionKernel
 from zerodl.kernels.elementwise import ReluKernel
 from zerodl.kernels.pooling import AvgPoolingKernel, MaxPoolingKernel
 
-MODES = ("fast", "reference")
+MODES = ("fast", "reference", "jit")
 ENVIRONMENT_VARIABLE = "ZERODL_KERNELS"
 
 # The kernels by operation name: what `find` may return, tried in order.
@@ -68,12 +69,14 @@ _mode = None  # None: not chosen yet, ZERODL_KERNELS decides at the first use
 
 def _check_mode(mode, where):
     if mode not in MODES:
-        raise ValueError(f"{where} must be 'fast' or 'reference', got {mode!r}")
+        raise ValueError(f"{where} must be 'fast', 'reference' or 'jit', got {mode!r}")
+    if mode == "jit" and not jit.available():
+        raise ImportError(f"{where} is 'jit', but {jit.INSTALL_HINT}")
     return mode
 
 
 def kernels_in_use():
-    """ "fast" or "reference": what the layers run now (ZERODL_KERNELS until use_kernels)."""
+    """ "fast", "reference" or "jit": what the layers run now (ZERODL_KERNELS until use_kernels)."""
     global _mode
     if _mode is None:
         _mode = _check_mode(os.environ.get(ENVIRONMENT_VARIABLE, "fast"), ENVIRONMENT_VARIABLE)
@@ -81,7 +84,8 @@ def kernels_in_use():
 
 
 def use_kernels(mode):
-    """Switch every layer to the fast kernels ("fast") or the book's method ("reference").
+    """Switch every layer to the fast kernels ("fast"), the book's method ("reference"), or the
+    compiled kernels where there are some and the fast ones elsewhere ("jit", zerodl.kernels.jit).
 
     Returns the mode that was in use, so that a caller can put it back. A layer keeps the
     choice of its last forward for its backward, so switch between steps, not inside one.
@@ -104,9 +108,11 @@ def find(operation, layer, x):
     None also for a layer whose forward or backward is not zerodl's own code (runs_zerodl_code):
     a learner's layer is never silently replaced by a kernel.
     """
-    if kernels_in_use() == "reference" or not runs_zerodl_code(type(layer)):
+    mode = kernels_in_use()
+    if mode == "reference" or not runs_zerodl_code(type(layer)):
         return None
-    for kernel in _KERNELS.get(operation, ()):
+    compiled = jit.KERNELS.get(operation, []) if mode == "jit" else []
+    for kernel in [*compiled, *_KERNELS.get(operation, ())]:
         if kernel.applies(layer, x):
             return kernel
     return None

@@ -20,7 +20,7 @@ from zerodl.kernels.conv import ConvolutionKernel
 
 INSTALL_HINT = "the jit kernels need Numba: pip install 'zerodl[jit]'"
 _COMPILED_MODULE = "zerodl.kernels.jit.compiled"
-_compiled = None
+_module = None
 
 
 def available():
@@ -28,23 +28,23 @@ def available():
     return importlib.util.find_spec("numba") is not None
 
 
-def compiled():
+def load():
     """zerodl.kernels.jit.compiled, imported on first use: the one module that imports Numba.
 
     It imports nothing of zerodl, so this late import hides no import cycle.
     """
-    global _compiled
-    if _compiled is None:
+    global _module
+    if _module is None:
         if not available():
             raise ImportError(INSTALL_HINT)
-        _compiled = importlib.import_module(_COMPILED_MODULE)
-    return _compiled
+        _module = importlib.import_module(_COMPILED_MODULE)
+    return _module
 
 
 def _run(function, *args):
     """function(*args) on zerodl's thread count, with OpenBLAS's threads stopped meanwhile
     (spinning, they would hold the cores the compiled loops run on: zerodl.kernels.threads)."""
-    compiled().set_threads(threads.num_threads())
+    load().set_threads(threads.num_threads())
     with threads._one_blas_thread():
         return function(*args)
 
@@ -57,12 +57,12 @@ class JitConvolutionKernel(ConvolutionKernel):
     """
 
     def forward(self, layer, x, train=True):
-        code = compiled()
+        code = load()
         out = _run(code.forward, x, layer.params["W"], layer.params["b"], layer.pad)
         return out, x
 
     def backward(self, layer, x, dout):
-        code = compiled()
+        code = load()
         W, need_dx = layer.params["W"], layer.needs_input_grad
         dx, dW, db = _run(code.backward, x, W, dout, layer.pad, need_dx)
         return dx, {"W": dW, "b": db}
