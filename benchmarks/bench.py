@@ -82,6 +82,7 @@ from workloads import (
 )
 from zerodl import kernels
 from zerodl.datasets.batches import minibatches
+from zerodl.kernels import jit
 
 # What --both-envs sets when the environment does not already set them: the generic AVX2 kernels
 # and Zen 5's 1 MiB L2 cache per core.
@@ -316,15 +317,19 @@ def measure_memory(workload, framework, args, threads):
 
 def run_workload(workload, data, args, torch, threads, log):
     x_train, t_train, x_test, t_test = data
-    zerodl = ZerodlRunner(workload, seed=args.seed)
-    runners = [zerodl]
+    first_set, *others = args.kernel_sets
+    zerodl = ZerodlRunner(workload, seed=args.seed, kernels=first_set)
+    # One more zerodl, same seed and so the same weights, per other kernel set ("zerodl_jit")
+    extra = [ZerodlRunner(workload, args.seed, kernels=k, name=f"zerodl_{k}") for k in others]
+    runners = [zerodl, *extra]
     record = {"type": "workload", "workload": workload.name, "title": workload.title}
+    record["kernel_sets"] = list(args.kernel_sets)
     if torch is not None:
         runners.append(torch_runner(workload, seed=args.seed, net=zerodl.net))  # its weights
         # Same architecture, same weights: the scores must agree before anything is trained.
         xb = shaped(x_test[: args.batch_size], workload)
         ours = zerodl.predict(xb)
-        theirs = runners[1].predict(runners[1].convert(xb)).numpy()
+        theirs = runners[-1].predict(runners[-1].convert(xb)).numpy()
         record["max_abs_score_diff"] = float(np.max(np.abs(ours - theirs)))
 
     first = itertools.islice(minibatches(x_train, t_train, args.batch_size, seed=args.seed), 20)
@@ -383,9 +388,16 @@ def run_workload(workload, data, args, torch, threads, log):
         if infer_times is not None:
             record["ratio_infer"] = ours["infer_pass_s"] / theirs["infer_pass_s"]
             record["ratio_infer_min"] = ours["infer_pass_s_min"] / theirs["infer_pass_s_min"]
+    for k in others:  # each other kernel set against the first (and PyTorch)
+        ours = record[f"zerodl_{k}"]
+        for what, key in (("train", "step_s"), ("infer", "infer_pass_s")):
+            if key in ours:
+                record[f"ratio_{what}_{k}_{first_set}"] = ours[key] / record["zerodl"][key]
+                if torch is not None:
+                    record[f"ratio_{what}_{k}"] = ours[key] / record["torch"][key]
     if args.memory:
         record["memory"] = {}
-        for framework in [r.name for r in runners]:
+        for framework in [r.name for r in runners if r.name in ("zerodl", "torch")]:
             log(f"  {workload.name}: one epoch in a subprocess ({framework}) for the peak RSS")
             record["memory"][framework] = measure_memory(workload, framework, args, threads)
     return record
@@ -409,6 +421,28 @@ def table(header, rows):
     ]
     rule = "-" * len(lines[0])
     return [lines[0], rule, *lines[1:]]
+
+
+def _other_sets_header(records, has_torch, unit="ms"):
+    """The columns of the kernel sets after the first (--kernel-sets): time, ratios."""
+    if not records:
+        return []
+    first, *others = records[0].get("kernel_sets", ["fast"])
+    header = []
+    for k in others:
+        header += [f"{k} {unit}", *([f"{k}/torch"] if has_torch else []), f"{k}/{first}"]
+    return header
+
+
+def _other_sets(r, key, what, has_torch):
+    first, *others = r.get("kernel_sets", ["fast"])
+    cells = []
+    for k in others:
+        cells.append(f"{r[f'zerodl_{k}'][key] * 1e3:.2f}")
+        if has_torch:
+            cells.append(f"{r[f'ratio_{what}_{k}']:.2f}")
+        cells.append(f"{r[f'ratio_{what}_{k}_{first}']:.2f}")
+    return cells
 
 
 def format_report(env, matmul, records, settings):
@@ -486,7 +520,9 @@ def format_report(env, matmul, records, settings):
                 f"{r['ratio_train_min']:.2f}",
                 f"<= {r['target_ratio']:.2f} {ok}",
             ]
+        row += _other_sets(r, "step_s", "train", has_torch)
         rows.append(row)
+    header += _other_sets_header(records, has_torch)
     out.append(
         "Training step (forward + backward + update); zerodl/torch: ratio of the median times, "
         "(min): of the fastest"
@@ -517,7 +553,9 @@ def format_report(env, matmul, records, settings):
                     f"{r['ratio_infer_min']:.2f}",
                     f"<= {r['target_ratio']:.2f} {ok}",
                 ]
+            row += _other_sets(r, "infer_pass_s", "infer", has_torch)
             rows.append(row)
+        header += _other_sets_header(records, has_torch, unit="ms/pass")
         out += ["", "Inference on the 10,000 test images (time ratio: below 1 means zerodl faster)"]
         out += table(header, rows)
 
@@ -569,6 +607,19 @@ Examples:
 The FLOP count, the way rounds interleave zerodl and PyTorch, and how peak RSS is measured are
 described in the docstring of benchmarks/bench.py; benchmarks/README.md explains every column.
 """
+
+
+def kernel_sets(text):
+    """The kernel sets of --kernel-sets, checked against zerodl.kernels.MODES."""
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    unknown = [n for n in names if n not in kernels.MODES]
+    if unknown or not names or len(set(names)) < len(names):
+        raise argparse.ArgumentTypeError(
+            f"kernel sets must be distinct names among {', '.join(kernels.MODES)}, got {text!r}"
+        )
+    if "jit" in names and not jit.available():
+        raise argparse.ArgumentTypeError(jit.INSTALL_HINT)
+    return names
 
 
 def build_parser():
@@ -663,6 +714,14 @@ def build_parser():
         help="seconds of pause before each interleaved round, so that the other framework's "
         "idle BLAS/OpenMP threads stop spinning (default 0.25)",
     )
+    parser.add_argument(
+        "--kernel-sets",
+        type=kernel_sets,
+        default=None,
+        help="comma-separated zerodl kernel sets, each timed in the same rounds (fast, jit, "
+        "reference); the first is the 'zerodl' column, each other gets columns of its own. "
+        "Default: fast, and jit when Numba is installed",
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
         "--format",
@@ -730,6 +789,9 @@ def main(argv=None):
         )
     if args.both_envs:
         return _both_envs(argv, args)
+    if args.kernel_sets is None:  # the kernels in use (ZERODL_KERNELS), and jit if installed
+        in_use = kernels.kernels_in_use()
+        args.kernel_sets = [in_use, *(["jit"] if jit.available() and in_use != "jit" else [])]
 
     def log(message):
         print(message, file=sys.stderr, flush=True)

@@ -12,10 +12,12 @@ accepted too.
 """
 
 import argparse
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
 
+from zerodl import kernels as zerodl_kernels
 from zerodl.networks.registry import MODELS, Model
 from zerodl.optimizers import create_optimizer
 
@@ -137,16 +139,33 @@ class ZerodlRunner:
 
     name = "zerodl"
 
-    def __init__(self, workload, seed=0):
+    def __init__(self, workload, seed=0, kernels=None, name=None):
+        """kernels: the kernel set its steps run ("fast", "jit": zerodl.use_kernels), or None
+        for whatever is in use; name: its name in the results (default "zerodl")."""
         self.net = workload.build(seed=seed)
         self.optimizer = workload.make_optimizer()
+        self.kernels = kernels
+        self.name = name or self.name
+
+    @contextmanager
+    def _mode(self):
+        if self.kernels is None:
+            yield
+            return
+        previous = zerodl_kernels.use_kernels(self.kernels)
+        try:
+            yield
+        finally:
+            zerodl_kernels.use_kernels(previous)
 
     def step(self, x, t):
-        grads = self.net.gradient(x, t)
-        self.optimizer.update(self.net.params, grads)
+        with self._mode():
+            grads = self.net.gradient(x, t)
+            self.optimizer.update(self.net.params, grads)
 
     def predict(self, x):
-        return self.net.predict(x, train=False)
+        with self._mode():
+            return self.net.predict(x, train=False)
 
     def convert(self, x):
         return x
