@@ -24,6 +24,7 @@ import numpy as np
 import zerodl
 from zerodl import kernels
 from zerodl.kernels import jit
+from zerodl.kernels.threads import parallel_batch
 from zerodl.layers import Convolution
 
 REGISTERS = ("zmm", "ymm", "xmm")  # AVX-512, AVX2, scalar or SSE
@@ -56,7 +57,6 @@ def main():
     start = time.perf_counter()
     jit_conv = jit.load()  # imports Numba
     import_s = time.perf_counter() - start
-    jit_conv.set_threads(args.threads)
     C = FN = args.channels
     rng = np.random.default_rng(0)
     x = rng.standard_normal((100, C, args.size, args.size)).astype(np.float32)
@@ -85,11 +85,11 @@ def main():
         return layer.backward(dout), layer.grads["W"], layer.grads["b"]
 
     def jit_forward():
-        return jit_conv.forward(x, W, b, 1)
+        return jit_conv.forward(x, W, b, 1, parallel_batch)
 
     def jit_both():
-        jit_conv.forward(x, W, b, 1)
-        return jit_conv.backward(x, W, dout, 1)
+        jit_conv.forward(x, W, b, 1, parallel_batch)
+        return jit_conv.backward(x, W, dout, 1, True, parallel_batch)
 
     # Same numbers first (and the compilation, or the load from the cache, out of the timing).
     start = time.perf_counter()

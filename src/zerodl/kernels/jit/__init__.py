@@ -15,8 +15,8 @@ which also compiles it (once per dtype; cached on disk, so later processes load 
 import importlib
 import importlib.util
 
-from zerodl.kernels import threads
 from zerodl.kernels.conv import ConvolutionKernel
+from zerodl.kernels.threads import parallel_batch
 
 INSTALL_HINT = "the jit kernels need Numba: pip install 'zerodl[jit]'"
 _COMPILED_MODULE = "zerodl.kernels.jit.compiled"
@@ -41,14 +41,6 @@ def load():
     return _module
 
 
-def _run(function, *args):
-    """function(*args) on zerodl's thread count, with OpenBLAS's threads stopped meanwhile
-    (spinning, they would hold the cores the compiled loops run on: zerodl.kernels.threads)."""
-    load().set_threads(threads.num_threads())
-    with threads._one_blas_thread():
-        return function(*args)
-
-
 class JitConvolutionKernel(ConvolutionKernel):
     """Stride-1 convolutions with square filters, compiled: where the fast kernel applies.
 
@@ -57,14 +49,12 @@ class JitConvolutionKernel(ConvolutionKernel):
     """
 
     def forward(self, layer, x, train=True):
-        code = load()
-        out = _run(code.forward, x, layer.params["W"], layer.params["b"], layer.pad)
-        return out, x
+        W, b = layer.params["W"], layer.params["b"]
+        return load().forward(x, W, b, layer.pad, parallel_batch), x
 
     def backward(self, layer, x, dout):
-        code = load()
         W, need_dx = layer.params["W"], layer.needs_input_grad
-        dx, dW, db = _run(code.backward, x, W, dout, layer.pad, need_dx)
+        dx, dW, db = load().backward(x, W, dout, layer.pad, need_dx, parallel_batch)
         return dx, {"W": dW, "b": db}
 
 
