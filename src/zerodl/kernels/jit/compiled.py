@@ -5,7 +5,7 @@ that `import zerodl` never imports Numba. Compiled on first use per dtype, and c
 (Numba's cache=True: __pycache__ beside this file, or NUMBA_CACHE_DIR).
 
 The convolution is a register-blocked direct convolution, the kind of kernel oneDNN runs for
-PyTorch: a tile of TILE output pixels times LANES filters is held in vector registers (14 AVX-512
+PyTorch: a tile of TILE output pixels times LANES filters is held in vector registers (8 AVX-512
 registers of 16 float32), the filter dimension innermost and contiguous, and accumulated over the
 window, C*FH*FW products, before it is written once. The image is copied per sample into an
 NHWC layout (channels innermost) with its zero border, so that one row of a window is FW*C
@@ -14,7 +14,7 @@ contiguous numbers, and the weights into (FH, FW*C, filters). No column matrix i
 - forward: out[p, f] = sum_k x_window[p, k] * wt[k, f]; per tile, each step loads one vector of
   16 filters' weights and does TILE multiply-adds with one input number each (a broadcast).
 - dW: the same tile turned around: dW[k, f] = sum over pixels of x_window[p, k] * dout[p, f],
-  a tile of TILE window positions k times 16 filters accumulated over all pixels of the samples
+  a tile of K_TILE window positions k times 16 filters accumulated over all pixels of the samples
   of one thread; the threads' sums are added at the end.
 - dx: with stride 1, a convolution of dout with the filters flipped and C and FN swapped (see
   zerodl.kernels.conv), so the forward kernel again.
@@ -45,22 +45,35 @@ from numba.core import cgutils
 from numba.extending import intrinsic
 
 LANES = 16  # filters per vector: one AVX-512 register of float32 (two of float64)
-# Output pixels per register tile: TILE*LANES accumulators must fit in the 32 AVX-512 registers
-# with room for the weights; with AVX2's 16 registers of 8 float32, 6 pixels x 2 registers.
-_FEATURES = llvmlite.binding.get_host_cpu_features()
-TILE = 14 if _FEATURES.get("avx512f", False) else 6
+# Register tiles: TILE output pixels (forward) or K_TILE window positions (dW) times LANES
+# filters, in accumulators that must fit in the 32 AVX-512 registers with room for the weights
+# (with AVX2's 16 registers of 8 float32: 6 x 2 registers; not measured yet). 8 pixels cover the
+# widths of the book's networks (28, 24, 16, 14, 8) with little waste; 14 positions measured
+# best for dW, where LLVM also keeps 8 in memory (benchmarks/jit_one_layer.py --asm shows it).
+_AVX512 = llvmlite.binding.get_host_cpu_features().get("avx512f", False)
+TILE = 8 if _AVX512 else 6
+K_TILE = 14 if _AVX512 else 6
 
 
-@intrinsic
-def _stack_tile(typingctx, like):
-    """A pointer to TILE*LANES elements of like's dtype on the stack: registers, after LLVM."""
-    count = TILE * LANES
+def _stack_array(count):
+    """An intrinsic: a pointer to `count` elements of like's dtype on the stack.
 
-    def codegen(context, builder, signature, args):
-        element = context.get_value_type(like.dtype)
-        return cgutils.alloca_once(builder, element, size=count)
+    Indexed only by loop counters with constant bounds, LLVM keeps its elements in registers.
+    """
 
-    return types.CPointer(like.dtype)(like), codegen
+    @intrinsic
+    def stack_array(typingctx, like):
+        def codegen(context, builder, signature, args):
+            element = context.get_value_type(like.dtype)
+            return cgutils.alloca_once(builder, element, size=count)
+
+        return types.CPointer(like.dtype)(like), codegen
+
+    return stack_array
+
+
+_stack_tile = _stack_array(TILE * LANES)
+_stack_k_tile = _stack_array(K_TILE * LANES)
 
 
 @contextmanager
@@ -148,7 +161,7 @@ def conv_forward(x, wt, b, pad, out):
 def conv_weight_grad(x, dout, pad, FH, FW, dwt):
     """dwt (FH, K, FNp) += the sum over x's samples and pixels of x's windows times dout.
 
-    K = ceil(FW*C / TILE) * TILE: row i of a window is FW*C contiguous elements of the
+    K = ceil(FW*C / K_TILE) * K_TILE: row i of a window is FW*C contiguous elements of the
     padded NHWC image; dwt[i, j*C + c, f] is dW[f, c, i, j] (the rest is junk).
     """
     N, C, H, W = x.shape
@@ -159,8 +172,8 @@ def conv_weight_grad(x, dout, pad, FH, FW, dwt):
     Wp = W + 2 * pad
     xp = np.zeros((Hp, Wp * C + K), dtype=x.dtype)  # + K: room for the junk columns' reads
     d = np.zeros((OH, OW, FNp), dtype=x.dtype)  # dout of one sample, NHWC
-    tile = np.empty((TILE, LANES), dtype=x.dtype)
-    acc = numba.carray(_stack_tile(x), (TILE, LANES))
+    tile = np.empty((K_TILE, LANES), dtype=x.dtype)
+    acc = numba.carray(_stack_k_tile(x), (K_TILE, LANES))
     for n in range(N):
         for c in range(C):
             for h in range(H):
@@ -172,22 +185,22 @@ def conv_weight_grad(x, dout, pad, FH, FW, dwt):
                     d[oh, ow, f] = dout[n, f, oh, ow]
         for fb in range(0, FNp, LANES):
             for i in range(FH):
-                for k0 in range(0, K, TILE):
-                    for q in range(TILE):
+                for k0 in range(0, K, K_TILE):
+                    for q in range(K_TILE):
                         for f in range(LANES):
                             acc[q, f] = 0
                     for oh in range(OH):
                         for ow in range(OW):
                             row = xp[oh + i]
                             base = numba.uint64(ow * C + k0)  # unsigned: no wraparound
-                            for q in range(numba.uint64(TILE)):
+                            for q in range(numba.uint64(K_TILE)):
                                 v = row[base + q]
                                 for f in range(LANES):
                                     acc[q, f] += v * d[oh, ow, fb + f]
-                    for q in range(TILE):  # plain stores: acc stays in registers
+                    for q in range(K_TILE):  # plain stores: acc stays in registers
                         for f in range(LANES):
                             tile[q, f] = acc[q, f]
-                    for q in range(TILE):
+                    for q in range(K_TILE):
                         for f in range(LANES):
                             dwt[i, k0 + q, fb + f] += tile[q, f]
     return dwt
@@ -237,7 +250,7 @@ def backward(x, W, dout, pad, need_dx=True, parallel=_serial):
     N, C, H, Wd = x.shape
     FN, _, FH, FW = W.shape
     x, dout = np.ascontiguousarray(x), np.ascontiguousarray(dout)
-    K = -(-(FW * C) // TILE) * TILE
+    K = -(-(FW * C) // K_TILE) * K_TILE
 
     def part(start, stop):  # this piece's sum of dW, in the kernel's layout
         dwt = np.zeros((FH, K, _lanes(FN)), dtype=x.dtype)
