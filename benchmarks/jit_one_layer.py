@@ -47,13 +47,15 @@ def main():
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--channels", type=int, default=16)
     parser.add_argument("--size", type=int, default=28)
-    parser.add_argument("--asm", action="store_true", help="count the compiled multiply-adds")
+    parser.add_argument("--asm", action="store_true", help="count the compiled multiply-adds (compiles afresh, without Numba's cache)")
     args = parser.parse_args()
 
     import torch
 
     kernels.tune_process(args.threads)
     torch.set_num_threads(args.threads)
+    if args.asm:  # Numba shows no machine code for functions loaded from its cache
+        os.environ["NUMBA_DISABLE_CACHE"] = "1"
     start = time.perf_counter()
     jit_conv = jit.load()  # imports Numba
     import_s = time.perf_counter() - start
