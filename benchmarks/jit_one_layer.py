@@ -47,7 +47,11 @@ def main():
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--channels", type=int, default=16)
     parser.add_argument("--size", type=int, default=28)
-    parser.add_argument("--asm", action="store_true", help="count the compiled multiply-adds (compiles afresh, without Numba's cache)")
+    parser.add_argument(
+        "--asm",
+        action="store_true",
+        help="count the compiled multiply-adds (compiles afresh, without Numba's cache)",
+    )
     args = parser.parse_args()
 
     import torch
