@@ -12,6 +12,7 @@ package imports no Numba: the compiled module is loaded at the first jit kernel'
 which also compiles it (once per dtype; cached on disk, so later processes load it).
 """
 
+import functools
 import importlib
 import importlib.util
 
@@ -23,6 +24,7 @@ _COMPILED_MODULE = "zerodl.kernels.jit.compiled"
 _module = None
 
 
+@functools.cache  # looking for it takes some 0.1 ms, and use_kernels("jit") asks each time
 def available():
     """True when Numba is installed (found without importing it)."""
     return importlib.util.find_spec("numba") is not None
