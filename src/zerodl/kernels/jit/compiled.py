@@ -35,6 +35,7 @@ Numba adds no negative-index checks there. benchmarks/jit_one_layer.py --asm pri
 multiply-adds of the compiled code: vfmadd231ps on zmm registers, each with a {1to16} broadcast.
 """
 
+import threading
 from contextlib import contextmanager
 
 import llvmlite.binding
@@ -48,8 +49,8 @@ LANES = 16  # filters per vector: one AVX-512 register of float32 (two of float6
 # Register tiles: TILE output pixels (forward) or K_TILE window positions (dW) times LANES
 # filters, in accumulators that must fit in the 32 AVX-512 registers with room for the weights
 # (with AVX2's 16 registers of 8 float32: 6 x 2 registers; not measured yet). 8 pixels cover the
-# widths of the book's networks (28, 24, 16, 14, 8) with little waste; 14 positions measured
-# best for dW, where LLVM also keeps 8 in memory (benchmarks/jit_one_layer.py --asm shows it).
+# widths of the book's networks (28, 24, 16, 14, 8) with little waste. dW keeps 14: with 8,
+# LLVM left that tile in memory, as scalar code (benchmarks/jit_one_layer.py --asm shows it).
 _AVX512 = llvmlite.binding.get_host_cpu_features().get("avx512f", False)
 TILE = 8 if _AVX512 else 6
 K_TILE = 14 if _AVX512 else 6
@@ -98,16 +99,19 @@ _ARGUMENT_TYPES = {
     "i": lambda t: types.int64,
 }
 _compiled = set()
+_compiling = threading.Lock()  # one thread compiles; _register_tiles' settings are global
 
 
 def _call(function, arguments, *args):
     """function(*args), compiled first (or loaded from the cache) for args[0]'s dtype."""
     dtype = args[0].dtype
     if (function, dtype) not in _compiled:
-        t = numba.from_dtype(dtype)
-        with _register_tiles():
-            function.compile(tuple(_ARGUMENT_TYPES[a](t) for a in arguments.split()))
-        _compiled.add((function, dtype))
+        with _compiling:
+            if (function, dtype) not in _compiled:
+                t = numba.from_dtype(dtype)
+                with _register_tiles():
+                    function.compile(tuple(_ARGUMENT_TYPES[a](t) for a in arguments.split()))
+                _compiled.add((function, dtype))
     return function(*args)
 
 
