@@ -226,6 +226,13 @@ def forward_filters(W, b=None):
     return wt, bp
 
 
+def _compiled_layout(a):
+    """a as the compiled functions' signatures take it: C-contiguous and writeable (Numba
+    would compile a read-only array's function again, without _register_tiles)."""
+    a = np.ascontiguousarray(a)
+    return a if a.flags.writeable else a.copy()
+
+
 def _serial(part, n):
     return [part(0, n)]
 
@@ -238,7 +245,7 @@ def forward(x, W, b, pad, parallel=_serial):
     """
     N, C, H, Wd = x.shape
     FN, _, FH, FW = W.shape
-    x = np.ascontiguousarray(x)
+    x = _compiled_layout(x)
     wt, bp = forward_filters(W, b)
     out = np.empty((N, FN, H + 2 * pad - FH + 1, Wd + 2 * pad - FW + 1), dtype=x.dtype)
 
@@ -253,7 +260,7 @@ def backward(x, W, dout, pad, need_dx=True, parallel=_serial):
     """(dx or None, dW, db) of the stride-1 convolution out = forward(x, W, b, pad)."""
     N, C, H, Wd = x.shape
     FN, _, FH, FW = W.shape
-    x, dout = np.ascontiguousarray(x), np.ascontiguousarray(dout)
+    x, dout = _compiled_layout(x), _compiled_layout(dout)
     K = -(-(FW * C) // K_TILE) * K_TILE
 
     def part(start, stop):  # this piece's sum of dW, in the kernel's layout
