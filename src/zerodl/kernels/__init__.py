@@ -38,8 +38,10 @@ forward or backward, always runs its own code), and the kernel `applies` to this
 
 What lives here: the convolution by row products in cache-sized chunks (conv.py), pooling by
 strided views (pooling.py), ReLU split over the cores (elementwise.py), the worker threads and
-BLAS's thread count (threads.py), scratch buffers and malloc's tuning (memory.py). The tests
-(tests/kernels) run every layer and every network both ways and require the same numbers.
+BLAS's thread count (threads.py), scratch buffers and malloc's tuning (memory.py), and, optional,
+kernels compiled by Numba (jit/: mode "jit", `pip install 'zerodl[jit]'`; Numba is imported at
+their first use, never here). The tests (tests/kernels) run every layer and every network in
+each mode and require the same numbers.
 
 A GPU backend would plug in here: a module of kernels written for CuPy arrays, registered with
 `register("convolution", CupyConvolution, backend="cupy")` and chosen by `find` for inputs whose
