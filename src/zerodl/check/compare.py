@@ -19,10 +19,11 @@ RTOL = 1e-5
 
 
 def close(got, want, rtol=RTOL):
-    """Equal up to `rtol` of the larger of each element and the array's largest magnitude / 1e3
-    (so that elements near 0 are not judged by their own tiny size)."""
+    """Equal up to `rtol` of the larger of each element and 1/100 of the array's largest
+    magnitude (an element near 0 is not judged by its own tiny size: a gradient's error is
+    measured against the gradient's scale, as zerodl.gradient.relative_error does)."""
     scale = max(float(np.max(np.abs(want), initial=0.0)), 1e-12)
-    return np.abs(got - want) <= rtol * np.maximum(np.abs(want), 1e-3 * scale) + 1e-12 * scale
+    return np.abs(got - want) <= rtol * np.maximum(np.abs(want), 1e-2 * scale) + 1e-12 * scale
 
 
 def constant_factor(got, want, rtol=RTOL):
@@ -36,7 +37,7 @@ def constant_factor(got, want, rtol=RTOL):
     return k
 
 
-def describe_factor(k, batch_size=None):
+def describe_factor(k, batch_size=None, array_like=True):
     """(the line naming factor k, the hint it suggests)."""
     if batch_size and batch_size > 1 and (abs(k - batch_size) < 1e-6 * batch_size):
         return f"yours = {batch_size:g} x expected: the batch size N = {batch_size}", "batch_size"
@@ -44,6 +45,9 @@ def describe_factor(k, batch_size=None):
         return f"yours = expected / {batch_size}: the batch size N = {batch_size}", "batch_size"
     if abs(k + 1) < 1e-6:
         return "yours = -1 x expected", "sign"
+    if not array_like:  # one number: any two differ by a factor, a round one is a clue
+        ratio = max(abs(k), 1 / abs(k))
+        return f"yours = {k:.6g} x expected", "factor" if abs(ratio - round(ratio)) < 1e-6 else None
     return f"yours = {k:.6g} x expected", "factor"
 
 
@@ -102,19 +106,21 @@ def compare(what, got, want, *, batch_size=None, suspects=(), order_hint=None,
         return Finding(FAIL, f"{what} differs", details, hint, input)
     if not np.all(np.isfinite(got)) and np.all(np.isfinite(want)):
         bad = tuple(np.argwhere(~np.isfinite(got))[0])
-        details.append(
-            f"shape {got.shape}; {_value(got[bad])} at {_index(bad)}, expected {_value(want[bad])}"
-        )
+        at = f"shape {got.shape}; {_value(got[bad])} at {_index(bad)}" if got.ndim else _value(got)
+        details.append(f"{at}, expected {_value(want[bad])}")
         return Finding(FAIL, f"{what} has inf or nan", details, hint or nonfinite_hint, input)
     wrong = ~close(got, want, rtol)
-    first = tuple(np.argwhere(wrong)[0]) if got.ndim else ()
-    details.append(
-        f"shape {got.shape}; {int(wrong.sum())} of {wrong.size} elements differ, first at "
-        f"{_index(first)}: yours {_value(got[first])}, expected {_value(want[first])}"
-    )
+    if got.ndim == 0:
+        details.append(f"yours {_value(got)}, expected {_value(want)}")
+    else:
+        first = tuple(np.argwhere(wrong)[0])
+        details.append(
+            f"shape {got.shape}; {int(wrong.sum())} of {wrong.size} elements differ, first at "
+            f"{_index(first)}: yours {_value(got[first])}, expected {_value(want[first])}"
+        )
     k = constant_factor(got, want, rtol)
     if k is not None:
-        line, factor_hint = describe_factor(k, batch_size)
+        line, factor_hint = describe_factor(k, batch_size, got.size > 1)
         details.append(line)
         hint = hint or factor_hint
     if hint is None and order_hint and _same_values(got, want):
