@@ -64,8 +64,19 @@ CATALOGUE = {
 }
 
 # The causes issue 20 asks the report to name; each must be the hint of some bug here.
-NAMED_CAUSES = {"batch_size", "transpose", "sign", "axis", "bias_correction", "mask",
-                "in_place", "softmax_max", "im2col_order", "col2im_padding", "pool_argmax"}
+NAMED_CAUSES = {
+    "batch_size",
+    "transpose",
+    "sign",
+    "axis",
+    "bias_correction",
+    "mask",
+    "in_place",
+    "softmax_max",
+    "im2col_order",
+    "col2im_padding",
+    "pool_argmax",
+}
 
 
 def test_the_catalogue_is_the_folder_and_covers_every_piece_and_every_named_cause():

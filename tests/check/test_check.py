@@ -33,7 +33,9 @@ def test_zerodl_check_is_the_module_and_calling_it_checks():
 
 
 def test_loading_runs_imports_definitions_and_constants_only(tmp_path):
-    path = learners_file(tmp_path, """
+    path = learners_file(
+        tmp_path,
+        """
         import numpy as np
         EPS = 1e-7
         SCALE = 2 * EPS
@@ -46,23 +48,30 @@ def test_loading_runs_imports_definitions_and_constants_only(tmp_path):
             return np.maximum(0, x)
         if __name__ == "__main__":
             raise SystemExit
-    """)
+    """,
+    )
     module = load_definitions(path)
     assert module.SCALE == 2e-7 and module.DTYPE is np.float64 and callable(module.relu)
     assert not hasattr(module, "data") and not hasattr(module, "i")
 
 
 def test_common_and_dataset_are_served_to_the_learners_file_and_taken_out_after(tmp_path):
-    path = learners_file(tmp_path, """
+    path = learners_file(
+        tmp_path,
+        """
         from common.functions import softmax
         from dataset.mnist import load_mnist
         def relu(x):
             return softmax(x) * 0 + (x > 0) * x
-    """)
+    """,
+    )
     modules_before, path_before = set(sys.modules), list(sys.path)
     assert check(path).exit_code == 0
-    assert not [m for m in set(sys.modules) - modules_before if m.split(".")[0] in
-                ("common", "dataset", "mine")]
+    assert not [
+        m
+        for m in set(sys.modules) - modules_before
+        if m.split(".")[0] in ("common", "dataset", "mine")
+    ]
     assert sys.path == path_before
 
 
@@ -81,7 +90,9 @@ def test_a_learners_own_common_is_used_when_it_has_one(tmp_path):
 
 
 def test_pieces_are_found_by_the_books_names_or_by_the_names_given(tmp_path):
-    path = learners_file(tmp_path, """
+    path = learners_file(
+        tmp_path,
+        """
         import numpy as np
         class MyLoss:
             def forward(self, x, t):
@@ -96,7 +107,8 @@ def test_pieces_are_found_by_the_books_names_or_by_the_names_given(tmp_path):
                 return (self.y - self.onehot) / len(self.y)
         def helper():
             pass
-    """)
+    """,
+    )
     with pytest.raises(UsageError, match="nothing to check"):
         check(path)
     report = check(path, "MyLoss=SoftmaxWithLoss")
@@ -114,12 +126,16 @@ def test_a_networks_arguments_come_from_the_command_line(tmp_path):
     path = learners_file(tmp_path, (CORRECT / "two_layer_net.py").read_text(), "two.py")
     report = check(path, "TwoLayerNet(20, 7, 4)")
     assert report.exit_code == 0
-    net = learners_file(tmp_path, """
+    net = learners_file(
+        tmp_path,
+        """
         import numpy as np
         class Net:
             def __init__(self, sizes, scale):
                 self.params = {}
-    """, "net.py")
+    """,
+        "net.py",
+    )
     report = check(net, "Net=TwoLayerNet")
     assert report.exit_code == 2 and report["Net"].status == "skipped"
     assert "zerodl check FILE 'Net=TwoLayerNet(784,50,10)'" in report["Net"].skipped
@@ -130,13 +146,17 @@ def test_a_networks_arguments_come_from_the_command_line(tmp_path):
     ("source", "message"),
     [
         ("def relu(x):\n    return x +\n", r"^bad\.py:2: SyntaxError: invalid syntax"),
-        ("import numpy as np\nimport no_such_module\n",
-         r"^bad\.py:2: ModuleNotFoundError: No module named 'no_such_module'"),
-        ("from common.nothing import x\n", r"^bad\.py:1: ModuleNotFoundError: .*zerodl book serves"),
+        (
+            "import numpy as np\nimport no_such_module\n",
+            r"^bad\.py:2: ModuleNotFoundError: No module named 'no_such_module'",
+        ),
+        (
+            "from common.nothing import x\n",
+            r"^bad\.py:1: ModuleNotFoundError: .*zerodl book serves",
+        ),
     ],
 )
-def test_a_file_that_does_not_load_is_one_line_naming_the_file_and_line(tmp_path, source,
-                                                                         message):
+def test_a_file_that_does_not_load_is_one_line_naming_the_file_and_line(tmp_path, source, message):
     path = learners_file(tmp_path, source, "bad.py")
     with pytest.raises(LoadError, match=message) as caught:
         check(path)
@@ -144,7 +164,9 @@ def test_a_file_that_does_not_load_is_one_line_naming_the_file_and_line(tmp_path
 
 
 def test_a_piece_that_raises_fails_with_the_learners_own_line(tmp_path):
-    path = learners_file(tmp_path, """
+    path = learners_file(
+        tmp_path,
+        """
         import numpy as np
         class Sigmoid:
             def forward(self, x):
@@ -152,7 +174,8 @@ def test_a_piece_that_raises_fails_with_the_learners_own_line(tmp_path):
                 return self.out
             def backward(self, dout):
                 return dout * self.ou
-    """)
+    """,
+    )
     result = check(path)["Sigmoid"]
     assert result.status == "FAIL"
     assert result.findings[0].what.startswith("backward raised: AttributeError:")
@@ -160,28 +183,36 @@ def test_a_piece_that_raises_fails_with_the_learners_own_line(tmp_path):
 
 
 def test_a_piece_that_runs_too_long_fails_and_the_others_are_still_checked(tmp_path):
-    path = learners_file(tmp_path, """
+    path = learners_file(
+        tmp_path,
+        """
         import numpy as np
         def relu(x):
             while True:
                 x = x + 0
         def sigmoid(x):
             return 1 / (1 + np.exp(-x))
-    """)
+    """,
+    )
     report = check(path, time_limit=0.5)
     assert report["relu"].status == "FAIL"
     assert "ran too long" in report["relu"].findings[0].what
-    assert report["relu"].findings[0].details[0] in ("at mine.py:4: while True:",
-                                                      "at mine.py:5: x = x + 0")
+    assert report["relu"].findings[0].details[0] in (
+        "at mine.py:4: while True:",
+        "at mine.py:5: x = x + 0",
+    )
     assert report["sigmoid"].status == "pass"
 
 
 def test_a_wrong_shape_is_a_fail_of_that_piece(tmp_path):
-    path = learners_file(tmp_path, """
+    path = learners_file(
+        tmp_path,
+        """
         import numpy as np
         def softmax(x):
             return np.exp(x - x.max()).sum(axis=-1)
-    """)
+    """,
+    )
     finding = check(path)["softmax"].findings[0]
     assert finding.details[0] == "shape (), expected (3,)"
 
@@ -200,18 +231,18 @@ def test_check_takes_a_module_a_class_or_a_function(tmp_path):
 
 def test_nothing_is_written(tmp_path):
     (tmp_path / "helper.py").write_text("import numpy as np\nSCALE = 1.0\n")
-    path = learners_file(tmp_path, "from helper import SCALE\ndef relu(x):\n    return x * (x > 0)\n")
+    path = learners_file(tmp_path, "from helper import SCALE\ndef relu(x):\n    return x * (x > 0)")
     before = sorted(os.walk(tmp_path))
     check(path)
     assert sorted(os.walk(tmp_path)) == before  # no __pycache__ for the learner's modules
 
 
 def test_the_global_random_state_is_left_as_it_was():
-    np.random.seed(5)
-    expected = np.random.rand()
-    np.random.seed(5)
+    np.random.seed(5)  # noqa: NPY002 (the state the learner's code draws from)
+    expected = np.random.rand()  # noqa: NPY002
+    np.random.seed(5)  # noqa: NPY002
     check(CORRECT / "book_layers.py")
-    assert np.random.rand() == expected
+    assert np.random.rand() == expected  # noqa: NPY002
 
 
 def test_the_report_reads_as_text_data_and_html():

@@ -12,20 +12,58 @@ CORRECT = Path(__file__).parent / "correct"
 # file -> (the pieces checked, those reported with a note rather than a plain pass)
 EXPECTED = {
     "book_functions": (
-        ["step_function", "sigmoid", "relu", "softmax", "cross_entropy_error",
-         "mean_squared_error", "numerical_gradient", "im2col", "col2im"], []),
+        [
+            "step_function",
+            "sigmoid",
+            "relu",
+            "softmax",
+            "cross_entropy_error",
+            "mean_squared_error",
+            "numerical_gradient",
+            "im2col",
+            "col2im",
+        ],
+        [],
+    ),
     "book_layers": (
-        ["MulLayer", "AddLayer", "Relu", "Sigmoid", "Affine", "SoftmaxWithLoss", "Dropout",
-         "BatchNormalization", "Convolution", "Pooling"], ["Relu"]),
+        [
+            "MulLayer",
+            "AddLayer",
+            "Relu",
+            "Sigmoid",
+            "Affine",
+            "SoftmaxWithLoss",
+            "Dropout",
+            "BatchNormalization",
+            "Convolution",
+            "Pooling",
+        ],
+        ["Relu"],
+    ),
     "book_optimizers": (["SGD", "Momentum", "Nesterov", "AdaGrad", "RMSprop", "Adam"], []),
     "other_styles": (
-        ["sigmoid", "relu", "softmax", "cross_entropy_error", "numerical_gradient", "Relu",
-         "Affine", "SoftmaxWithLoss", "Dropout", "BatchNormalization", "Momentum", "Nesterov",
-         "Adam"], ["cross_entropy_error", "numerical_gradient", "Affine", "SoftmaxWithLoss"]),
+        [
+            "sigmoid",
+            "relu",
+            "softmax",
+            "cross_entropy_error",
+            "numerical_gradient",
+            "Relu",
+            "Affine",
+            "SoftmaxWithLoss",
+            "Dropout",
+            "BatchNormalization",
+            "Momentum",
+            "Nesterov",
+            "Adam",
+        ],
+        ["cross_entropy_error", "numerical_gradient", "Affine", "SoftmaxWithLoss"],
+    ),
     "two_layer_net": (["TwoLayerNet"], []),
     "simple_convnet": (
         ["Relu", "Affine", "SoftmaxWithLoss", "Convolution", "Pooling", "SimpleConvNet"],
-        ["Relu"]),
+        ["Relu"],
+    ),
 }
 
 

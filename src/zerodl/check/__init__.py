@@ -27,12 +27,12 @@ from pathlib import Path
 import numpy as np
 
 from zerodl.book.runner import learners_own, served
+from zerodl.check import running
 from zerodl.check.finding import BOOK_PIECES, UsageError, find_pieces
 from zerodl.check.loading import LoadError, load_definitions
-from zerodl.check.report import Finding, PieceResult, Report
-from zerodl.check import running
-from zerodl.check.running import CannotConstruct, LearnersError
 from zerodl.check.networks import NETWORKS
+from zerodl.check.report import Finding, PieceResult, Report
+from zerodl.check.running import CannotConstruct, LearnersError
 
 __all__ = ["BOOK_PIECES", "LoadError", "Report", "UsageError", "check"]
 
@@ -63,10 +63,12 @@ def check(target, *names, time_limit=None):
         return check_namespace(vars(target), names, target.__name__, time_limit)
     name = getattr(target, "__name__", None)
     if name is None:
-        raise UsageError(f"cannot check a {type(target).__name__}: give a file, a module, a "
-                         "class or a function")
-    return check_namespace({name: target}, names or (name,) if name not in BOOK_PIECES else (),
-                           name, time_limit)
+        raise UsageError(
+            f"cannot check a {type(target).__name__}: give a file, a module, a class or a function"
+        )
+    return check_namespace(
+        {name: target}, names or (name,) if name not in BOOK_PIECES else (), name, time_limit
+    )
 
 
 def check_namespace(namespace, names, source, limit=None):
@@ -74,7 +76,8 @@ def check_namespace(namespace, names, source, limit=None):
     if not pieces:
         raise UsageError(
             f"nothing to check in {source}: no class or function of its own has one of the "
-            "book's names; name yours as ALIAS=BOOKNAME, e.g. MyLoss=SoftmaxWithLoss")
+            "book's names; name yours as ALIAS=BOOKNAME, e.g. MyLoss=SoftmaxWithLoss"
+        )
     report = Report(source)
     for piece in pieces:
         report.pieces.append(_check_piece(piece, limit or TIME_LIMIT[piece.kind]))
@@ -84,7 +87,7 @@ def check_namespace(namespace, names, source, limit=None):
 def _check_piece(piece, seconds):
     result = PieceResult(piece.name, piece.book_name, piece.kind)
     _, run = BOOK_PIECES[piece.book_name]
-    state = np.random.get_state()
+    state = np.random.get_state()  # noqa: NPY002 (the learner's code draws from it)
     try:
         with running.time_limit(seconds):
             if piece.kind == "network":
@@ -105,7 +108,7 @@ def _check_piece(piece, seconds):
     except LearnersError as err:  # the time limit passed between two calls of the learner's
         result.findings = [Finding("FAIL", err.what, [f"at {err.where}"] if err.where else [])]
     finally:
-        np.random.set_state(state)
+        np.random.set_state(state)  # noqa: NPY002
     return result
 
 

@@ -59,8 +59,18 @@ def _value(v):
     return f"{v:.6g}"
 
 
-def compare(what, got, want, *, batch_size=None, suspects=(), order_hint=None,
-            nonfinite_hint=None, rtol=RTOL, input=""):
+def compare(
+    what,
+    got,
+    want,
+    *,
+    batch_size=None,
+    suspects=(),
+    order_hint=None,
+    nonfinite_hint=None,
+    rtol=RTOL,
+    input="",
+):
     """None when the learner's `got` equals the reference `want`; else a FAIL Finding.
 
     suspects: (hint, array or test(got) -> bool), what a usual mistake gives, tried first.

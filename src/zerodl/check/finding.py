@@ -53,14 +53,18 @@ def parse_name(text):
     followed by '(arguments)'."""
     match = _NAME.match(text)
     if not match:
-        raise UsageError(f"cannot read {text!r}: write NAME, ALIAS=BOOKNAME or NAME(ARGUMENTS), "
-                         "e.g. MyLoss=SoftmaxWithLoss or 'TwoLayerNet(784, 50, 10)'")
+        raise UsageError(
+            f"cannot read {text!r}: write NAME, ALIAS=BOOKNAME or NAME(ARGUMENTS), "
+            "e.g. MyLoss=SoftmaxWithLoss or 'TwoLayerNet(784, 50, 10)'"
+        )
     alias, book_name, arguments = match.groups()
     name = book_name if alias is None else alias
     if book_name not in BOOK_PIECES:
         known = ", ".join(BOOK_PIECES)
-        raise UsageError(f"{book_name} is not one of the book's pieces zerodl checks ({known}); "
-                         f"name yours as {name}=BOOKNAME")
+        raise UsageError(
+            f"{book_name} is not one of the book's pieces zerodl checks ({known}); "
+            f"name yours as {name}=BOOKNAME"
+        )
     if arguments is None:
         return name, book_name, None, {}
     try:
@@ -68,11 +72,15 @@ def parse_name(text):
         args = tuple(ast.literal_eval(a) for a in call.args)
         kwargs = {k.arg: ast.literal_eval(k.value) for k in call.keywords}
     except (SyntaxError, ValueError, AttributeError):
-        raise UsageError(f"cannot read the arguments in {text!r}: give Python literals, "
-                         "e.g. 'TwoLayerNet(784, 50, 10)'") from None
+        raise UsageError(
+            f"cannot read the arguments in {text!r}: give Python literals, "
+            "e.g. 'TwoLayerNet(784, 50, 10)'"
+        ) from None
     if BOOK_PIECES[book_name][0] != "network":
-        raise UsageError(f"{text}: arguments are for networks; zerodl builds a "
-                         f"{book_name} with the book's constructor")
+        raise UsageError(
+            f"{text}: arguments are for networks; zerodl builds a "
+            f"{book_name} with the book's constructor"
+        )
     return name, book_name, args, kwargs
 
 
@@ -102,13 +110,20 @@ def find_pieces(namespace, names=()):
     for text in names:
         name, book_name, args, kwargs = parse_name(text)
         if name not in namespace:
-            defined = sorted(k for k, v in namespace.items()
-                             if (inspect.isclass(v) or inspect.isfunction(v)) and _learners(v))
-            raise UsageError(f"there is no {name} in the file (it defines: "
-                             f"{', '.join(defined) or 'no class or function'})")
+            defined = sorted(
+                k
+                for k, v in namespace.items()
+                if (inspect.isclass(v) or inspect.isfunction(v)) and _learners(v)
+            )
+            raise UsageError(
+                f"there is no {name} in the file (it defines: "
+                f"{', '.join(defined) or 'no class or function'})"
+            )
         kind = BOOK_PIECES[book_name][0]
         if not _fits(namespace[name], kind):
-            raise UsageError(f"{name} is not a {'function' if kind == 'function' else 'class'}, "
-                             f"as the book's {book_name} is")
+            raise UsageError(
+                f"{name} is not a {'function' if kind == 'function' else 'class'}, "
+                f"as the book's {book_name} is"
+            )
         pieces.append(Piece(name, book_name, namespace[name], args, kwargs))
     return pieces

@@ -51,13 +51,22 @@ def _elementwise(piece, reference, suspects=(), extra=()):
                 got,
                 reference(x),
                 suspects=[(hint, lambda g, s=s, x=x: np.allclose(g, s(x))) for hint, s in suspects],
-                input=f"x = {np.array2string(x, precision=3)}" if x.size <= 6 else shape_of(("x", x)),
+                input=f"x = {np.array2string(x, precision=3)}"
+                if x.size <= 6
+                else shape_of(("x", x)),
             )
             if found:
                 return [found]
             if not np.array_equal(given, x):
-                return [Finding(FAIL, f"{piece} changed its input x in place", [], "in_place",
-                                shape_of(("x", x)))]
+                return [
+                    Finding(
+                        FAIL,
+                        f"{piece} changed its input x in place",
+                        [],
+                        "in_place",
+                        shape_of(("x", x)),
+                    )
+                ]
         return []
 
     return check
@@ -116,16 +125,25 @@ def _cross_entropy_error(function):
             got = call(function, y_.copy(), t_.copy())
         except LearnersError as err:
             if labels_case and not err.timed_out:  # the book's first version takes one-hot t
-                findings.append(Finding(
-                    NOTE, f"cross_entropy_error does not take labels: {err.what}",
-                    [f"at {err.where}"] if err.where else [], "labels", label))
+                findings.append(
+                    Finding(
+                        NOTE,
+                        f"cross_entropy_error does not take labels: {err.what}",
+                        [f"at {err.where}"] if err.where else [],
+                        "labels",
+                        label,
+                    )
+                )
                 return findings
             return [raised("cross_entropy_error", err, "cross_entropy_error", label)]
         want = ref.cross_entropy_error(y_, t_)
         if label.endswith("correct class"):
             if not np.all(np.isfinite(np.asarray(got, dtype=np.float64))):
-                return [Finding(FAIL, f"cross_entropy_error is {got}, not a number",
-                                [], "log_zero", label)]
+                return [
+                    Finding(
+                        FAIL, f"cross_entropy_error is {got}, not a number", [], "log_zero", label
+                    )
+                ]
             continue
         found = compare(
             "cross_entropy_error",
@@ -149,8 +167,15 @@ def _mean_squared_error(function):
     for y, t in cases:
         label = shape_of(("y", y), ("t", t))
         findings = []
-        got = _run(findings, "mean_squared_error", "mean_squared_error", function, y.copy(),
-                   t.copy(), input=label)
+        got = _run(
+            findings,
+            "mean_squared_error",
+            "mean_squared_error",
+            function,
+            y.copy(),
+            t.copy(),
+            input=label,
+        )
         if findings:
             return findings
         found = compare("mean_squared_error", got, ref.mean_squared_error(y, t), input=label)
@@ -175,10 +200,15 @@ def _numerical_gradient(function):
             got = call(function, f, given)
         except LearnersError as err:
             if len(shape) > 1 and not err.timed_out:  # the book's first version: 1-D x only
-                findings.append(Finding(
-                    NOTE, f"numerical_gradient takes 1-D x only: {err.what}",
-                    [f"at {err.where}", "the book's common/gradient.py takes any shape"],
-                    None, label))
+                findings.append(
+                    Finding(
+                        NOTE,
+                        f"numerical_gradient takes 1-D x only: {err.what}",
+                        [f"at {err.where}", "the book's common/gradient.py takes any shape"],
+                        None,
+                        label,
+                    )
+                )
                 return findings
             return [raised("numerical_gradient", err, "numerical_gradient", label)]
         want = 3 * c * x**2
@@ -189,10 +219,18 @@ def _numerical_gradient(function):
             want,
             suspects=[
                 ("step_size", lambda g: np.all(g == 0)),
-                ("central_difference", lambda g: np.allclose(g, np.reshape(forward, shape),
-                                                              rtol=1e-3)),
-                ("central_difference",  # divided by h, not 2h (or by 4h)
-                 lambda g: any(abs((constant_factor(g, want) or 0) - k) < 1e-3 for k in (2, 0.5))),
+                (
+                    "central_difference",
+                    lambda g, forward=forward, shape=shape: np.allclose(
+                        g, np.reshape(forward, shape), rtol=1e-3
+                    ),
+                ),
+                (
+                    "central_difference",  # divided by h, not 2h (or by 4h)
+                    lambda g, want=want: any(
+                        abs((constant_factor(g, want) or 0) - k) < 1e-3 for k in (2, 0.5)
+                    ),
+                ),
             ],
             rtol=1e-5,
             input=label,
@@ -200,9 +238,15 @@ def _numerical_gradient(function):
         if found:
             return [found]
         if not np.all(close(given, x, 1e-12)):
-            return [Finding(FAIL, "numerical_gradient did not put x back as it was",
-                            [f"x changed by up to {np.max(np.abs(given - x)):.3g}"], "restore",
-                            label)]
+            return [
+                Finding(
+                    FAIL,
+                    "numerical_gradient did not put x back as it was",
+                    [f"x changed by up to {np.max(np.abs(given - x)):.3g}"],
+                    "restore",
+                    label,
+                )
+            ]
     return findings
 
 
@@ -219,12 +263,18 @@ def _im2col(function):
         x = rng.normal(size=shape)
         label = f"x {shape}, filter {fh}x{fw}, stride {stride}, pad {pad}"
         findings = []
-        got = _run(findings, "im2col", "im2col", function, x.copy(), fh, fw, stride, pad,
-                   input=label)
+        got = _run(
+            findings, "im2col", "im2col", function, x.copy(), fh, fw, stride, pad, input=label
+        )
         if findings:
             return findings
-        found = compare("im2col", got, ref.im2col(x, fh, fw, stride, pad),
-                        order_hint="im2col_order", input=label)
+        found = compare(
+            "im2col",
+            got,
+            ref.im2col(x, fh, fw, stride, pad),
+            order_hint="im2col_order",
+            input=label,
+        )
         if found:
             return [found]
     return []
@@ -238,8 +288,8 @@ def _col2im_assigning(col, shape, fh, fw, stride, pad):
     img = np.zeros((N, C, H + 2 * pad + stride - 1, W + 2 * pad + stride - 1))
     for y in range(fh):
         for x in range(fw):
-            img[:, :, y:y + stride * OH:stride, x:x + stride * OW:stride] = col[:, :, y, x]
-    return img[:, :, pad:H + pad, pad:W + pad]
+            img[:, :, y : y + stride * OH : stride, x : x + stride * OW : stride] = col[:, :, y, x]
+    return img[:, :, pad : H + pad, pad : W + pad]
 
 
 def _col2im(function):
@@ -248,10 +298,23 @@ def _col2im(function):
         N, C, H, W = shape
         rows = N * ((H + 2 * pad - fh) // stride + 1) * ((W + 2 * pad - fw) // stride + 1)
         col = rng.normal(size=(rows, C * fh * fw))
-        label = f"col {col.shape}, input_shape {shape}, filter {fh}x{fw}, stride {stride}, pad {pad}"
+        label = (
+            f"col {col.shape}, input_shape {shape}, filter {fh}x{fw}, stride {stride}, pad {pad}"
+        )
         findings = []
-        got = _run(findings, "col2im", "col2im", function, col.copy(), shape, fh, fw, stride, pad,
-                   input=label)
+        got = _run(
+            findings,
+            "col2im",
+            "col2im",
+            function,
+            col.copy(),
+            shape,
+            fh,
+            fw,
+            stride,
+            pad,
+            input=label,
+        )
         if findings:
             return findings
         want = ref.col2im(col, shape, fh, fw, stride, pad)
@@ -260,8 +323,14 @@ def _col2im(function):
             got,
             want,
             suspects=[
-                ("col2im_padding", lambda g, want=want, pad=pad, H=H, W=W: g.ndim == 4
-                 and g.shape[2] > H and np.allclose(g[:, :, pad:pad + H, pad:pad + W], want)),
+                (
+                    "col2im_padding",
+                    lambda g, want=want, pad=pad, H=H, W=W: (
+                        g.ndim == 4
+                        and g.shape[2] > H
+                        and np.allclose(g[:, :, pad : pad + H, pad : pad + W], want)
+                    ),
+                ),
                 ("col2im_add", _col2im_assigning(col, shape, fh, fw, stride, pad)),
             ],
             order_hint="im2col_order",
@@ -277,7 +346,9 @@ CHECKS = {
         "step_function", ref.step_function, [("threshold", lambda x: (x >= 0).astype(float))]
     ),
     "sigmoid": _elementwise(
-        "sigmoid", ref.sigmoid, [("sign", lambda x: ref.sigmoid(-x))],
+        "sigmoid",
+        ref.sigmoid,
+        [("sign", lambda x: ref.sigmoid(-x))],
         extra=(np.array([-1000.0, 1000.0]),),
     ),
     "relu": _elementwise("relu", ref.relu),

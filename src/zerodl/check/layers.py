@@ -1,6 +1,6 @@
-"""Checks of the book's layers (chapter 5 to 7), built with the book's constructors:
+"""Checks of the book's layers (chapters 5 to 7), built with the book's constructors:
 MulLayer(), AddLayer(), Relu(), Sigmoid(), Affine(W, b), SoftmaxWithLoss(), Dropout(ratio),
-BatchNormalization(gamma, beta), Convolution(W, b, stride, pad), Pooling(pool_h, pool_w, stride, pad).
+BatchNormalization(gamma, beta), Convolution(W, b, stride, pad), Pooling(pool_h, pool_w, stride).
 
 For each input, from the smallest up: forward equals the reference (references.py); x is left
 as it was; backward's dx and every parameter gradient (dW, db, dgamma, dbeta) equal float64
@@ -50,8 +50,16 @@ def _call(piece, what, function, *args, input=""):
         raise _Stop(raised(what, err, piece, input)) from None
 
 
-def _differentiable(piece, cases, *, dout_in_place_is_books=False, suspects=None,
-                    order_hint=None, rtol=RTOL, dx_rtol=None):
+def _differentiable(
+    piece,
+    cases,
+    *,
+    dout_in_place_is_books=False,
+    suspects=None,
+    order_hint=None,
+    rtol=RTOL,
+    dx_rtol=None,
+):
     """The checks of a layer whose backward is a gradient: see the module's docstring.
 
     suspects(case, x, dout) -> {what: [(hint, array or test)]} for 'forward', 'dx', 'W', ...
@@ -71,47 +79,90 @@ def _differentiable(piece, cases, *, dout_in_place_is_books=False, suspects=None
             out = _call(piece, "forward", forward, layer, given, input=label)
             want = case.reference(x, case.params)
             named = suspects(case, x, None) if suspects else {}
-            found = compare("forward", out, want, batch_size=case.batch_size,
-                            suspects=named.get("forward", ()), order_hint=order_hint,
-                            rtol=rtol, input=label)
+            found = compare(
+                "forward",
+                out,
+                want,
+                batch_size=case.batch_size,
+                suspects=named.get("forward", ()),
+                order_hint=order_hint,
+                rtol=rtol,
+                input=label,
+            )
             if found:
                 raise _Stop(found)
             if not np.array_equal(given, x):
-                raise _Stop(Finding(FAIL, "forward changed its input x in place", [],
-                                    "in_place", label))
+                raise _Stop(
+                    Finding(FAIL, "forward changed its input x in place", [], "in_place", label)
+                )
             again = _call(piece, "forward", forward, layer, x.copy(), input=label)
             if not np.array_equal(np.asarray(again), np.asarray(out)):
-                raise _Stop(Finding(FAIL, "a second forward of the same x gives another result",
-                                    [], "accumulate", label))
+                raise _Stop(
+                    Finding(
+                        FAIL,
+                        "a second forward of the same x gives another result",
+                        [],
+                        "accumulate",
+                        label,
+                    )
+                )
             dout = np.random.default_rng(1).normal(size=want.shape)
             given_dout = dout.copy()
             dx = _call(piece, "backward", layer.backward, given_dout, input=label)
             named = suspects(case, x, dout) if suspects else {}
             x_var = x.copy()
-            want_dx = ref.gradient_of(lambda: case.reference(x_var, case.params), x_var, dout)
-            found = compare("backward: dx", dx, want_dx, batch_size=case.batch_size,
-                            suspects=named.get("dx", ()), order_hint=order_hint,
-                            rtol=dx_rtol or rtol, input=label)
+            want_dx = ref.gradient_of(
+                lambda case=case, x_var=x_var: case.reference(x_var, case.params), x_var, dout
+            )
+            found = compare(
+                "backward: dx",
+                dx,
+                want_dx,
+                batch_size=case.batch_size,
+                suspects=named.get("dx", ()),
+                order_hint=order_hint,
+                rtol=dx_rtol or rtol,
+                input=label,
+            )
             if found:
                 raise _Stop(found)
             grads = {}
             for key, attribute in case.grads.items():
                 grads[key] = _gradient_attribute(layer, attribute, label)
                 p_var = {k: (v.copy() if k == key else v) for k, v in case.params.items()}
-                want_grad = ref.gradient_of(lambda p=p_var: case.reference(x, p), p_var[key], dout)
-                found = compare(f"backward: {attribute}", grads[key], want_grad,
-                                batch_size=case.batch_size, suspects=named.get(key, ()),
-                                order_hint=order_hint, rtol=rtol, input=label)
+                want_grad = ref.gradient_of(
+                    lambda p=p_var, case=case, x=x: case.reference(x, p), p_var[key], dout
+                )
+                found = compare(
+                    f"backward: {attribute}",
+                    grads[key],
+                    want_grad,
+                    batch_size=case.batch_size,
+                    suspects=named.get(key, ()),
+                    order_hint=order_hint,
+                    rtol=rtol,
+                    input=label,
+                )
                 if found:
                     raise _Stop(found)
             if not np.array_equal(given_dout, dout):
                 if not dout_in_place_is_books:
-                    raise _Stop(Finding(FAIL, "backward changed its input dout in place", [],
-                                        "in_place", label))
+                    raise _Stop(
+                        Finding(
+                            FAIL, "backward changed its input dout in place", [], "in_place", label
+                        )
+                    )
                 if not notes:
-                    notes.append(Finding(
-                        NOTE, "backward changes dout in place (the book's Relu does too): "
-                        "fine unless your code reads dout after backward", [], None, label))
+                    notes.append(
+                        Finding(
+                            NOTE,
+                            "backward changes dout in place (the book's Relu does too): "
+                            "fine unless your code reads dout after backward",
+                            [],
+                            None,
+                            label,
+                        )
+                    )
             grads = {key: np.array(g, dtype=np.float64, copy=True) for key, g in grads.items()}
             dx = np.array(dx, dtype=np.float64, copy=True)
             _call(piece, "forward", forward, layer, x.copy(), input=label)
@@ -120,8 +171,15 @@ def _differentiable(piece, cases, *, dout_in_place_is_books=False, suspects=None
                 np.asarray(_gradient_attribute(layer, a, label)) for a in case.grads.values()
             ]
             if not all(np.array_equal(a, b) for a, b in zip(again, [dx, *grads.values()])):
-                raise _Stop(Finding(FAIL, "a second backward of the same dout gives another "
-                                    "result", [], "accumulate", label))
+                raise _Stop(
+                    Finding(
+                        FAIL,
+                        "a second backward of the same dout gives another result",
+                        [],
+                        "accumulate",
+                        label,
+                    )
+                )
         except _Stop as stop:
             return [stop.finding]
     return notes
@@ -129,8 +187,16 @@ def _differentiable(piece, cases, *, dout_in_place_is_books=False, suspects=None
 
 def _gradient_attribute(layer, attribute, label):
     if not hasattr(layer, attribute):
-        raise _Stop(Finding(FAIL, f"after backward the layer has no attribute {attribute} "
-                            "(the book's name for the gradient)", [], None, label))
+        raise _Stop(
+            Finding(
+                FAIL,
+                f"after backward the layer has no attribute {attribute} "
+                "(the book's name for the gradient)",
+                [],
+                None,
+                label,
+            )
+        )
     return getattr(layer, attribute)
 
 
@@ -146,8 +212,10 @@ def _away_from_zero(x):
 def _elementwise_cases(make):
     rng = _rng()
     shapes = ((1, 3), (3, 7), (2, 3, 4, 5))
-    return [Case(shape_of(("x", np.empty(s))), _away_from_zero(rng.normal(size=s) * 2), {}, make,
-                 None) for s in shapes]
+    return [
+        Case(shape_of(("x", np.empty(s))), _away_from_zero(rng.normal(size=s) * 2), {}, make, None)
+        for s in shapes
+    ]
 
 
 def _relu(cls):
@@ -155,7 +223,9 @@ def _relu(cls):
     for case in cases:
         case.reference = lambda x, p: ref.relu(x)
     return _differentiable(
-        "Relu", cases, dout_in_place_is_books=True,
+        "Relu",
+        cases,
+        dout_in_place_is_books=True,
         suspects=lambda case, x, dout: {"dx": [("mask", dout)]} if dout is not None else {},
     )
 
@@ -165,7 +235,8 @@ def _sigmoid(cls):
     for case in cases:
         case.reference = lambda x, p: ref.sigmoid(x)
     return _differentiable(
-        "Sigmoid", cases,
+        "Sigmoid",
+        cases,
         suspects=lambda case, x, dout: {"forward": [("sign", ref.sigmoid(-x))]},
     )
 
@@ -177,17 +248,27 @@ def _affine(cls):
         D = int(np.prod(x_shape[1:]))
         x = rng.normal(size=x_shape)
         params = {"W": rng.normal(size=(D, M)), "b": rng.normal(size=M)}
-        cases.append(Case(shape_of(("x", x), ("W", params["W"]), ("b", params["b"])), x, params,
-                          cls, lambda x, p: ref.affine(x, p["W"], p["b"]),
-                          {"W": "dW", "b": "db"}, batch_size=x_shape[0]))
+        cases.append(
+            Case(
+                shape_of(("x", x), ("W", params["W"]), ("b", params["b"])),
+                x,
+                params,
+                cls,
+                lambda x, p: ref.affine(x, p["W"], p["b"]),
+                {"W": "dW", "b": "db"},
+                batch_size=x_shape[0],
+            )
+        )
 
     def suspects(case, x, dout):
         if dout is None:
             return {}
         W, x2 = case.params["W"], x.reshape(len(x), -1)
-        named = {"dx": [("transpose", dout @ W if W.shape[0] == W.shape[1] else None)],
-                 "W": [("transpose", (x2 @ dout) if len(x2) == x2.shape[1] else None)],
-                 "b": [("axis", np.sum(dout)), ("axis", dout.sum(axis=1))]}
+        named = {
+            "dx": [("transpose", dout @ W if W.shape[0] == W.shape[1] else None)],
+            "W": [("transpose", (x2 @ dout) if len(x2) == x2.shape[1] else None)],
+            "b": [("axis", np.sum(dout)), ("axis", dout.sum(axis=1))],
+        }
         return {k: [(h, a) for h, a in v if a is not None] for k, v in named.items()}
 
     findings = _differentiable("Affine", cases[:3], suspects=suspects)
@@ -196,9 +277,11 @@ def _affine(cls):
     four_d = _differentiable("Affine", cases[3:], suspects=suspects)
     if four_d and four_d[0].status == FAIL and " raised" in four_d[0].what:
         four_d[0].status = NOTE
-        four_d[0].details.append("the book's common/layers.py Affine flattens a 4-D x "
-                                 "(N, C, H, W) and gives dx back in x's shape (SimpleConvNet "
-                                 "needs that)")
+        four_d[0].details.append(
+            "the book's common/layers.py Affine flattens a 4-D x "
+            "(N, C, H, W) and gives dx back in x's shape (SimpleConvNet "
+            "needs that)"
+        )
         four_d[0].hint = None
     return findings + four_d
 
@@ -215,20 +298,26 @@ def _convolution(cls):
         x = rng.normal(size=x_shape)
         params = {"W": rng.normal(size=w_shape), "b": rng.normal(size=w_shape[0])}
         label = f"{shape_of(('x', x), ('W', params['W']))}, stride {stride}, pad {pad}"
-        cases.append(Case(
-            label, x, params,
-            lambda W, b, s=stride, p=pad: cls(W, b, s, p),
-            lambda x, p, s=stride, q=pad: ref.convolution(x, p["W"], p["b"], s, q),
-            {"W": "dW", "b": "db"}, batch_size=x_shape[0],
-        ))
+        cases.append(
+            Case(
+                label,
+                x,
+                params,
+                lambda W, b, s=stride, p=pad: cls(W, b, s, p),
+                lambda x, p, s=stride, q=pad: ref.convolution(x, p["W"], p["b"], s, q),
+                {"W": "dW", "b": "db"},
+                batch_size=x_shape[0],
+            )
+        )
 
     def suspects(case, x, dout):
         if dout is None:
             return {}
         return {"b": [("axis", np.sum(dout)), ("axis", dout.sum(axis=(0, 2, 3)).sum())]}
 
-    return _differentiable("Convolution", cases, suspects=suspects, order_hint="im2col_order",
-                           rtol=1e-5)
+    return _differentiable(
+        "Convolution", cases, suspects=suspects, order_hint="im2col_order", rtol=1e-5
+    )
 
 
 def _pooling(cls):
@@ -242,17 +331,33 @@ def _pooling(cls):
     ):  # no padding: the book's Pooling takes pad but computes its output size without it
         x = rng.permutation(np.prod(x_shape)).reshape(x_shape) / 7.0 - 3.0  # no ties
         label = f"x {x_shape}, pool {ph}x{pw}, stride {stride}, pad {pad}"
-        cases.append(Case(label, x, {}, lambda a=ph, b=pw, s=stride, p=pad: cls(a, b, s, p),
-                          lambda x, p, a=ph, b=pw, s=stride, q=pad: ref.pooling(x, a, b, s, q)))
+        cases.append(
+            Case(
+                label,
+                x,
+                {},
+                lambda a=ph, b=pw, s=stride, p=pad: cls(a, b, s, p),
+                lambda x, p, a=ph, b=pw, s=stride, q=pad: ref.pooling(x, a, b, s, q),
+            )
+        )
 
     def suspects(case, x, dout):
         if dout is None:  # a max over the wrong axis gives the wrong shape
             want = case.reference(x, {})
             return {"forward": [("pool_argmax", lambda g: g.shape != want.shape)]}
         total = float(np.sum(dout))
-        return {"dx": [("pool_argmax", lambda g: g.shape == x.shape and abs(
-            float(np.sum(g)) - total) < 1e-8 * max(1.0, abs(total)) and np.count_nonzero(g)
-            <= dout.size)]}
+        return {
+            "dx": [
+                (
+                    "pool_argmax",
+                    lambda g: (
+                        g.shape == x.shape
+                        and abs(float(np.sum(g)) - total) < 1e-8 * max(1.0, abs(total))
+                        and np.count_nonzero(g) <= dout.size
+                    ),
+                )
+            ]
+        }
 
     return _differentiable("Pooling", cases, suspects=suspects)
 
@@ -265,16 +370,27 @@ def _batch_normalization(cls):
         x = _with_variance_9(rng.normal(size=x_shape))
         params = {"gamma": rng.normal(size=D) + 1.5, "beta": rng.normal(size=D)}
         label = shape_of(("x", x), ("gamma", params["gamma"]))
-        cases.append(Case(label, x, params, cls, lambda x, p: ref.batch_norm(
-            x, p["gamma"], p["beta"]), {"gamma": "dgamma", "beta": "dbeta"},
-            forward=lambda layer, x: layer.forward(x, True), batch_size=x_shape[0]))
+        cases.append(
+            Case(
+                label,
+                x,
+                params,
+                cls,
+                lambda x, p: ref.batch_norm(x, p["gamma"], p["beta"]),
+                {"gamma": "dgamma", "beta": "dbeta"},
+                forward=lambda layer, x: layer.forward(x, True),
+                batch_size=x_shape[0],
+            )
+        )
 
     def suspects(case, x, dout):
         if dout is None:
             return {}
         d = dout.reshape(len(dout), -1)
-        return {"beta": [("axis", np.sum(d)), ("axis", d.sum(axis=1))],
-                "gamma": [("axis", lambda g: np.ndim(g) == 0 or np.shape(g)[0] == len(d))]}
+        return {
+            "beta": [("axis", np.sum(d)), ("axis", d.sum(axis=1))],
+            "gamma": [("axis", lambda g: np.ndim(g) == 0 or np.shape(g)[0] == len(d))],
+        }
 
     findings = _differentiable("BatchNormalization", cases, suspects=suspects, rtol=1e-4)
     if any(f.status == FAIL for f in findings):
@@ -326,8 +442,10 @@ def _two_inputs(piece, cls, forward, backward):
     """MulLayer and AddLayer: forward(x, y), backward(dout) -> (dx, dy), on the book's numbers
     (apple 100 yen, 2 apples) and on arrays."""
     rng = _rng()
-    cases = [(100.0, 2.0, 1.0), (rng.normal(size=(2, 3)), rng.normal(size=(2, 3)),
-                                 rng.normal(size=(2, 3)))]
+    cases = [
+        (100.0, 2.0, 1.0),
+        (rng.normal(size=(2, 3)), rng.normal(size=(2, 3)), rng.normal(size=(2, 3))),
+    ]
     for x, y, dout in cases:
         label = "x = 100.0, y = 2.0, dout = 1.0" if np.ndim(x) == 0 else "x, y, dout (2, 3)"
         try:
@@ -360,8 +478,9 @@ def _softmax_with_loss(cls):
         if N > 1:  # code for one-hot t only raises on these (t * log(y) cannot broadcast)
             cases.append((f"x ({N}, {K}), labels t ({N},)", x, labels, True))
     x_big = np.array([[1000.0, 1001.0, 990.0], [-5.0, 3.0, 2.0]])
-    cases.append(("x (2, 3) with logits near 1000, one-hot t (2, 3)", x_big, np.eye(3)[[1, 2]],
-                  False))
+    cases.append(
+        ("x (2, 3) with logits near 1000, one-hot t (2, 3)", x_big, np.eye(3)[[1, 2]], False)
+    )
     for label, x, t, labels_case in cases:
         try:
             layer = call(cls)
@@ -370,14 +489,27 @@ def _softmax_with_loss(cls):
         except LearnersError as err:
             if labels_case and not err.timed_out and "1000" not in label:
                 if not findings:
-                    findings.append(Finding(
-                        NOTE, f"SoftmaxWithLoss does not take labels: {err.what}",
-                        [f"at {err.where}"] if err.where else [], "labels", label))
+                    findings.append(
+                        Finding(
+                            NOTE,
+                            f"SoftmaxWithLoss does not take labels: {err.what}",
+                            [f"at {err.where}"] if err.where else [],
+                            "labels",
+                            label,
+                        )
+                    )
                 continue
             return [raised("forward", err, "SoftmaxWithLoss", label)]
         want = ref.cross_entropy_error(ref.softmax(x), t)
-        found = compare("forward (the loss)", loss, want, batch_size=len(x), rtol=1e-5,
-                        nonfinite_hint="softmax_max", input=label)
+        found = compare(
+            "forward (the loss)",
+            loss,
+            want,
+            batch_size=len(x),
+            rtol=1e-5,
+            nonfinite_hint="softmax_max",
+            input=label,
+        )
         if found:
             if labels_case and found.hint is None:
                 found.hint = "labels"
@@ -389,9 +521,17 @@ def _softmax_with_loss(cls):
         except LearnersError as err:
             return [raised("backward", err, "SoftmaxWithLoss", label)]
         x_var = x.copy()
-        want_dx = ref.gradient_of(lambda: ref.log_softmax_loss(x_var, t), x_var, 1.0)
-        found = compare("backward: dx", dx, want_dx, batch_size=len(x),
-                        nonfinite_hint="softmax_max", input=label)
+        want_dx = ref.gradient_of(
+            lambda x_var=x_var, t=t: ref.log_softmax_loss(x_var, t), x_var, 1.0
+        )
+        found = compare(
+            "backward: dx",
+            dx,
+            want_dx,
+            batch_size=len(x),
+            nonfinite_hint="softmax_max",
+            input=label,
+        )
         if found:
             return [found]
     return findings
@@ -402,8 +542,8 @@ def _dropout(cls):
     about `ratio` of them 0; backward lets dout through exactly where forward let x through,
     with the same scale; at test time the output is x * (1 - ratio) (the book) or x."""
     ratio = 0.5
-    state = np.random.get_state()
-    np.random.seed(0)  # the book's Dropout draws from np.random; put back afterwards
+    state = np.random.get_state()  # noqa: NPY002
+    np.random.seed(0)  # noqa: NPY002 (the book's Dropout draws from np.random; put back after)
     try:
         x = _away_from_zero(np.random.default_rng(0).normal(size=(40, 50)))
         label = f"x {x.shape}, dropout_ratio {ratio}"
@@ -415,29 +555,63 @@ def _dropout(cls):
     except LearnersError as err:
         return [raised("Dropout", err, "Dropout", label)]
     finally:
-        np.random.set_state(state)
+        np.random.set_state(state)  # noqa: NPY002
     if out.shape != x.shape or dx.shape != x.shape or test.shape != x.shape:
-        return [Finding(FAIL, "forward or backward changes the shape",
-                        [f"forward {out.shape}, backward {dx.shape}, expected {x.shape}"], None,
-                        label)]
+        return [
+            Finding(
+                FAIL,
+                "forward or backward changes the shape",
+                [f"forward {out.shape}, backward {dx.shape}, expected {x.shape}"],
+                None,
+                label,
+            )
+        ]
     kept = out != 0
     scale = np.median(out[kept] / x[kept]) if kept.any() else 1.0
     if not np.allclose(out[kept], scale * x[kept]):
-        return [Finding(FAIL, "forward (training): the kept elements are not x times one scale",
-                        [], "dropout_scale", label)]
+        return [
+            Finding(
+                FAIL,
+                "forward (training): the kept elements are not x times one scale",
+                [],
+                "dropout_scale",
+                label,
+            )
+        ]
     dropped = 1 - kept.mean()
     if abs(dropped - ratio) > 0.1:
-        return [Finding(FAIL, "forward (training) drops the wrong share of elements",
-                        [f"{dropped:.0%} dropped, expected about {ratio:.0%}"], "mask", label)]
+        return [
+            Finding(
+                FAIL,
+                "forward (training) drops the wrong share of elements",
+                [f"{dropped:.0%} dropped, expected about {ratio:.0%}"],
+                "mask",
+                label,
+            )
+        ]
     if not np.allclose(dx, np.where(kept, scale * dout, 0.0)):
-        return [Finding(FAIL, "backward: dx differs from dout * mask (times the forward's "
-                        "scale)", [f"{np.count_nonzero(dx[~kept])} dropped elements let "
-                                   "dout through"] if np.any(dx[~kept]) else [], "mask", label)]
+        return [
+            Finding(
+                FAIL,
+                "backward: dx differs from dout * mask (times the forward's scale)",
+                [f"{np.count_nonzero(dx[~kept])} dropped elements let dout through"]
+                if np.any(dx[~kept])
+                else [],
+                "mask",
+                label,
+            )
+        ]
     test_scale = 1 - ratio if np.isclose(scale, 1.0) else 1.0
     if not np.allclose(test, x * test_scale):
-        return [Finding(FAIL, "forward(x, train_flg=False) differs",
-                        [f"training keeps x * {scale:.3g}, so test time should give "
-                         f"x * {test_scale:g}"], "dropout_scale", label)]
+        return [
+            Finding(
+                FAIL,
+                "forward(x, train_flg=False) differs",
+                [f"training keeps x * {scale:.3g}, so test time should give x * {test_scale:g}"],
+                "dropout_scale",
+                label,
+            )
+        ]
     return []
 
 

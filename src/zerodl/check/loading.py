@@ -26,8 +26,20 @@ class LoadError(Exception):
     """The file cannot be loaded: one line naming the file and line."""
 
 
-_SIMPLE = (ast.Constant, ast.Name, ast.Attribute, ast.Tuple, ast.List, ast.Dict, ast.Set,
-           ast.UnaryOp, ast.BinOp, ast.Load, ast.operator, ast.unaryop)
+_SIMPLE = (
+    ast.Constant,
+    ast.Name,
+    ast.Attribute,
+    ast.Tuple,
+    ast.List,
+    ast.Dict,
+    ast.Set,
+    ast.UnaryOp,
+    ast.BinOp,
+    ast.Load,
+    ast.operator,
+    ast.unaryop,
+)
 
 
 def _is_constant(node):
@@ -35,8 +47,9 @@ def _is_constant(node):
 
 
 def _kept(node):
-    if isinstance(node, (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef,
-                         ast.ClassDef)):
+    if isinstance(
+        node, (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+    ):
         return True
     if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):  # a docstring
         return True
@@ -82,6 +95,7 @@ def load_definitions(path):
         where, line = learners_line(err.__traceback__)
         message = str(err).splitlines()[0] if str(err) else ""
         where = where or path.name
-        raise LoadError(f"{where}: {type(err).__name__}: {message}"
-                        + (f" (in: {line})" if line else "")) from None
+        raise LoadError(
+            f"{where}: {type(err).__name__}: {message}" + (f" (in: {line})" if line else "")
+        ) from None
     return module

@@ -31,12 +31,22 @@ WHOLE_NUMERICAL_GRADIENT = 600  # parameters, at most, for calling the network's
 
 
 def two_layer_net(input_size, hidden_size, output_size, weight_init_std=0.01):
-    return {"W1": (input_size, hidden_size), "b1": (hidden_size,),
-            "W2": (hidden_size, output_size), "b2": (output_size,)}
+    return {
+        "W1": (input_size, hidden_size),
+        "b1": (hidden_size,),
+        "W2": (hidden_size, output_size),
+        "b2": (output_size,),
+    }
 
 
-def multi_layer_net(input_size, hidden_size_list, output_size, activation="relu",
-                    weight_init_std="relu", weight_decay_lambda=0):
+def multi_layer_net(
+    input_size,
+    hidden_size_list,
+    output_size,
+    activation="relu",
+    weight_init_std="relu",
+    weight_decay_lambda=0,
+):
     sizes = [input_size, *hidden_size_list, output_size]
     shapes = {}
     for i, (a, b) in enumerate(zip(sizes, sizes[1:]), 1):
@@ -47,29 +57,61 @@ def multi_layer_net(input_size, hidden_size_list, output_size, activation="relu"
 _SIMPLE_CONV = {"filter_num": 30, "filter_size": 5, "pad": 0, "stride": 1}
 
 
-def simple_conv_net(input_dim=(1, 28, 28), conv_param=_SIMPLE_CONV, hidden_size=100,
-                    output_size=10, weight_init_std=0.01):
+def simple_conv_net(
+    input_dim=(1, 28, 28),
+    conv_param=_SIMPLE_CONV,
+    hidden_size=100,
+    output_size=10,
+    weight_init_std=0.01,
+):
     FN, FS = conv_param["filter_num"], conv_param["filter_size"]
     pad, stride = conv_param["pad"], conv_param["stride"]
     conv_out = (input_dim[1] - FS + 2 * pad) // stride + 1
     pool_out = FN * (conv_out // 2) * (conv_out // 2)
-    return {"W1": (FN, input_dim[0], FS, FS), "b1": (FN,), "W2": (pool_out, hidden_size),
-            "b2": (hidden_size,), "W3": (hidden_size, output_size), "b3": (output_size,)}
+    return {
+        "W1": (FN, input_dim[0], FS, FS),
+        "b1": (FN,),
+        "W2": (pool_out, hidden_size),
+        "b2": (hidden_size,),
+        "W3": (hidden_size, output_size),
+        "b3": (output_size,),
+    }
 
 
-def deep_conv_net(input_dim=(1, 28, 28), conv_param_1=None, conv_param_2=None,
-                  conv_param_3=None, conv_param_4=None, conv_param_5=None, conv_param_6=None,
-                  hidden_size=50, output_size=10):
-    if any(p is not None for p in (conv_param_1, conv_param_2, conv_param_3, conv_param_4,
-                                   conv_param_5, conv_param_6)) or tuple(input_dim)[1:] != (28, 28):
+def deep_conv_net(
+    input_dim=(1, 28, 28),
+    conv_param_1=None,
+    conv_param_2=None,
+    conv_param_3=None,
+    conv_param_4=None,
+    conv_param_5=None,
+    conv_param_6=None,
+    hidden_size=50,
+    output_size=10,
+):
+    if any(
+        p is not None
+        for p in (
+            conv_param_1,
+            conv_param_2,
+            conv_param_3,
+            conv_param_4,
+            conv_param_5,
+            conv_param_6,
+        )
+    ) or tuple(input_dim)[1:] != (28, 28):
         raise TypeError("shapes known for the book's layers on 28x28 images only")
     channels = (input_dim[0], 16, 16, 32, 32, 64, 64)
     shapes = {}
     for i in range(6):
         shapes[f"W{i + 1}"] = (channels[i + 1], channels[i], 3, 3)
         shapes[f"b{i + 1}"] = (channels[i + 1],)
-    shapes.update(W7=(64 * 4 * 4, hidden_size), b7=(hidden_size,),
-                  W8=(hidden_size, output_size), b8=(output_size,))
+    shapes.update(
+        W7=(64 * 4 * 4, hidden_size),
+        b7=(hidden_size,),
+        W8=(hidden_size, output_size),
+        b8=(output_size,),
+    )
     return shapes
 
 
@@ -85,13 +127,16 @@ class Network:
 
 NETWORKS = {
     "TwoLayerNet": Network(two_layer_net, (6, 5, 3), "TwoLayerNet(784,50,10)", True, 3),
-    "MultiLayerNet": Network(multi_layer_net, (6, [5, 4], 3), "MultiLayerNet(784,[100,100],10)",
-                             True, 3),
+    "MultiLayerNet": Network(
+        multi_layer_net, (6, [5, 4], 3), "MultiLayerNet(784,[100,100],10)", True, 3
+    ),
     "SimpleConvNet": Network(
         simple_conv_net,
         ((1, 6, 6), {"filter_num": 2, "filter_size": 3, "pad": 0, "stride": 1}, 4, 3),
         "SimpleConvNet((1,28,28),{'filter_num':30,'filter_size':5,'pad':0,'stride':1},100,10)",
-        False, 2),
+        False,
+        2,
+    ),
     "DeepConvNet": Network(deep_conv_net, (), "DeepConvNet()", False, 2, sample=3),
 }
 
@@ -113,8 +158,9 @@ def _predict_variants(book_name, params, x, args):
         scores = ref.affine(h, p[f"W{count}"], p[f"b{count}"])
         return [(scores, scores)]
     if book_name == "SimpleConvNet":
-        conv_param = inspect.signature(simple_conv_net).bind(*args).arguments.get(
-            "conv_param", _SIMPLE_CONV)
+        conv_param = (
+            inspect.signature(simple_conv_net).bind(*args).arguments.get("conv_param", _SIMPLE_CONV)
+        )
         h = ref.relu(ref.convolution(x, p["W1"], p["b1"], conv_param["stride"], conv_param["pad"]))
         h = ref.relu(ref.affine(ref.pooling(h, 2, 2, 2), p["W2"], p["b2"]))
         scores = ref.affine(h, p["W3"], p["b3"])
@@ -129,7 +175,7 @@ class _SeededLoss:
         self.loss = loss
 
     def __call__(self, *args, **kwargs):
-        np.random.seed(0)
+        np.random.seed(0)  # noqa: NPY002 (the book's Dropout draws from np.random)
         return self.loss(*args, **kwargs)
 
 
@@ -138,12 +184,12 @@ def check_network(book_name, cls, args=None, kwargs=None):
     refuses the book's arguments."""
     spec = NETWORKS[book_name]
     args, kwargs = (spec.small, {}) if args is None else (tuple(args), dict(kwargs or {}))
-    state = np.random.get_state()
-    np.random.seed(0)
+    state = np.random.get_state()  # noqa: NPY002 (the book's networks draw from np.random)
+    np.random.seed(0)  # noqa: NPY002
     try:
         return _check_network(book_name, spec, cls, args, kwargs)
     finally:
-        np.random.set_state(state)
+        np.random.set_state(state)  # noqa: NPY002
 
 
 def _check_network(book_name, spec, cls, args, kwargs):
@@ -160,8 +206,11 @@ def _check_network(book_name, spec, cls, args, kwargs):
         shapes = None  # arguments of the learner's own: no shapes to expect
     params = getattr(network, "params", None)
     if not isinstance(params, dict):
-        return [Finding(FAIL, "the network has no dict params (the book's W1, b1, ...)", [], None,
-                        label)]
+        return [
+            Finding(
+                FAIL, "the network has no dict params (the book's W1, b1, ...)", [], None, label
+            )
+        ]
     if shapes is not None:
         found = _check_shapes(params, shapes, label)
         if found:
@@ -179,8 +228,9 @@ def _check_network(book_name, spec, cls, args, kwargs):
         return findings
     network.loss = _SeededLoss(network.loss)  # an instance attribute: gradient() calls it too
     try:
-        return _check_gradients(book_name, network, params, x, t, data, spec.sample) or _check_accuracy(
-            book_name, network, x, classes, spec.one_hot)
+        return _check_gradients(
+            book_name, network, params, x, t, data, spec.sample
+        ) or _check_accuracy(book_name, network, x, classes, spec.one_hot)
     finally:
         del network.loss
 
@@ -208,14 +258,20 @@ def _input_dim(spec, params, args, kwargs):
 def _check_shapes(params, shapes, label):
     missing = [k for k in shapes if k not in params]
     if missing:
-        return Finding(FAIL, f"params has no {', '.join(missing)}",
-                       [f"the book's constructor makes {', '.join(shapes)}"], None, label)
+        return Finding(
+            FAIL,
+            f"params has no {', '.join(missing)}",
+            [f"the book's constructor makes {', '.join(shapes)}"],
+            None,
+            label,
+        )
     for key, shape in shapes.items():
         got = np.shape(params[key])
         if got != tuple(shape):
             hint = "transpose" if got == tuple(reversed(shape)) else None
-            return Finding(FAIL, f"params[{key!r}] has shape {got}, expected {tuple(shape)}",
-                           [], hint, label)
+            return Finding(
+                FAIL, f"params[{key!r}] has shape {got}, expected {tuple(shape)}", [], hint, label
+            )
     return None
 
 
@@ -235,8 +291,15 @@ def _check_predict_and_loss(book_name, network, params, x, t, args, data):
     if matched is None:  # no reference predict (DeepConvNet): its shape
         want_shape = (len(x), params[_last_weight(params)].shape[-1])
         if np.shape(scores) != want_shape:
-            return [Finding(FAIL, "predict(x) differs", [f"shape {np.shape(scores)}, expected "
-                                                         f"{want_shape}"], None, data)]
+            return [
+                Finding(
+                    FAIL,
+                    "predict(x) differs",
+                    [f"shape {np.shape(scores)}, expected {want_shape}"],
+                    None,
+                    data,
+                )
+            ]
         return []
     want = ref.cross_entropy_error(ref.softmax(matched), t)
     found = compare("loss(x, t)", loss, want, batch_size=len(x), rtol=1e-5, input=data)
@@ -274,9 +337,14 @@ def _check_gradients(book_name, network, params, x, t, data, sample):
             mask = np.zeros(p.shape, dtype=bool)
             mask[tuple(np.transpose(indices))] = True
             got = np.where(mask, got, 0.0)
-        found = compare(f"gradient(x, t)[{key!r}]", got, numeric[key], batch_size=len(x),
-                        rtol=1e-4, input=data + ("" if indices is None else
-                                                 f"; {sample} sampled elements of {key}"))
+        found = compare(
+            f"gradient(x, t)[{key!r}]",
+            got,
+            numeric[key],
+            batch_size=len(x),
+            rtol=1e-4,
+            input=data + ("" if indices is None else f"; {sample} sampled elements of {key}"),
+        )
         if found:
             return [found]
     try:
@@ -284,8 +352,9 @@ def _check_gradients(book_name, network, params, x, t, data, sample):
     except LearnersError as err:
         return [raised("gradient(x, t)", err, book_name, data)]
     if not all(np.array_equal(np.asarray(again[k]), grads[k]) for k in params):
-        return [Finding(FAIL, "a second gradient(x, t) gives another result", [], "accumulate",
-                        data)]
+        return [
+            Finding(FAIL, "a second gradient(x, t) gives another result", [], "accumulate", data)
+        ]
     total = sum(p.size for p in params.values())
     if hasattr(network, "numerical_gradient") and total <= WHOLE_NUMERICAL_GRADIENT:
         try:
@@ -293,8 +362,14 @@ def _check_gradients(book_name, network, params, x, t, data, sample):
         except LearnersError as err:
             return [raised("numerical_gradient(x, t)", err, book_name, data)]
         for key in params:
-            found = compare(f"numerical_gradient(x, t)[{key!r}]", theirs.get(key), grads[key],
-                            batch_size=len(x), rtol=1e-3, input=data)
+            found = compare(
+                f"numerical_gradient(x, t)[{key!r}]",
+                theirs.get(key),
+                grads[key],
+                batch_size=len(x),
+                rtol=1e-3,
+                input=data,
+            )
             if found:
                 return [found]
     return []

@@ -38,16 +38,19 @@ def _check(book_name):
         rng = np.random.default_rng(0)
         start = {"W1": rng.normal(size=(3, 2)), "b1": rng.normal(size=2)}
         grads_per_step = [  # |g| in [0.5, 1.5): eps (1e-7 or 1e-8) moves a step by < 1e-6
-            {k: rng.choice((-1.0, 1.0), size=p.shape) * rng.uniform(0.5, 1.5, size=p.shape)
-             for k, p in start.items()}
+            {
+                k: rng.choice((-1.0, 1.0), size=p.shape) * rng.uniform(0.5, 1.5, size=p.shape)
+                for k, p in start.items()
+            }
             for _ in range(STEPS)
         ]
         for grads in grads_per_step:
             grads["b1"][0] = 0.0  # a gradient that is exactly 0 (a unit that never fires)
         label = f"params W1 (3, 2), b1 (2,), {STEPS} steps, {book_name}{args}"
         answers = [_steps(rule, args, start, grads_per_step) for rule in rules]
-        suspects = {hint: _steps(rule, args, start, grads_per_step)
-                    for hint, rule in mistakes.items()}
+        suspects = {
+            hint: _steps(rule, args, start, grads_per_step) for hint, rule in mistakes.items()
+        }
         params = {k: p.copy() for k, p in start.items()}
         arrays = dict(params)
         try:
@@ -64,13 +67,22 @@ def _check(book_name):
                 return [raised(f"update (step {step + 1})", err, book_name, label)]
             for key in start:
                 if params[key] is not arrays[key]:
-                    return [Finding(FAIL, f"update replaced params[{key!r}] with a new array",
-                                    [], "update_in_place", label)]
+                    return [
+                        Finding(
+                            FAIL,
+                            f"update replaced params[{key!r}] with a new array",
+                            [],
+                            "update_in_place",
+                            label,
+                        )
+                    ]
                 if not np.array_equal(given[key], grads[key]):
                     return [Finding(FAIL, f"update changed grads[{key!r}]", [], "in_place", label)]
             candidates = [a[step] for a in answers]
-            if any(all(np.allclose(params[k], c[k], rtol=1e-5, atol=1e-9) for k in start)
-                   for c in candidates):
+            if any(
+                all(np.allclose(params[k], c[k], rtol=1e-5, atol=1e-9) for k in start)
+                for c in candidates
+            ):
                 previous = {k: p.copy() for k, p in params.items()}
                 continue
             for key in start:  # the first array that differs; compared as steps taken
@@ -88,8 +100,10 @@ def _check(book_name):
                 )
                 if found is None:
                     continue
-                if step > 0 and found.hint in (None, "factor", "eps") and np.all(
-                    np.isfinite(params[key])
+                if (
+                    step > 0
+                    and found.hint in (None, "factor", "eps")
+                    and np.all(np.isfinite(params[key]))
                 ):
                     found.hint = "state"  # the first step agreed
                 return [found]

@@ -8,6 +8,7 @@ differs, the smallest input that shows it and the usual cause.
 """
 
 import html
+import textwrap
 from dataclasses import dataclass, field
 
 from zerodl.check.hints import HINTS
@@ -15,6 +16,7 @@ from zerodl.check.hints import HINTS
 __all__ = ["FAIL", "NOTE", "PASS", "SKIPPED", "Finding", "PieceResult", "Report"]
 
 PASS, FAIL, NOTE, SKIPPED = "pass", "FAIL", "note", "skipped"
+WIDTH = 100  # the text report's lines
 
 
 @dataclass
@@ -30,7 +32,7 @@ class Finding:
     def lines(self):
         out = [self.what, *self.details]
         if self.input:
-            out.append(f"input: {self.input}")
+            out.append(f"smallest input: {self.input}")
         if self.hint:
             out.append(f"hint: {HINTS[self.hint]}")
         return out
@@ -129,7 +131,10 @@ class Report:
                 lines.append(f"          {piece.skipped}")
             for finding in piece.findings:
                 for i, line in enumerate(finding.lines()):
-                    lines.append(("          " if i else f"    {finding.status:<5} ") + line)
+                    first = f"    {finding.status:<5} " if i == 0 else " " * 10
+                    lines.append(
+                        textwrap.fill(line, WIDTH, initial_indent=first, subsequent_indent=" " * 12)
+                    )
         lines.append(self.summary())
         return "\n".join(lines)
 
@@ -152,13 +157,14 @@ class Report:
         for piece in self.pieces:
             details = [piece.skipped] if piece.skipped else []
             for finding in piece.findings:
-                details.append(f"<b>{finding.status}</b> " + "<br>".join(
-                    html.escape(line) for line in finding.lines()
-                ))
+                details.append(
+                    f"<b>{finding.status}</b> "
+                    + "<br>".join(html.escape(line) for line in finding.lines())
+                )
             rows.append(
                 f'<tr><td style="color:{colour[piece.status]};font-weight:bold">'
                 f"{piece.status}</td><td><code>{html.escape(piece.label)}</code></td>"
-                f"<td>{piece.kind}</td><td style=\"text-align:left\">"
+                f'<td>{piece.kind}</td><td style="text-align:left">'
                 f"{'<br>'.join(d if d.startswith('<b>') else html.escape(d) for d in details)}"
                 "</td></tr>"
             )

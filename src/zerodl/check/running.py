@@ -1,4 +1,4 @@
-"""Calling the learner's code: a time limit on each piece, and the learner's own line when it raises.
+"""Calling the learner's code: a time limit on each piece, the learner's own line when it raises.
 
     with time_limit(10):
         out = call(layer.forward, x)        # LearnersError if it raises or runs too long
@@ -25,7 +25,15 @@ import numpy as np
 
 import zerodl
 
-__all__ = ["CannotConstruct", "LearnersError", "is_learners", "TimeLimitExceeded", "call", "learners_line", "time_limit"]
+__all__ = [
+    "CannotConstruct",
+    "LearnersError",
+    "TimeLimitExceeded",
+    "call",
+    "is_learners",
+    "learners_line",
+    "time_limit",
+]
 
 # Frames from these folders are not the learner's: zerodl itself, NumPy, the standard library.
 _NOT_THE_LEARNERS = tuple(

@@ -1,5 +1,4 @@
 """Affine.backward computes dW as dout.T x: the transpose of x.T dout."""
-import numpy as np
 
 
 class Affine:

@@ -1,6 +1,5 @@
 """Convolution.backward sums dout over every axis for db."""
 import numpy as np
-
 from common.util import col2im, im2col
 
 

@@ -1,6 +1,5 @@
 """Convolution.forward reshapes (N*OH*OW, FN) straight to (N, FN, OH, OW), without the transpose."""
 import numpy as np
-
 from common.util import col2im, im2col
 
 

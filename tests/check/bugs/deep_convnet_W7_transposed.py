@@ -1,3 +1,4 @@
+# ruff: noqa: NPY002
 """DeepConvNet makes W7 as (hidden_size, 64*4*4): the book's is (64*4*4, hidden_size)."""
 import numpy as np
 

@@ -1,3 +1,4 @@
+# ruff: noqa: NPY002
 """Dropout.backward lets every element of dout through."""
 import numpy as np
 

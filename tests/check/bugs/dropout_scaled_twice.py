@@ -1,3 +1,4 @@
+# ruff: noqa: NPY002
 """Dropout scales up while training (inverted dropout) and also scales down at test time."""
 import numpy as np
 

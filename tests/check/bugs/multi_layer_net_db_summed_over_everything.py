@@ -1,8 +1,8 @@
+# ruff: noqa: NPY002
 """MultiLayerNet.gradient hands back each layer's db summed to one number."""
 from collections import OrderedDict
 
 import numpy as np
-
 from common.layers import Affine, Relu, SoftmaxWithLoss
 
 

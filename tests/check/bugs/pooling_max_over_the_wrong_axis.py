@@ -1,6 +1,5 @@
 """Pooling.forward takes the maximum down the columns (axis=0) instead of along each window."""
 import numpy as np
-
 from common.util import col2im, im2col
 
 

@@ -1,8 +1,8 @@
+# ruff: noqa: NPY002
 """SimpleConvNet.gradient hands back -dW for the convolution: the first layer climbs the loss."""
 from collections import OrderedDict
 
 import numpy as np
-
 from common.layers import Affine, Convolution, Pooling, Relu, SoftmaxWithLoss
 
 

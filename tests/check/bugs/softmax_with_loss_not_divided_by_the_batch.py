@@ -1,6 +1,5 @@
 """SoftmaxWithLoss.backward returns y - t: batch-size times too large."""
 import numpy as np
-
 from common.functions import cross_entropy_error, softmax
 
 

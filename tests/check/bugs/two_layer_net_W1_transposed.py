@@ -1,6 +1,6 @@
+# ruff: noqa: NPY002
 """TwoLayerNet keeps W1 as (hidden_size, input_size) and multiplies by W1.T."""
 import numpy as np
-
 from common.functions import cross_entropy_error, sigmoid, softmax
 
 

@@ -1,6 +1,6 @@
+# ruff: noqa: NPY002
 """Chapter 4's TwoLayerNet.gradient with dy = y - t, not (y - t) / batch_num."""
 import numpy as np
-
 from common.functions import cross_entropy_error, sigmoid, sigmoid_grad, softmax
 
 

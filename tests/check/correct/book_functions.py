@@ -1,3 +1,4 @@
+# ruff: noqa: NPY002
 """The book's functions as a learner types them (chapters 3, 4 and 7): the batch versions of
 softmax and cross_entropy_error, numerical_gradient over any shape with np.nditer, and im2col
 and col2im with their loops over the filter. A training loop at the end must never run."""

@@ -1,9 +1,9 @@
+# ruff: noqa: NPY002
 """The book's layers (chapters 5 to 7) as a learner types them: np.dot, the book's attributes,
 common.functions and common.util from the served packages; Relu.backward zeroes dout in place
 as the book's does."""
 
 import numpy as np
-
 from common.functions import cross_entropy_error, softmax
 from common.util import col2im, im2col
 

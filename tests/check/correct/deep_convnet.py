@@ -1,8 +1,8 @@
+# ruff: noqa: NPY002
 """A learner's chapter 8 DeepConvNet on the served common.layers: six 3x3 convolutions (the
 fourth padded by 2), three poolings, two affine layers with dropout, He initialisation."""
 
 import numpy as np
-
 from common.layers import Affine, Convolution, Dropout, Pooling, Relu, SoftmaxWithLoss
 
 

@@ -1,3 +1,4 @@
+# ruff: noqa: NPY002
 """Correct pieces in other styles than the book's code: `@`, np.where, tanh, inverted dropout,
 Adam as in its paper, Nesterov as derived, extra attributes, the versions printed in the text
 of chapters 4 and 5 (one-hot targets only, 1-D numerical_gradient, 2-D Affine)."""

@@ -1,10 +1,10 @@
+# ruff: noqa: NPY002
 """A learner's chapter 7 SimpleConvNet built from the learner's own layers (book_layers.py beside
 it): conv - relu - pool - affine - relu - affine - softmax."""
 
 from collections import OrderedDict
 
 import numpy as np
-
 from book_layers import Affine, Convolution, Pooling, Relu, SoftmaxWithLoss
 
 

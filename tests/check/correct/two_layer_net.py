@@ -1,13 +1,15 @@
+# ruff: noqa: NPY002
 """A learner's chapter 5 TwoLayerNet: the book's layers from the served common.layers, an
 OrderedDict of layers, the gradient by backpropagation and numerically. Its training script
 below is not run by zerodl check."""
 
-import sys, os  # noqa: E401 (the book's first line)
+import os
+import sys  # noqa: E401 (the book's first line)
+
 sys.path.append(os.pardir)
 from collections import OrderedDict
 
 import numpy as np
-
 from common.gradient import numerical_gradient
 from common.layers import Affine, Relu, SoftmaxWithLoss
 
@@ -60,5 +62,5 @@ if __name__ == "__main__":
 
     (x_train, t_train), _ = load_mnist(normalize=True, one_hot_label=True)
     network = TwoLayerNet(input_size=784, hidden_size=50, output_size=10)
-    for i in range(10000):
+    for _ in range(10000):
         raise SystemExit("the training loop must not run under zerodl check")
