@@ -258,3 +258,15 @@ def test_the_report_reads_as_text_data_and_html():
     assert data["exit_code"] == 1
     html = report._repr_html_()
     assert "<table>" in html and ">FAIL</td>" in html and "SoftmaxWithLoss" in html
+
+
+def test_pieces_defined_in_a_notebook_cell_are_found():
+    cell = compile(
+        "import numpy as np\ndef relu(x):\n    return np.maximum(0, x)\n", "<ipython-input-1>",
+        "exec",
+    )
+    namespace = {}
+    exec(cell, namespace)
+    module = type(sys)("__main__")
+    module.__dict__.update(namespace)
+    assert [p.name for p in check(module).pieces] == ["relu"]

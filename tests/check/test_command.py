@@ -68,3 +68,14 @@ def test_the_example_in_the_help_is_a_real_report(capsys, monkeypatch):
         assert real_line.startswith(line.removesuffix("..."))
     assert main(["check", "--help"]) == 0
     assert "$ zerodl check softmax_with_loss_not_divided_by_the_batch.py" in capsys.readouterr().out
+
+
+def test_the_readme_shows_a_real_report(capsys, monkeypatch):
+    root = Path(__file__).resolve().parents[2]
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    block = readme.split("## Check your own code")[1].split("```console\n")[1].split("```")[0]
+    command, *shown = block.splitlines()
+    monkeypatch.chdir(root)
+    code = main(command.removeprefix("$ zerodl ").split())
+    assert code == 1
+    assert capsys.readouterr().out.splitlines() == shown

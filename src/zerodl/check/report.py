@@ -128,7 +128,11 @@ class Report:
         for piece in self.pieces:
             lines.append(f"  {piece.status:<7} {piece.label:<{width}}  {piece.kind}")
             if piece.skipped:
-                lines.append(f"          {piece.skipped}")
+                lines.append(
+                    textwrap.fill(
+                        piece.skipped, WIDTH, initial_indent=" " * 10, subsequent_indent=" " * 12
+                    )
+                )
             for finding in piece.findings:
                 for i, line in enumerate(finding.lines()):
                     first = f"    {finding.status:<5} " if i == 0 else " " * 10
