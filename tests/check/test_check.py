@@ -270,3 +270,30 @@ def test_pieces_defined_in_a_notebook_cell_are_found():
     module = type(sys)("__main__")
     module.__dict__.update(namespace)
     assert [p.name for p in check(module).pieces] == ["relu"]
+
+
+def test_a_piece_that_returns_something_else_fails_without_a_traceback(tmp_path):
+    path = learners_file(tmp_path, """
+        class Relu:
+            def forward(self, x):
+                return "relu"
+            def backward(self, dout):
+                return dout
+        class SGD:
+            def __init__(self, lr=0.01):
+                self.lr = lr
+            def update(self, params, grads):
+                return None
+    """)
+    report = check(path)
+    assert report["Relu"].status == "FAIL"
+    assert report["Relu"].findings[0].what == "forward: returned str, not an array of numbers"
+    assert report["SGD"].status == "FAIL"
+
+
+def test_a_file_named_like_a_module_in_use_does_not_replace_it(tmp_path):
+    import random
+
+    path = learners_file(tmp_path, "def relu(x):\n    return x * (x > 0)\n", "random.py")
+    assert check(path).exit_code == 0
+    assert sys.modules["random"] is random

@@ -60,6 +60,7 @@ EXPECTED = {
         ["cross_entropy_error", "numerical_gradient", "Affine", "SoftmaxWithLoss"],
     ),
     "two_layer_net": (["TwoLayerNet"], []),
+    "multi_layer_net": (["MultiLayerNet"], []),
     "simple_convnet": (
         ["Relu", "Affine", "SoftmaxWithLoss", "Convolution", "Pooling", "SimpleConvNet"],
         ["Relu"],

@@ -86,6 +86,9 @@ def check_namespace(namespace, names, source, limit=None):
 
 def _check_piece(piece, seconds):
     result = PieceResult(piece.name, piece.book_name, piece.kind)
+    if piece.args is not None:
+        given = [*map(repr, piece.args), *(f"{k}={v!r}" for k, v in piece.kwargs.items())]
+        result.arguments = f"({', '.join(given)})"
     _, run = BOOK_PIECES[piece.book_name]
     state = np.random.get_state()  # noqa: NPY002 (the learner's code draws from it)
     try:
@@ -105,6 +108,15 @@ def _check_piece(piece, seconds):
         result.skipped = f"its constructor needs arguments zerodl cannot guess ({err}); {how}"
     except running.TimeLimitExceeded as err:
         result.findings = [Finding("FAIL", str(err))]
+    except Exception as err:  # noqa: BLE001 (what the learner's piece returned broke a check)
+        where, line = running.learners_line(err.__traceback__)
+        result.findings = [
+            Finding(
+                "FAIL",
+                f"cannot be checked: {type(err).__name__}: {err}",
+                [f"at {where}: {line}"] if where else ["does it return what the book's returns?"],
+            )
+        ]
     except LearnersError as err:  # the time limit passed between two calls of the learner's
         result.findings = [Finding("FAIL", err.what, [f"at {err.where}"] if err.where else [])]
     finally:

@@ -88,7 +88,8 @@ def load_definitions(path):
     module = types.ModuleType(name)
     module.__file__ = str(path)
     module.__package__ = name.rpartition(".")[0]
-    sys.modules[name] = module  # while loading, as an import does (dataclasses look it up)
+    if name not in sys.modules:  # never in place of a module of that name (numpy.py, random.py)
+        sys.modules[name] = module  # while loading, as an import does (dataclasses look it up)
     try:
         exec(code, module.__dict__)
     except Exception as err:  # noqa: BLE001 (an import of the learner's can raise anything)

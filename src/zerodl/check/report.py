@@ -57,6 +57,7 @@ class PieceResult:
     kind: str  # function, layer, optimizer, network
     findings: list = field(default_factory=list)
     skipped: str = ""  # why the piece could not be checked (a constructor's arguments)
+    arguments: str = ""  # a network's constructor arguments, as given: "(784, 50, 10)"
 
     @property
     def status(self):
@@ -72,13 +73,15 @@ class PieceResult:
 
     @property
     def label(self):
-        return self.name if self.name == self.book_name else f"{self.name} (as {self.book_name})"
+        name = self.name + self.arguments
+        return name if self.name == self.book_name else f"{name} (as {self.book_name})"
 
     def to_dict(self):
         return {
             "name": self.name,
             "book_name": self.book_name,
             "kind": self.kind,
+            "arguments": self.arguments or None,
             "status": self.status,
             "skipped": self.skipped or None,
             "findings": [f.to_dict() for f in self.findings],
