@@ -297,3 +297,20 @@ def test_a_file_named_like_a_module_in_use_does_not_replace_it(tmp_path):
     path = learners_file(tmp_path, "def relu(x):\n    return x * (x > 0)\n", "random.py")
     assert check(path).exit_code == 0
     assert sys.modules["random"] is random
+
+
+def test_the_time_limit_holds_outside_the_main_thread_too(tmp_path):
+    import threading
+
+    path = learners_file(tmp_path, """
+        def relu(x):
+            while True:
+                x = x + 0
+    """)
+    reports = []
+    worker = threading.Thread(target=lambda: reports.append(check(path, time_limit=0.5)))
+    worker.start()
+    worker.join(timeout=30)
+    assert not worker.is_alive()
+    (report,) = reports
+    assert "ran too long" in report["relu"].findings[0].what

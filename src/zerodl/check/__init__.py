@@ -66,9 +66,7 @@ def check(target, *names, time_limit=None):
         raise UsageError(
             f"cannot check a {type(target).__name__}: give a file, a module, a class or a function"
         )
-    return check_namespace(
-        {name: target}, names or (name,) if name not in BOOK_PIECES else (), name, time_limit
-    )
+    return check_namespace({name: target}, names or (name,), name, time_limit)
 
 
 def check_namespace(namespace, names, source, limit=None):
@@ -108,6 +106,8 @@ def _check_piece(piece, seconds):
         result.skipped = f"its constructor needs arguments zerodl cannot guess ({err}); {how}"
     except running.TimeLimitExceeded as err:
         result.findings = [Finding("FAIL", str(err))]
+    except LearnersError as err:  # the learner's code raised where a check did not expect it
+        result.findings = [Finding("FAIL", err.what, [f"at {err.where}"] if err.where else [])]
     except Exception as err:  # noqa: BLE001 (what the learner's piece returned broke a check)
         where, line = running.learners_line(err.__traceback__)
         result.findings = [
@@ -117,8 +117,6 @@ def _check_piece(piece, seconds):
                 [f"at {where}: {line}"] if where else ["does it return what the book's returns?"],
             )
         ]
-    except LearnersError as err:  # the time limit passed between two calls of the learner's
-        result.findings = [Finding("FAIL", err.what, [f"at {err.where}"] if err.where else [])]
     finally:
         np.random.set_state(state)  # noqa: NPY002
     return result
