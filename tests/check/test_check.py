@@ -256,6 +256,7 @@ def test_the_report_reads_as_text_data_and_html():
     (piece,) = data["pieces"]
     assert piece["status"] == "FAIL" and piece["findings"][0]["hint"] == "batch_size"
     assert data["exit_code"] == 1
+    assert repr(report["SoftmaxWithLoss"]) == "\n".join(text.splitlines()[1:-1])
     html = report._repr_html_()
     assert "<table>" in html and ">FAIL</td>" in html and "SoftmaxWithLoss" in html
 

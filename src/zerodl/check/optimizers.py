@@ -46,7 +46,8 @@ def _check(book_name):
         ]
         for grads in grads_per_step:
             grads["b1"][0] = 0.0  # a gradient that is exactly 0 (a unit that never fires)
-        label = f"params W1 (3, 2), b1 (2,), {STEPS} steps, {book_name}{args}"
+        built = f"{book_name}({', '.join(map(str, args))})"
+        label = f"params W1 (3, 2), b1 (2,), {STEPS} steps, {built}"
         answers = [_steps(rule, args, start, grads_per_step) for rule in rules]
         suspects = {
             hint: _steps(rule, args, start, grads_per_step) for hint, rule in mistakes.items()
@@ -57,7 +58,7 @@ def _check(book_name):
             optimizer = call(cls, *args)
         except LearnersError as err:
             CannotConstruct.raise_for(err)
-            return [raised(f"{book_name}{args}", err, book_name, label)]
+            return [raised(built, err, book_name, label)]
         previous = {k: p.copy() for k, p in start.items()}
         for step, grads in enumerate(grads_per_step):
             given = {k: g.copy() for k, g in grads.items()}

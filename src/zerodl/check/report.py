@@ -19,6 +19,10 @@ PASS, FAIL, NOTE, SKIPPED = "pass", "FAIL", "note", "skipped"
 WIDTH = 100  # the text report's lines
 
 
+def _fill(line, first):
+    return textwrap.fill(line, WIDTH, initial_indent=first, subsequent_indent=" " * 12)
+
+
 @dataclass
 class Finding:
     """One thing found wrong (FAIL) or worth knowing (note) about a piece."""
@@ -48,7 +52,7 @@ class Finding:
         }
 
 
-@dataclass
+@dataclass(repr=False)
 class PieceResult:
     """The checks of one piece: `name` in the learner's file, checked as the book's `book_name`."""
 
@@ -76,6 +80,19 @@ class PieceResult:
         name = self.name + self.arguments
         return name if self.name == self.book_name else f"{name} (as {self.book_name})"
 
+    def text(self, width=0):
+        """The piece's line (status, name, kind) and the lines of its findings."""
+        lines = [f"  {self.status:<7} {self.label:<{width}}  {self.kind}"]
+        if self.skipped:
+            lines.append(_fill(self.skipped, " " * 10))
+        for finding in self.findings:
+            for i, line in enumerate(finding.lines()):
+                lines.append(_fill(line, f"    {finding.status:<5} " if i == 0 else " " * 10))
+        return "\n".join(lines)
+
+    def __repr__(self):
+        return self.text()
+
     def to_dict(self):
         return {
             "name": self.name,
@@ -88,7 +105,7 @@ class PieceResult:
         }
 
 
-@dataclass
+@dataclass(repr=False)
 class Report:
     """Every piece checked in `source` (a file or a module), in the order checked."""
 
@@ -128,20 +145,7 @@ class Report:
     def text(self):
         width = max((len(p.label) for p in self.pieces), default=0)
         lines = [f"zerodl check {self.source}"]
-        for piece in self.pieces:
-            lines.append(f"  {piece.status:<7} {piece.label:<{width}}  {piece.kind}")
-            if piece.skipped:
-                lines.append(
-                    textwrap.fill(
-                        piece.skipped, WIDTH, initial_indent=" " * 10, subsequent_indent=" " * 12
-                    )
-                )
-            for finding in piece.findings:
-                for i, line in enumerate(finding.lines()):
-                    first = f"    {finding.status:<5} " if i == 0 else " " * 10
-                    lines.append(
-                        textwrap.fill(line, WIDTH, initial_indent=first, subsequent_indent=" " * 12)
-                    )
+        lines += [piece.text(width) for piece in self.pieces]
         lines.append(self.summary())
         return "\n".join(lines)
 
