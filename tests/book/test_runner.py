@@ -157,6 +157,11 @@ def test_each_run_gets_module_objects_of_its_own(tmp_path, capsys):
     assert first["common.layers"] is not second["common.layers"]
     assert first["common"].layers is first["common.layers"]  # common.layers.Affine works
     assert first["common.layers"].Affine is not layers.Affine
+    # the new modules know one another: the trainer's SoftmaxWithLoss is the new layers' own
+    assert first["common.trainer"].SoftmaxWithLoss is first["common.layers"].SoftmaxWithLoss
+    new_net = first["common.multi_layer_net"].MultiLayerNet
+    assert first["common.multi_layer_net_extend"].MultiLayerNet is new_net
+    assert sys.modules["zerodl.book.common.layers"] is layers
 
 
 def test_a_script_that_deletes_the_folder_it_started_from_leaves_the_rest_restored(

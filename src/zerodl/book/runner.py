@@ -103,20 +103,31 @@ class _NotServed(importlib.abc.MetaPathFinder):
 def fresh_modules(tops=tuple(SERVED)):
     """{book name: a new module object} for the packages `tops`, each executed afresh from the
     file of the zerodl module served under that name, and named as in the book
-    (`common.layers`), so that what a script changes in them stays in them."""
-    modules = {}
-    for top in tops:
-        for name, original in SERVED[top].items():
-            is_package = hasattr(original, "__path__")
-            spec = importlib.util.spec_from_file_location(
-                name, original.__file__, submodule_search_locations=[] if is_package else None
-            )  # a package that finds no files of its own: _NotServed answers the other names
-            modules[name] = importlib.util.module_from_spec(spec)
-    for name, module in modules.items():
-        module.__spec__.loader.exec_module(module)
-        parent, _, child = name.rpartition(".")
-        if parent:  # `import common.layers` then `common.layers.Affine` needs the attribute
-            setattr(modules[parent], child, module)
+    (`common.layers`), so that what a script changes in them stays in them.
+
+    The served modules import one another by zerodl's names (common/trainer.py imports
+    zerodl.book.common.layers.SoftmaxWithLoss): while they are executed, in SERVED's order, those
+    names lead to the new modules made before, so that the new trainer knows the new layers.
+    """
+    modules, hidden = {}, {}
+    try:
+        for top in tops:
+            for name, original in SERVED[top].items():
+                is_package = hasattr(original, "__path__")
+                spec = importlib.util.spec_from_file_location(
+                    name, original.__file__, submodule_search_locations=[] if is_package else None
+                )  # a package that finds no files of its own: _NotServed answers the other names
+                module = importlib.util.module_from_spec(spec)
+                spec.loader.exec_module(module)
+                modules[name] = module
+                parent, _, child = name.rpartition(".")
+                if parent:  # `import common.layers` then `common.layers.Affine` needs the attribute
+                    setattr(modules[parent], child, module)
+                hidden.setdefault(original.__name__, sys.modules.get(original.__name__))
+                sys.modules[original.__name__] = module  # for the new modules executed after it
+    finally:
+        for name, original in hidden.items():
+            sys.modules[name] = original
     return modules
 
 
