@@ -63,7 +63,7 @@ class DeepConvNet:
         if t.ndim != 1:
             t = np.argmax(t, axis=1)
         acc = 0.0
-        for i in range(int(x.shape[0] / batch_size) + 1):
+        for i in range(int(x.shape[0] / batch_size)):
             tx = x[i * batch_size:(i + 1) * batch_size]
             tt = t[i * batch_size:(i + 1) * batch_size]
             y = np.argmax(self.predict(tx, train_flg=False), axis=1)
