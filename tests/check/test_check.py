@@ -263,7 +263,8 @@ def test_the_report_reads_as_text_data_and_html():
 
 def test_pieces_defined_in_a_notebook_cell_are_found():
     cell = compile(
-        "import numpy as np\ndef relu(x):\n    return np.maximum(0, x)\n", "<ipython-input-1>",
+        "import numpy as np\ndef relu(x):\n    return np.maximum(0, x)\n",
+        "<ipython-input-1>",
         "exec",
     )
     namespace = {}
@@ -274,7 +275,9 @@ def test_pieces_defined_in_a_notebook_cell_are_found():
 
 
 def test_a_piece_that_returns_something_else_fails_without_a_traceback(tmp_path):
-    path = learners_file(tmp_path, """
+    path = learners_file(
+        tmp_path,
+        """
         class Relu:
             def forward(self, x):
                 return "relu"
@@ -285,7 +288,8 @@ def test_a_piece_that_returns_something_else_fails_without_a_traceback(tmp_path)
                 self.lr = lr
             def update(self, params, grads):
                 return None
-    """)
+    """,
+    )
     report = check(path)
     assert report["Relu"].status == "FAIL"
     assert report["Relu"].findings[0].what == "forward: returned str, not an array of numbers"
@@ -303,11 +307,14 @@ def test_a_file_named_like_a_module_in_use_does_not_replace_it(tmp_path):
 def test_the_time_limit_holds_outside_the_main_thread_too(tmp_path):
     import threading
 
-    path = learners_file(tmp_path, """
+    path = learners_file(
+        tmp_path,
+        """
         def relu(x):
             while True:
                 x = x + 0
-    """)
+    """,
+    )
     reports = []
     worker = threading.Thread(target=lambda: reports.append(check(path, time_limit=0.5)))
     worker.start()

@@ -38,7 +38,7 @@ EXPECTED = {
             "Convolution",
             "Pooling",
         ],
-        ["Relu"],
+        ["Relu", "Pooling"],  # the book's Relu.backward zeroes dout; its Pooling ignores pad
     ),
     "book_optimizers": (["SGD", "Momentum", "Nesterov", "AdaGrad", "RMSprop", "Adam"], []),
     "other_styles": (
@@ -53,6 +53,7 @@ EXPECTED = {
             "SoftmaxWithLoss",
             "Dropout",
             "BatchNormalization",
+            "Pooling",
             "Momentum",
             "Nesterov",
             "Adam",
@@ -63,7 +64,7 @@ EXPECTED = {
     "multi_layer_net": (["MultiLayerNet"], []),
     "simple_convnet": (
         ["Relu", "Affine", "SoftmaxWithLoss", "Convolution", "Pooling", "SimpleConvNet"],
-        ["Relu"],
+        ["Relu", "Pooling"],
     ),
 }
 
@@ -81,6 +82,8 @@ def test_the_notes_say_what_the_book_does_and_fail_nothing():
     report = zerodl.check(CORRECT / "book_layers.py")
     (note,) = report["Relu"].findings
     assert "changes dout in place (the book's Relu does too)" in note.what
+    (note,) = report["Pooling"].findings
+    assert note.input.endswith("pad 1") and "fails there too" in note.details[-1]
     report = zerodl.check(CORRECT / "other_styles.py")
     assert "does not take labels" in report["SoftmaxWithLoss"].findings[0].what
     assert "4-D x" in " ".join(report["Affine"].findings[0].details)

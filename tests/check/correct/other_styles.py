@@ -1,9 +1,11 @@
 # ruff: noqa: NPY002
 """Correct pieces in other styles than the book's code: `@`, np.where, tanh, inverted dropout,
 Adam as in its paper, Nesterov as derived, extra attributes, the versions printed in the text
-of chapters 4 and 5 (one-hot targets only, 1-D numerical_gradient, 2-D Affine)."""
+of chapters 4 and 5 (one-hot targets only, 1-D numerical_gradient, 2-D Affine), a Pooling that
+takes pad."""
 
 import numpy as np
+from common.util import col2im, im2col
 
 EPS = 1e-5
 DTYPE = np.float64
@@ -156,3 +158,24 @@ class Adam:  # as in the paper: corrected moments, eps 1e-8 beside their root
             m_hat = self.m[key] / (1 - self.beta1**self.t)
             v_hat = self.v[key] / (1 - self.beta2**self.t)
             p -= self.lr * m_hat / (np.sqrt(v_hat) + 1e-8)
+
+
+class Pooling:  # the book's, with pad counted in the output size
+    def __init__(self, pool_h, pool_w, stride=1, pad=0):
+        self.pool_h, self.pool_w, self.stride, self.pad = pool_h, pool_w, stride, pad
+
+    def forward(self, x):
+        N, C, H, W = x.shape
+        out_h = (H + 2 * self.pad - self.pool_h) // self.stride + 1
+        out_w = (W + 2 * self.pad - self.pool_w) // self.stride + 1
+        col = im2col(x, self.pool_h, self.pool_w, self.stride, self.pad)
+        col = col.reshape(-1, self.pool_h * self.pool_w)  # one window a row
+        self.x, self.arg_max = x, col.argmax(axis=1)
+        return col.max(axis=1).reshape(N, out_h, out_w, C).transpose(0, 3, 1, 2)
+
+    def backward(self, dout):
+        dout = dout.transpose(0, 2, 3, 1)  # (N, OH, OW, C)
+        dmax = np.zeros((dout.size, self.pool_h * self.pool_w))
+        dmax[np.arange(self.arg_max.size), self.arg_max] = dout.ravel()
+        return col2im(dmax.reshape(dout.shape[0] * dout.shape[1] * dout.shape[2], -1),
+                      self.x.shape, self.pool_h, self.pool_w, self.stride, self.pad)
