@@ -1,6 +1,7 @@
 """Checks of the book's layers (chapters 5 to 7), built with the book's constructors:
 MulLayer(), AddLayer(), Relu(), Sigmoid(), Affine(W, b), SoftmaxWithLoss(), Dropout(ratio),
-BatchNormalization(gamma, beta), Convolution(W, b, stride, pad), Pooling(pool_h, pool_w, stride, pad).
+BatchNormalization(gamma, beta), Convolution(W, b, stride, pad),
+Pooling(pool_h, pool_w, stride, pad).
 
 For each input, from the smallest up: forward equals the reference (references.py); x is left
 as it was; backward's dx and every parameter gradient (dW, db, dgamma, dbeta) equal float64
