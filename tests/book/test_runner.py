@@ -41,8 +41,8 @@ def test_the_book_names_are_zerodls_during_the_run_and_gone_after(tmp_path, caps
     before = (list(sys.path), list(sys.meta_path), list(sys.argv))
     runner.run_script(script, ["--lr", "0.1"])
     shown = capsys.readouterr().out
-    assert '"layers": "zerodl.book.common.layers"' in shown
-    assert '"mnist": "zerodl.book.dataset.mnist"' in shown
+    assert '"layers": "common.layers"' in shown  # named as in the book, a module of the run
+    assert '"mnist": "dataset.mnist"' in shown
     assert '"argv": ["--lr", "0.1"]' in shown and str(script.parent) in shown
     assert not [name for name in sys.modules if name.split(".")[0] in ("common", "dataset")]
     assert (list(sys.path), list(sys.meta_path), list(sys.argv)) == before
@@ -121,7 +121,7 @@ def test_only_the_command_line_imports_the_book_package():
     """zerodl.book sits above everything it adapts: nothing below it imports it."""
     for path in PACKAGE.rglob("*.py"):
         relative = path.relative_to(PACKAGE).parts
-        if relative[0] in ("book", "cli"):
+        if relative[0] in ("book", "check", "cli"):
             continue
         assert "zerodl.book" not in path.read_text(), path
 
@@ -132,3 +132,60 @@ def test_every_served_module_is_a_module_of_the_book_package():
             assert name.split(".")[0] == top
             assert module.__name__ == "zerodl.book." + name
     assert runner.SERVED["common"]["common.layers"] is layers
+
+
+REPLACE_RELU = """
+    import sys, os
+    sys.path.append(os.pardir)
+    import common.layers
+    print(common.layers.Relu.__name__)
+    class Mine:
+        pass
+    common.layers.Relu = Mine
+    common.layers.Affine.forward = None
+"""
+
+
+def test_each_run_gets_module_objects_of_its_own(tmp_path, capsys):
+    script = book_folder(tmp_path, REPLACE_RELU)
+    original_relu, original_forward = layers.Relu, layers.Affine.forward
+    runner.run_script(script)
+    runner.run_script(script)  # the second run sees the book's Relu again, not the first's
+    assert capsys.readouterr().out.split() == [original_relu.__name__] * 2
+    assert layers.Relu is original_relu and layers.Affine.forward is original_forward
+    first, second = runner.fresh_modules(), runner.fresh_modules()
+    assert first["common.layers"] is not second["common.layers"]
+    assert first["common"].layers is first["common.layers"]  # common.layers.Affine works
+    assert first["common.layers"].Affine is not layers.Affine
+    # the new modules know one another: the trainer's SoftmaxWithLoss is the new layers' own
+    assert first["common.trainer"].SoftmaxWithLoss is first["common.layers"].SoftmaxWithLoss
+    new_net = first["common.multi_layer_net"].MultiLayerNet
+    assert first["common.multi_layer_net_extend"].MultiLayerNet is new_net
+    assert sys.modules["zerodl.book.common.layers"] is layers
+
+
+def test_a_script_that_deletes_the_folder_it_started_from_leaves_the_rest_restored(
+    tmp_path, monkeypatch
+):
+    start = tmp_path / "start"
+    start.mkdir()
+    monkeypatch.chdir(start)
+    script = book_folder(tmp_path, f"import shutil\nshutil.rmtree({str(start)!r})\n")
+    before = (list(sys.path), list(sys.meta_path), list(sys.argv))
+    runner.run_script(script)
+    assert (list(sys.path), list(sys.meta_path), list(sys.argv)) == before
+    assert not [name for name in sys.modules if name.split(".")[0] in ("common", "dataset")]
+
+
+def test_a_standard_library_module_the_script_shadowed_is_put_back(tmp_path):
+    script = book_folder(tmp_path, "import statistics\nprint(statistics.mean([1, 2]))\n")
+    (script.parent / "fractions.py").write_text("Fraction = None  # the learner's, not Python's\n")
+    code = (
+        "import sys; from zerodl.book import runner\n"
+        "sys.modules.pop('fractions', None); sys.modules.pop('statistics', None)\n"
+        f"try:\n    runner.run_script({str(script)!r})\nexcept Exception as e:\n    print(e)\n"
+        "import statistics; print(statistics.mean([1, 3]))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split()[-1] == "2"  # statistics works again, with Python's fractions

@@ -24,6 +24,7 @@ COMMANDS = [
     "summary",
     "serve",
     "book",
+    "check",
     "models",
 ]
 

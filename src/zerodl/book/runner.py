@@ -7,11 +7,20 @@ How the names are served without installing anything: the modules of zerodl.book
 zerodl.book.dataset are entered in `sys.modules` under the book's names (`common`,
 `common.layers`, ..., `dataset.mnist`) just before the script runs, so that `import
 common.layers` finds them there and never searches `sys.path`; a finder at the front of
-`sys.meta_path` answers any other `common.*` name with an error that says what is served. After
-the script, whether it ended or raised, every one of these is taken out again, with `sys.argv`,
-`sys.path` and the working directory as they were. They only ever exist inside the process that
-runs the script (the `zerodl book` command is a process of its own): the installed package holds
-zerodl.book.common, never a top-level `common`, so no other program can import them.
+`sys.meta_path` answers any other `common.*` name with an error that says what is served. Each
+run gets module objects of its own, executed afresh from zerodl's files (`fresh_modules`): a
+script that replaces `common.layers.Relu` changes it for itself only, never for the next script
+nor for zerodl.book.common.layers. After the script, whether it ended or raised, every one of
+these is taken out again, with `sys.argv`, `sys.path` and the working directory as they were
+(each put back even when another cannot be: a script may delete the folder it was started
+from), and a standard-library module that the script's folder shadowed (its own `fractions.py`
+imported by `statistics`) is forgotten, so that the next import finds the real one. They only
+ever exist inside the process that runs the script (the `zerodl book` command is a process of
+its own): the installed package holds zerodl.book.common, never a top-level `common`, so no
+other program can import them.
+
+`served(folder, own)` is the same environment without a script: `zerodl check` loads a learner's
+file inside it.
 
 The script runs as `cd chNN && python script.py` runs it in the book: as `__main__`, from its own
 folder (the book's scripts open files such as params.pkl relative to it), with that folder and
@@ -20,9 +29,11 @@ modules beside the chapters). `own=("common",)` leaves `common` to the learner's
 """
 
 import importlib.abc
+import importlib.util
 import os
 import runpy
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 from zerodl.book import common, dataset
@@ -38,7 +49,7 @@ from zerodl.book.common import (
 )
 from zerodl.book.dataset import mnist
 
-__all__ = ["SERVED", "learners_own", "run_script"]
+__all__ = ["SERVED", "fresh_modules", "learners_own", "run_script", "served"]
 
 # The book's module names and the zerodl modules served under them, by top-level package.
 SERVED = {
@@ -89,50 +100,108 @@ class _NotServed(importlib.abc.MetaPathFinder):
         )
 
 
+def fresh_modules(tops=tuple(SERVED)):
+    """{book name: a new module object} for the packages `tops`, each executed afresh from the
+    file of the zerodl module served under that name, and named as in the book
+    (`common.layers`), so that what a script changes in them stays in them.
+
+    The served modules import one another by zerodl's names (common/trainer.py imports
+    zerodl.book.common.layers.SoftmaxWithLoss): while they are executed, in SERVED's order, those
+    names lead to the new modules made before, so that the new trainer knows the new layers.
+    """
+    modules, hidden = {}, {}
+    try:
+        for top in tops:
+            for name, original in SERVED[top].items():
+                is_package = hasattr(original, "__path__")
+                spec = importlib.util.spec_from_file_location(
+                    name, original.__file__, submodule_search_locations=[] if is_package else None
+                )  # a package that finds no files of its own: _NotServed answers the other names
+                module = importlib.util.module_from_spec(spec)
+                spec.loader.exec_module(module)
+                modules[name] = module
+                parent, _, child = name.rpartition(".")
+                if parent:  # `import common.layers` then `common.layers.Affine` needs the attribute
+                    setattr(modules[parent], child, module)
+                hidden.setdefault(original.__name__, sys.modules.get(original.__name__))
+                sys.modules[original.__name__] = module  # for the new modules executed after it
+    finally:
+        for name, original in hidden.items():
+            sys.modules[name] = original
+    return modules
+
+
+@contextmanager
+def served(folder, own=()):
+    """Within the block: the book's packages served by zerodl (fresh module objects) except
+    those named in `own`, and `folder` and its parent at the front of sys.path, as a script in
+    `folder` sees them under `zerodl book`; everything put back afterwards.
+
+    Yields the dict of served modules (book name -> module).
+    """
+    unknown = set(own) - set(SERVED)
+    if unknown:
+        raise ValueError(f"own must name packages among {sorted(SERVED)}, got {sorted(unknown)}")
+    folder = Path(folder).resolve()
+    tops = tuple(top for top in SERVED if top not in own)
+    saved_path = list(sys.path)
+    saved_modules = {name: m for name, m in sys.modules.items() if name.partition(".")[0] in SERVED}
+    before = set(sys.modules)
+    finder = _NotServed(tops)
+    modules = {}
+    try:
+        for name in saved_modules:  # a learner's own common imported earlier in this process
+            del sys.modules[name]
+        modules = fresh_modules(tops)
+        sys.modules.update(modules)
+        sys.meta_path.insert(0, finder)
+        sys.path[:0] = [str(folder), str(folder.parent)]
+        yield modules
+    finally:
+        sys.path[:] = saved_path
+        if finder in sys.meta_path:
+            sys.meta_path.remove(finder)
+        _forget_the_runs_modules(before, folder)
+        for name in modules:
+            sys.modules.pop(name, None)
+        sys.modules.update(saved_modules)
+
+
 def run_script(script, args=(), own=(), chdir=True):
     """Run the Python file `script` as `__main__` with `args` in sys.argv[1:], the book's
     packages served by zerodl except those named in `own`; everything is put back afterwards.
 
     Raises whatever the script raises (SystemExit included).
     """
-    unknown = set(own) - set(SERVED)
-    if unknown:
-        raise ValueError(f"own must name packages among {sorted(SERVED)}, got {sorted(unknown)}")
     path = Path(script).resolve()
     if not path.is_file():
         raise FileNotFoundError(f"no such script: {script}")
-    folder = path.parent
-    served = {
-        name: module for top in SERVED if top not in own for name, module in SERVED[top].items()
-    }
-    tops = tuple(top for top in SERVED if top not in own)
-
-    saved_argv, saved_path, saved_cwd = sys.argv, list(sys.path), os.getcwd()
-    saved_modules = {name: m for name, m in sys.modules.items() if name.partition(".")[0] in SERVED}
-    before = set(sys.modules)
-    finder = _NotServed(tops)
+    saved_argv, saved_cwd = sys.argv, os.getcwd()
     try:
-        for name in saved_modules:  # a learner's own common imported earlier in this process
-            del sys.modules[name]
-        sys.modules.update(served)
-        sys.meta_path.insert(0, finder)
-        sys.argv = [str(script), *map(str, args)]
-        sys.path[:0] = [str(folder), str(folder.parent)]
-        if chdir:
-            os.chdir(folder)
-        runpy.run_path(str(path), run_name="__main__")
+        with served(path.parent, own):
+            sys.argv = [str(script), *map(str, args)]
+            if chdir:
+                os.chdir(path.parent)
+            runpy.run_path(str(path), run_name="__main__")
     finally:
-        os.chdir(saved_cwd)
         sys.argv = saved_argv
-        sys.path[:] = saved_path
-        if finder in sys.meta_path:
-            sys.meta_path.remove(finder)
-        for name in set(sys.modules) - before:
-            if _belongs_to_the_run(name, sys.modules[name], folder):
-                del sys.modules[name]
-        for name in served:
-            sys.modules.pop(name, None)
-        sys.modules.update(saved_modules)
+        try:
+            os.chdir(saved_cwd)
+        except OSError:  # the script deleted it: there is nothing to go back to
+            pass
+
+
+def _forget_the_runs_modules(before, folder):
+    """Take out of sys.modules what the run brought in that a later run must import afresh: the
+    served names, the learner's own modules beside the script or in its parent folder, and,
+    when one of those has a standard library module's name, every standard library module the
+    run imported (they may hold the learner's module in place of the real one)."""
+    new = set(sys.modules) - before
+    own = {name for name in new if _belongs_to_the_run(name, sys.modules[name], folder)}
+    if any(name.partition(".")[0] in sys.stdlib_module_names for name in own):
+        own |= {name for name in new if name.partition(".")[0] in sys.stdlib_module_names}
+    for name in own:
+        del sys.modules[name]
 
 
 def _belongs_to_the_run(name, module, folder):

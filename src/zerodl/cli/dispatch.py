@@ -7,6 +7,7 @@ import sys
 from zerodl import __version__, kernels
 from zerodl.cli import (
     book,
+    check,
     compare,
     evaluate,
     gradcheck,
@@ -32,6 +33,7 @@ COMMANDS = {
     "summary": summary,
     "serve": serve,
     "book": book,
+    "check": check,
     "models": models,
 }
 
