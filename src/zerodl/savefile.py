@@ -39,6 +39,7 @@ the previous checkpoint as it was and no stray file behind.
 """
 
 import json
+import stat
 import zipfile
 import zlib
 from pathlib import Path
@@ -67,14 +68,27 @@ __all__ = [
 FORMAT = "zerodl-checkpoint"
 FORMAT_VERSION = 1
 META_KEY = "__zerodl_meta__"
-MAX_META_BYTES = 64 * 2**20  # metadata is a few kB; anything near this is not ours
-# zerodl.save stores arrays uncompressed. A compressed member may expand at most this much (real
-# parameters compress little; zeros, 1000 to 1) once it is larger than MIN_SUSPECT_BYTES.
+# What a file may hold, whatever it declares (the README's "Limits" table lists these):
+MAX_META_BYTES = 16 * 2**20  # the metadata: a few kB, a long run's loss history a few MB
+MAX_META_CONTAINERS = 100_000  # JSON objects and lists in it (counted before it is parsed)
+MAX_META_DEPTH = 32  # how deeply they nest (a checkpoint's own go 6 deep)
+MAX_MEMBERS = 10_000  # arrays in the archive
+# zerodl.save stores arrays uncompressed. Compressed members (np.savez_compressed's deflate) may
+# expand at most this much, each and all together (real parameters compress little; zeros, 1000
+# to 1), once they are larger than MIN_SUSPECT_BYTES.
 MAX_EXPANSION = 50
 MIN_SUSPECT_BYTES = 16 * 2**20
+COMPRESSIONS = {zipfile.ZIP_STORED: "stored", zipfile.ZIP_DEFLATED: "deflated"}
 ARRAY_REF = "__ndarray__"  # {"__ndarray__": key} in the JSON stands for the array under key
-# The bit generators a checkpoint may name (NumPy's own); anything else is refused.
-BIT_GENERATORS = ("PCG64", "PCG64DXSM", "Philox", "SFC64", "MT19937")
+# The bit generators a checkpoint may name, by name: NumPy's classes, never looked up by a name
+# the file gives (np.random has functions too, "seed" among them).
+BIT_GENERATORS = {
+    "PCG64": np.random.PCG64,
+    "PCG64DXSM": np.random.PCG64DXSM,
+    "Philox": np.random.Philox,
+    "SFC64": np.random.SFC64,
+    "MT19937": np.random.MT19937,
+}
 
 
 class CheckpointError(ValueError):
@@ -249,17 +263,19 @@ def open_archive(path):
     """The `Archive` at `path`: file type, every .npy header and the metadata checked; no
     array's data read. Whatever is wrong is a CheckpointError (FileNotFoundError if absent)."""
     path = Path(path)
-    _check_file_kind(path)
+    size = _check_file_kind(path)
     headers = {}
     try:
         with zipfile.ZipFile(path) as zf:
-            for info in zf.infolist():
+            infos = zf.infolist()
+            _check_members(infos, size, path)
+            for info in infos:
                 name = info.filename[: -len(".npy")]
                 headers[name] = _check_header(zf, info, path)
     except CheckpointError:
         raise
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as err:
-        raise CheckpointError(f"{path} is damaged: {err}") from err
+        raise CheckpointError(f"{path} is damaged: {_reason(err)}") from err
     if META_KEY not in headers:
         raise CheckpointError(
             f"{path} is an .npz archive without zerodl metadata, not a zerodl checkpoint "
@@ -267,7 +283,9 @@ def open_archive(path):
         )
     shape, dtype = headers.pop(META_KEY)
     if dtype != np.uint8 or len(shape) != 1 or shape[0] > MAX_META_BYTES:
-        raise CheckpointError(f"{path}: the metadata is not UTF-8 JSON bytes")
+        raise CheckpointError(
+            f"{path}: the metadata is not UTF-8 JSON bytes of at most {MAX_META_BYTES:,}"
+        )
     meta = _parse_meta(_read_members(path, [META_KEY])[META_KEY], path)
     return Archive(path, meta, headers)
 
@@ -278,15 +296,25 @@ def network_keys(headers):
 
 
 def _check_file_kind(path):
-    """Refuse, with what it is, a path that is not an .npz archive."""
-    if not path.exists():
-        raise FileNotFoundError(f"no checkpoint at {path}")
-    if path.is_dir():
+    """Refuse, with what it is, a path that is not an .npz archive; its size in bytes.
+
+    The file's kind comes from stat, before it is opened: a device such as /dev/zero (or a link
+    to one) would be read without end, and a FIFO would wait for a writer forever.
+    """
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise FileNotFoundError(f"no checkpoint at {path}") from None
+    if stat.S_ISDIR(info.st_mode):
         raise CheckpointError(f"{path} is a folder, not a checkpoint file")
+    if not stat.S_ISREG(info.st_mode):
+        raise CheckpointError(
+            f"{path} is not a regular file (a device, a FIFO or a socket), not a checkpoint"
+        )
     with open(path, "rb") as f:
         head = f.read(6)
     if zipfile.is_zipfile(path):
-        return
+        return info.st_size
     if head.startswith(b"PK\x03\x04"):
         raise CheckpointError(
             f"{path} is damaged or truncated: it starts like an .npz archive but its end "
@@ -302,6 +330,56 @@ def _check_file_kind(path):
     raise CheckpointError(f"{path} is not a zerodl checkpoint (not an .npz archive)")
 
 
+def _check_members(infos, size, path):
+    """Refuse, from the zip directory alone, an archive whose members together declare more
+    than the file can hold: too many of them, more stored bytes than the file has, a compression
+    zerodl does not read, or compressed data that would expand beyond belief all together."""
+    if len(infos) > MAX_MEMBERS:
+        raise CheckpointError(
+            f"{path} holds {len(infos):,} arrays, more than the {MAX_MEMBERS:,} a checkpoint may "
+            "have: not a zerodl checkpoint"
+        )
+    packed = expanded = 0
+    for info in infos:
+        if info.compress_type not in COMPRESSIONS:
+            raise CheckpointError(
+                f"{path}: array {info.filename!r} is compressed with method "
+                f"{info.compress_type}; zerodl reads arrays stored as they are or deflated "
+                "(np.savez, np.savez_compressed) only"
+            )
+        if info.compress_size > size or (
+            info.compress_type == zipfile.ZIP_STORED and info.file_size != info.compress_size
+        ):
+            raise CheckpointError(
+                f"{path} is damaged: array {info.filename!r} declares {info.file_size:,} bytes "
+                f"({info.compress_size:,} in the archive) and the whole file has {size:,}"
+            )
+        if info.compress_type != zipfile.ZIP_STORED:
+            packed += info.compress_size
+            expanded += info.file_size
+    if sum(info.compress_size for info in infos) > size:
+        raise CheckpointError(
+            f"{path} is damaged: its arrays declare more bytes than the file's {size:,}"
+        )
+    if expanded > max(MAX_EXPANSION * packed, MIN_SUSPECT_BYTES):
+        raise CheckpointError(
+            f"{path}: its compressed arrays would expand from {packed:,} to {expanded:,} bytes "
+            f"together (more than {MAX_EXPANSION} to 1), which no arrays of numbers do: a "
+            "decompression bomb, not a zerodl checkpoint (zerodl.save stores arrays "
+            "uncompressed)"
+        )
+
+
+def _reason(err):
+    """The message of `err`, or what it means when it has none (EOFError() has no text)."""
+    text = str(err).strip()
+    if text:
+        return text
+    if isinstance(err, EOFError):
+        return "the data ends before the end its header declares"
+    return f"{type(err).__name__} while reading it"
+
+
 def _read_members(path, names):
     """{name: array} read from the archive at `path` (headers already checked), no pickle."""
     arrays = {}
@@ -311,7 +389,7 @@ def _read_members(path, names):
                 with zf.open(f"{name}.npy") as f:
                     arrays[name] = np.lib.format.read_array(f, allow_pickle=False)
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, KeyError) as err:
-        raise CheckpointError(f"{path} is damaged: {err}") from err
+        raise CheckpointError(f"{path} is damaged: {_reason(err)}") from err
     except MemoryError as err:
         raise CheckpointError(f"{path} holds arrays too large for this computer's memory") from err
     return arrays
@@ -344,7 +422,7 @@ def _check_header(zf, info, path):
         except CheckpointError:
             raise
         except (ValueError, EOFError, OSError, zipfile.BadZipFile, zlib.error) as err:
-            raise CheckpointError(f"{path} is damaged: array {name!r}: {err}") from err
+            raise CheckpointError(f"{path} is damaged: array {name!r}: {_reason(err)}") from err
     if dtype.hasobject:
         raise CheckpointError(
             f"{path} holds pickled Python objects (array {name!r} has dtype object), which "
@@ -352,7 +430,7 @@ def _check_header(zf, info, path):
         )
     if dtype.kind not in "biufc" or dtype.fields is not None:
         raise CheckpointError(f"{path}: array {name!r} has dtype {dtype}, not a number type")
-    expected = offset + int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    expected = offset + int(np.prod(shape, dtype=object)) * dtype.itemsize  # Python ints
     if info.file_size != expected:
         raise CheckpointError(
             f"{path} is damaged: array {name!r} of shape {shape} needs {expected} bytes, "
@@ -362,12 +440,31 @@ def _check_header(zf, info, path):
 
 
 def _parse_meta(raw, path):
+    """The metadata as a dict, its size, its number of containers and their depth bounded
+    before and while it is parsed, and its structure checked."""
     if raw.dtype != np.uint8 or raw.ndim != 1 or raw.size > MAX_META_BYTES:
         raise CheckpointError(f"{path}: the metadata is not UTF-8 JSON bytes")
+    data = raw.tobytes()
+    containers = data.count(b"[") + data.count(b"{")  # counted before anything is built
+    if containers > MAX_META_CONTAINERS:
+        raise CheckpointError(
+            f"{path}: the metadata holds {containers:,} JSON lists and objects, more than the "
+            f"{MAX_META_CONTAINERS:,} a checkpoint's may: not a zerodl checkpoint"
+        )
     try:
-        meta = json.loads(raw.tobytes().decode("utf-8"))
+        meta = json.loads(data.decode("utf-8"))
+    except RecursionError:
+        meta = None  # nested deeper than Python parses: refused below as too deep
+        depth = MAX_META_DEPTH + 1
     except (UnicodeDecodeError, ValueError) as err:
         raise CheckpointError(f"{path}: the metadata is not valid JSON ({err})") from err
+    else:
+        depth = _depth(meta)
+    if depth > MAX_META_DEPTH:
+        raise CheckpointError(
+            f"{path}: the metadata nests lists and objects more than {MAX_META_DEPTH} deep: "
+            "not a zerodl checkpoint"
+        )
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise CheckpointError(f"{path} is not a zerodl checkpoint (its metadata says otherwise)")
     version = meta.get("format_version")
@@ -385,7 +482,55 @@ def _parse_meta(raw, path):
         or not isinstance(network.get("config"), dict)
     ):
         raise CheckpointError(f"{path}: the metadata does not name the network's class and config")
+    problem = _structure_problem(meta)
+    if problem:
+        raise CheckpointError(f"{path}: damaged metadata: {problem}")
     return meta
+
+
+def _depth(value):
+    """How deeply the lists and dicts of a parsed JSON value nest (iteratively: no recursion)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        value, level = stack.pop()
+        if isinstance(value, dict):
+            value = value.values()
+        elif not isinstance(value, list):
+            continue
+        deepest = max(deepest, level)
+        if level <= MAX_META_DEPTH:
+            stack.extend((v, level + 1) for v in value)
+    return deepest
+
+
+def _structure_problem(meta):
+    """What is wrong with the parts of the metadata the reader uses, or None."""
+    rngs = meta.get("rngs")
+    if rngs is not None and not (
+        isinstance(rngs, dict)
+        and isinstance(rngs.get("states", []), list)
+        and all(isinstance(s, dict) for s in rngs.get("states", []))
+        and isinstance(rngs.get("layers", {}), dict)
+        and all(type(v) is int for v in rngs.get("layers", {}).values())
+    ):
+        return "rngs must be {'states': [generator states], 'layers': {index: state number}}"
+    optimizer = meta.get("optimizer")
+    if optimizer is not None and not (
+        isinstance(optimizer, dict)
+        and isinstance(optimizer.get("type"), str)
+        and isinstance(optimizer.get("config", {}), dict)
+    ):
+        return "optimizer must be {'type': name, 'config': {...}, ...}"
+    trainer = meta.get("trainer")
+    if trainer is not None:
+        if not isinstance(trainer, dict):
+            return "trainer must be an object"
+        epoch = trainer.get("epoch", 0)
+        if type(epoch) is not int or epoch < 0:
+            return f"trainer.epoch must be a whole number of epochs, not {epoch!r}"
+    if not isinstance(meta.get("extra") or {}, dict):
+        return "extra must be an object"
+    return None
 
 
 def check_fits(network, headers, path, what):
@@ -450,15 +595,17 @@ def restore_generators(network, rngs, path):
             layer.rng = generators[which]
     except CheckpointError:
         raise
-    except (KeyError, TypeError, ValueError, IndexError) as err:
-        raise CheckpointError(f"{path}: invalid random generator state ({err})") from err
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError, OverflowError) as err:
+        raise CheckpointError(f"{path}: invalid random generator state ({_reason(err)})") from err
 
 
 def _generator(state):
     name = state["bit_generator"]
-    if name not in BIT_GENERATORS:
-        raise ValueError(f"unknown bit generator {name!r}")
-    bit_generator = getattr(np.random, name)()
+    if not isinstance(name, str) or name not in BIT_GENERATORS:
+        raise ValueError(
+            f"unknown bit generator {name!r}; a checkpoint may name {', '.join(BIT_GENERATORS)}"
+        )
+    bit_generator = BIT_GENERATORS[name]()
     bit_generator.state = state
     return np.random.Generator(bit_generator)
 
