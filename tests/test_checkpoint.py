@@ -18,9 +18,9 @@ from zerodl.checkpoint import (
     save,
     save_params,
 )
+from zerodl.checkpoint_file import META_KEY
 from zerodl.networks import DeepConvNet, MultiLayerNet, Sequential, SimpleConvNet, TwoLayerNet
 from zerodl.optimizers import Adam
-from zerodl.savefile import META_KEY
 
 
 def small_networks():

@@ -6,8 +6,9 @@
     trainer = zerodl.trainer.resume("last.npz")     # carries on exactly where it stopped
 
 The file itself (what it holds, how it is written atomically and read without pickle) is
-zerodl.savefile's. This module adds what needs zerodl's classes: rebuilding the network a file
-names, and the optimiser it was trained with. Resuming training lives with the trainer
+zerodl.checkpoint_file's (formerly zerodl.savefile, a name that still works). This module adds
+what needs zerodl's classes: rebuilding the network a file names, and the optimiser it was
+trained with. Resuming training lives with the trainer
 (zerodl.trainer.resume), which uses this module; this module never imports the trainer.
 
 Classes are looked up by name, never imported or unpickled from the file: a network class in
@@ -27,12 +28,7 @@ metadata describes a network of gigabytes is refused before a byte of it is allo
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from zerodl.im2col import conv_output_size
-from zerodl.networks import NETWORKS
-from zerodl.networks.deep_conv import CONV_LAYERS
-from zerodl.networks.simple_conv import DEFAULT_CONV
-from zerodl.optimizers import create_optimizer
-from zerodl.savefile import (
+from zerodl.checkpoint_file import (
     CheckpointError,
     check_fits,
     fill_network,
@@ -44,6 +40,11 @@ from zerodl.savefile import (
     save_params,
     unpack,
 )
+from zerodl.im2col import conv_output_size
+from zerodl.networks import NETWORKS
+from zerodl.networks.deep_conv import CONV_LAYERS
+from zerodl.networks.simple_conv import DEFAULT_CONV
+from zerodl.optimizers import create_optimizer
 
 # A network the metadata describes is built only if it has at most as many parameter arrays and
 # numbers as the file stores, or at most these many (cheap to build, whatever the file holds).
