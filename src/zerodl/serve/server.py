@@ -9,9 +9,9 @@ Slow clients are cut off, each on its own timer, so that they hold a connection 
 server: a connection must deliver each request's head (its first line and headers) within
 HEAD_TIMEOUT seconds of opening or of its previous answer, else it is closed (this covers one
 that connects and sends nothing, and one that sends its headers a byte at a time); a kept-alive
-connection that sends nothing more is closed after KEEP_ALIVE_TIMEOUT; a head larger than
-MAX_HEAD_BYTES is refused; the body has the app's own deadline (zerodl.serve.app.Guard). uvicorn's
-own answers to malformed requests (400) carry the same security headers as the app's.
+connection that sends nothing more is closed after KEEP_ALIVE_TIMEOUT; a head still unfinished
+after MAX_HEAD_BYTES is refused; the body has the app's own deadline (zerodl.serve.app.Guard).
+uvicorn's own answers to malformed requests (400) carry the same security headers as the app's.
 """
 
 import json
@@ -22,7 +22,7 @@ __all__ = ["HEAD_TIMEOUT", "KEEP_ALIVE_TIMEOUT", "MAX_HEAD_BYTES", "bind", "make
 
 HEAD_TIMEOUT = 10.0  # seconds for a request's line and headers to arrive
 KEEP_ALIVE_TIMEOUT = 5  # seconds an idle kept-alive connection stays open
-MAX_HEAD_BYTES = 16 * 1024  # a request's line and headers, at most (h11's incomplete event size)
+MAX_HEAD_BYTES = 16 * 1024  # bytes of a head still unfinished (h11's max incomplete event size)
 
 
 def bind(host, port):
