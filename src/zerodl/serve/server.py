@@ -17,6 +17,8 @@ uvicorn's own answers to malformed requests (400) carry the same security header
 import json
 import socket
 
+from zerodl.serve.app import with_security_headers
+
 __all__ = ["HEAD_TIMEOUT", "KEEP_ALIVE_TIMEOUT", "MAX_HEAD_BYTES", "bind", "make_server", "serve",
            "url"]  # fmt: skip
 
@@ -75,8 +77,6 @@ def _guarded_protocol(head_timeout):
     answers given the security headers and the app's JSON form."""
     import h11
     from uvicorn.protocols.http.h11_impl import H11Protocol
-
-    from zerodl.serve.app import with_security_headers
 
     class GuardedH11Protocol(H11Protocol):
         _head_deadline = None
