@@ -101,20 +101,23 @@ def peak_kb():  # the process's high-water mark of resident memory (a fresh one 
 
 call = {call}
 before = peak_kb()
-start = time.perf_counter()
+start, cpu_start = time.perf_counter(), time.process_time()
 try:
     call()
     error = None
 except Exception as err:
     error = [type(err).__name__, str(err)]
-seconds = time.perf_counter() - start
-print(json.dumps({{"error": error, "seconds": seconds, "peak_mb": (peak_kb() - before) / 1024}}))
+seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu_start
+print(json.dumps({{"error": error, "seconds": seconds, "cpu_seconds": cpu_seconds,
+                  "peak_mb": (peak_kb() - before) / 1024}}))
 """
 
 
 def measure(call):
     """Run `call` (Python source of a function of no arguments) in a fresh interpreter; the
-    growth of its peak memory in MB, its seconds and the error it raised ([type, message])."""
+    growth of its peak memory in MB, its seconds (wall clock, and "cpu_seconds" of its own
+    CPU time, which a machine busy with other work does not inflate) and the error it raised
+    ([type, message])."""
     result = subprocess.run(
         [sys.executable, "-c", PROBE.format(call=call)],
         capture_output=True,

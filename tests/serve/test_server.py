@@ -250,9 +250,9 @@ def test_slow_clients_are_cut_off_without_slowing_the_others(predictor):
         for sock in (idle, slow_head, slow_body):
             sock.close()
     assert set(closed) == {"idle", "head", "body"}, closed
-    assert all(timeout * 0.9 < seconds < timeout + 1.5 for seconds in closed.values()), closed
+    assert all(timeout * 0.9 < seconds < timeout + 3 for seconds in closed.values()), closed
     assert answers.get("body", b"").startswith(b"HTTP/1.1 408"), answers
-    assert max(times) < 0.5, times
+    assert max(times) < 1.0, times  # never waiting for a slow one (its deadline is 1 s)
 
 
 def test_a_checkpoint_with_nan_weights_is_not_served(tmp_path, cnn):
