@@ -101,8 +101,9 @@ def read_image(path):
     contrasts with the ink, so a digit drawn on a transparent canvas stays visible. Memory is
     bounded by the size, not by what the file declares: the width and height are read from the
     header first (more than MAX_PIXELS is refused before anything is decoded), a JPEG is decoded
-    directly at 1/2, 1/4 or 1/8 of its size when that still leaves READ_SIDE pixels, and a
-    larger picture is reduced to READ_SIDE pixels on its longer side before it becomes floats.
+    directly at 1/2, 1/4 or 1/8 of its size when that still leaves READ_SIDE / 2 pixels each
+    way (a 4000x3000 photo at 2000x1500), and a larger picture is reduced to READ_SIDE pixels on
+    its longer side before it becomes floats.
     Raises ImageError, with the reason, for a missing, unreadable or enormous file.
     """
     from PIL import Image
@@ -127,7 +128,8 @@ def _decode_bounded(image, name):
     from PIL import Image
 
     if image.format == "JPEG":  # the decoder itself scales by 1/2, 1/4 or 1/8: cheap
-        image.draft(image.mode if image.mode in ("L", "RGB") else None, (READ_SIDE, READ_SIDE))
+        keep = (READ_SIDE // 2, READ_SIDE // 2)  # at least this many pixels each way
+        image.draft(image.mode if image.mode in ("L", "RGB") else None, keep)
     if image.width * image.height > MAX_PIXELS:
         raise ImageError(
             f"{name}: {image.width}x{image.height} pixels is too large (at most "
