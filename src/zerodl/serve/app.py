@@ -75,15 +75,20 @@ def _valid_port(host):
 
 
 class Guard:
-    """ASGI middleware: the port of the Host header (400), the body's limit (413) and deadline
-    (408), the security headers on every answer.
+    """ASGI middleware: the Host header (Starlette's TrustedHostMiddleware, unless check_host
+    is False) and its port (400), the body's limit (413) and deadline (408), the security
+    headers on every answer.
 
     The body is read here, at most `max_body` bytes of it within `body_timeout` seconds, and
     handed on to the application whole; a longer or slower one is refused without reading
     further.
     """
 
-    def __init__(self, app, *, max_body=MAX_BODY, body_timeout=BODY_TIMEOUT):
+    def __init__(self, app, *, check_host=True, max_body=MAX_BODY, body_timeout=BODY_TIMEOUT):
+        if check_host:  # Starlette's own check of the Host header, inside: its 400 gets headers
+            from starlette.middleware.trustedhost import TrustedHostMiddleware
+
+            app = TrustedHostMiddleware(app, allowed_hosts=LOCAL_HOSTS, www_redirect=False)
         self.app = app
         self.max_body = max_body
         self.body_timeout = body_timeout
@@ -167,7 +172,6 @@ def create_app(predictor, *, check_host=True, max_body=MAX_BODY, body_timeout=BO
     from starlette.datastructures import UploadFile
     from starlette.exceptions import HTTPException
     from starlette.middleware import Middleware
-    from starlette.middleware.trustedhost import TrustedHostMiddleware
     from starlette.responses import JSONResponse, Response
     from starlette.routing import Route
 
@@ -234,12 +238,7 @@ def create_app(predictor, *, check_host=True, max_body=MAX_BODY, body_timeout=BO
             Route("/openapi.json", api_spec),
         ],
         middleware=[
-            Middleware(Guard, max_body=max_body, body_timeout=body_timeout),
-            *(
-                [Middleware(TrustedHostMiddleware, allowed_hosts=LOCAL_HOSTS, www_redirect=False)]
-                if check_host
-                else []
-            ),
+            Middleware(Guard, check_host=check_host, max_body=max_body, body_timeout=body_timeout)
         ],
         exception_handlers={HTTPException: http_error, 500: server_error},
     )
