@@ -350,6 +350,15 @@ def test_import_star_gives_every_name_the_books_module_gives(module):
     assert names["np"] is np
 
 
+def test_import_star_of_dataset_mnist_gives_the_books_names_but_its_pickle_scheme():
+    names = {}
+    exec("from zerodl.book.dataset.mnist import *", names)
+    book = {"np", "os", "gzip", "load_mnist", "train_num", "test_num", "img_dim", "img_size"}
+    assert book <= set(names)
+    assert (names["train_num"], names["test_num"], names["img_size"]) == (60000, 10000, 784)
+    assert not {"pickle", "save_file", "url_base"} & set(names)
+
+
 def test_a_chapter_6_program_that_takes_np_from_common_optimizer_runs(tmp_path, capsys):
     """As the book's ch06/optimizer_compare_naive.py: np comes only from the star import."""
     from zerodl.book.runner import run_script
