@@ -5,6 +5,7 @@ so every further megabyte compresses to the very same bytes: a stream of a gigab
 one block repeated, made in a moment without compressing a gigabyte.
 """
 
+import io
 import json
 import struct
 import subprocess
@@ -100,20 +101,23 @@ def peak_kb():  # the process's high-water mark of resident memory (a fresh one 
 
 call = {call}
 before = peak_kb()
-start = time.perf_counter()
+start, cpu_start = time.perf_counter(), time.process_time()
 try:
     call()
     error = None
 except Exception as err:
     error = [type(err).__name__, str(err)]
-seconds = time.perf_counter() - start
-print(json.dumps({{"error": error, "seconds": seconds, "peak_mb": (peak_kb() - before) / 1024}}))
+seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu_start
+print(json.dumps({{"error": error, "seconds": seconds, "cpu_seconds": cpu_seconds,
+                  "peak_mb": (peak_kb() - before) / 1024}}))
 """
 
 
 def measure(call):
     """Run `call` (Python source of a function of no arguments) in a fresh interpreter; the
-    growth of its peak memory in MB, its seconds and the error it raised ([type, message])."""
+    growth of its peak memory in MB, its seconds (wall clock, and "cpu_seconds" of its own
+    CPU time, which a machine busy with other work does not inflate) and the error it raised
+    ([type, message])."""
     result = subprocess.run(
         [sys.executable, "-c", PROBE.format(call=call)],
         capture_output=True,
@@ -122,3 +126,36 @@ def measure(call):
         check=True,
     )
     return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def with_metadata(path, text, *, compress=True):
+    """Rewrite the checkpoint at `path` with `text` (bytes) as its metadata, deflated (about 1
+    kB per MB for repetitive text) or stored."""
+    members = stored_members(path)
+    data = npy_header((len(text),), np.uint8) + text
+    if compress:
+        c = zlib.compressobj(9, zlib.DEFLATED, -15)
+        members["__zerodl_meta__.npy"] = (c.compress(data) + c.flush(), 8, zlib.crc32(data),
+                                          len(data))  # fmt: skip
+    else:
+        members["__zerodl_meta__.npy"] = (data, 0, zlib.crc32(data), len(data))
+    return write_zip(path, members)
+
+
+def add_zero_members(path, count, megabytes, prefix="extra/never_used"):
+    """Add `count` deflated arrays of `megabytes` MB of zeros each (uint8) to the checkpoint."""
+    members = stored_members(path)
+    header = npy_header((megabytes * MB,), np.uint8)
+    stream, crc = deflated(header, megabytes * MB)
+    for i in range(count):
+        members[f"{prefix}{i}.npy"] = (stream, 8, crc, len(header) + megabytes * MB)
+    return write_zip(path, members)
+
+
+def edit_metadata(path, edit, *, compress=False):
+    """Rewrite the checkpoint at `path` with edit(meta) applied to its JSON metadata."""
+    with zipfile.ZipFile(path) as zf:
+        raw = zf.read("__zerodl_meta__.npy")
+    meta = json.loads(np.lib.format.read_array(io.BytesIO(raw)).tobytes())
+    edit(meta)
+    return with_metadata(path, json.dumps(meta).encode(), compress=compress)

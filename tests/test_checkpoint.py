@@ -18,9 +18,9 @@ from zerodl.checkpoint import (
     save,
     save_params,
 )
+from zerodl.checkpoint_file import META_KEY
 from zerodl.networks import DeepConvNet, MultiLayerNet, Sequential, SimpleConvNet, TwoLayerNet
 from zerodl.optimizers import Adam
-from zerodl.savefile import META_KEY
 
 
 def small_networks():
@@ -253,13 +253,25 @@ def test_a_save_that_fails_midway_keeps_the_previous_checkpoint(tmp_path, monkey
     assert sorted(p.name for p in tmp_path.iterdir()) == ["last.npz"]  # no temporary file
 
 
-def test_a_save_is_flushed_to_disk_before_it_replaces_the_old_file(tmp_path, monkeypatch):
-    events = []
-    real_fsync, real_replace = os.fsync, os.replace
-    monkeypatch.setattr(os, "fsync", lambda fd: events.append("fsync") or real_fsync(fd))
-    monkeypatch.setattr(os, "replace", lambda a, b: events.append("replace") or real_replace(a, b))
-    save(small_networks()["two_layer"], tmp_path / "net.npz")
-    assert events[:2] == ["fsync", "replace"]
+def test_while_a_save_is_being_written_the_old_checkpoint_is_whole_and_loads(tmp_path, monkeypatch):
+    """A reader at any moment of a save (another process, a crash) finds the old checkpoint,
+    complete: the new one is written elsewhere and only renamed over it once complete."""
+    network = small_networks()["two_layer"]
+    path = save(network, tmp_path / "last.npz")
+    old = {key: value.copy() for key, value in network.params.items()}
+    real_savez, seen = np.savez, []
+
+    def savez_then_look(file, **arrays):
+        real_savez(file, **arrays)  # the new archive is written, not yet in place
+        file.flush()
+        loaded = zerodl.load(path)
+        seen.append(all(np.array_equal(loaded.params[k], v) for k, v in old.items()))
+
+    monkeypatch.setattr(np, "savez", savez_then_look)
+    train_steps(network)
+    save(network, path)
+    assert seen == [True]
+    np.testing.assert_array_equal(zerodl.load(path).params["W1"], network.params["W1"])
 
 
 # --- files from strangers -------------------------------------------------------------------------
@@ -462,3 +474,192 @@ def test_a_training_checkpoint_of_the_old_code_loads_with_its_stored_arrays():
     optimizer = ckpt.create_optimizer()
     assert type(optimizer) is Adam and optimizer.t == 5  # 50 samples in batches of 10
     assert len(ckpt.trainer_state["history"]["step_loss"]) == 5
+
+
+# --- files that declare more than they hold (issue 22) --------------------------------------------
+# Each hostile file is opened in a fresh interpreter that reports its peak memory (bombs.py):
+# refused with a CheckpointError in under 2 s, the peak under 200 MB.
+
+import bombs  # noqa: E402
+
+
+def _refused_cheaply(path, words, call="zerodl.checkpoint.load"):
+    result = bombs.measure(f"lambda: {call}({str(path)!r})")
+    assert result["error"] is not None, result
+    assert result["error"][0] == "CheckpointError", result
+    assert words in result["error"][1], result
+    # CPU time: what the reading costs, whatever else the machine runs (wall time: no hang)
+    assert result["cpu_seconds"] < 2 and result["seconds"] < 30, result
+    assert result["peak_mb"] < 200, result
+    return result["error"][1]
+
+
+def _small(tmp_path, network=None):
+    return zerodl.save(network or TwoLayerNet(12, 7, 3, seed=0), tmp_path / "net.npz")
+
+
+def test_many_compressed_members_are_refused_together_not_one_at_a_time(tmp_path):
+    """50 members of 15 MB of zeros each: every one under the single-member rule, 750 MB
+    together from a file of under 1 MB."""
+    path = bombs.add_zero_members(_small(tmp_path), 50, 15)
+    assert path.stat().st_size < 2**20
+    _refused_cheaply(path, "would expand from")
+    _refused_cheaply(path, "would expand from", call="zerodl.checkpoint.read_meta")
+
+
+def test_a_member_compressed_otherwise_than_numpy_does_is_refused(tmp_path):
+    import zipfile as zf
+
+    path = _small(tmp_path)
+    with zf.ZipFile(path, "a", compression=zf.ZIP_BZIP2) as archive:
+        archive.writestr("extra/x.npy", bombs.npy_header((4,), np.uint8) + bytes(4))
+    _refused_cheaply(path, "stored as they are or deflated")
+
+
+@pytest.mark.parametrize(
+    ("name", "config"),
+    [
+        ("MultiLayerNet", {"input_size": 12, "hidden_size_list": [2000] * 100, "output_size": 3}),
+        ("MultiLayerNet", {"input_size": 12, "hidden_size_list": [100000], "output_size": 3}),
+        ("DeepConvNet", {"input_dim": [1, 1000, 1000], "output_size": 3, "hidden_size": 50}),
+        ("MultiLayerNet", {"input_size": 12, "hidden_size_list": [1] * 200_000, "output_size": 3}),
+    ],
+)
+def test_a_network_larger_than_the_file_is_refused_before_it_is_built(tmp_path, name, config):
+    path = _small(tmp_path)
+    bombs.edit_metadata(
+        path, lambda meta: meta["network"].update({"class": name, "config": config})
+    )
+    _refused_cheaply(path, "does not fit its own metadata")
+
+
+def test_half_a_million_layers_are_refused_before_they_are_built(tmp_path):
+    path = _small(tmp_path)
+    layers = [{"type": "ReLU", "config": {}}] * 500_000
+    bombs.edit_metadata(
+        path, lambda meta: meta["network"].update(class_="x", **{"class": "Sequential",
+                                                                   "config": {"layers": layers}}),
+        compress=True,
+    )  # fmt: skip
+    _refused_cheaply(path, "JSON lists and objects")
+
+
+def test_metadata_that_inflates_is_refused_before_it_is_parsed(tmp_path):
+    many = b'{"format": "zerodl-checkpoint", "x": [' + b"[]," * (15 * 2**20 // 3) + b"[]]}"
+    path = bombs.with_metadata(_small(tmp_path), many)
+    assert path.stat().st_size < 200_000
+    _refused_cheaply(path, "JSON lists and objects")
+    padded = b'{"format": "zerodl-checkpoint"}' + b" " * (64 * 2**20)  # under any ratio rule:
+    path = bombs.with_metadata(_small(tmp_path), padded, compress=False)  # stored as it is
+    _refused_cheaply(path, "the metadata is not UTF-8 JSON bytes of at most")
+
+
+def test_deeply_nested_metadata_is_one_checkpoint_error(tmp_path):
+    path = bombs.with_metadata(_small(tmp_path), b"[" * 5000 + b"]" * 5000)
+    with pytest.raises(CheckpointError, match="nests lists and objects more than"):
+        zerodl.load(path)
+
+
+@pytest.mark.parametrize(
+    "target", ["/dev/zero", "link", "fifo"], ids=["device", "link-to-device", "fifo"]
+)
+def test_a_device_or_fifo_is_refused_before_it_is_read(tmp_path, target):
+    if target == "link":
+        (tmp_path / "net.npz").symlink_to("/dev/zero")
+        path = tmp_path / "net.npz"
+    elif target == "fifo":
+        path = tmp_path / "net.npz"
+        os.mkfifo(path)
+    else:
+        path = Path(target)
+    for call in ("zerodl.checkpoint.load", "zerodl.checkpoint.read_meta"):
+        _refused_cheaply(path, "not a regular file", call=call)
+
+
+BAD_METADATA = {
+    "hidden size 0": lambda m: m["network"].update(
+        {
+            "class": "MultiLayerNet",
+            "config": {"input_size": 12, "hidden_size_list": [0], "output_size": 3},
+        }
+    ),  # fmt: skip
+    "input_dim of 0": lambda m: m["network"].update(
+        {"class": "SimpleConvNet", "config": {"input_dim": [1, 0, 0]}}
+    ),
+    "config of a custom-less Sequential": lambda m: m["network"].update(
+        {"class": "Sequential", "config": {"layers": [{"type": "Affine", "config": {}}]}}
+    ),
+    "rngs.layers a list": lambda m: m["rngs"].update(layers=[]),
+    "extra a list": lambda m: m.update(extra=[1]),
+    "trainer a list": lambda m: m.update(trainer=[1]),
+    "optimizer without type": lambda m: m.update(optimizer={"config": {}}),
+    "epoch infinite": lambda m: m.update(trainer={"epoch": float("inf")}),
+    "bit generator 'seed'": lambda m: m["rngs"]["states"][0].update(bit_generator="seed"),
+    "bit generator a list": lambda m: m["rngs"]["states"][0].update(bit_generator=[]),
+}
+
+
+@pytest.mark.parametrize("edit", list(BAD_METADATA.values()), ids=list(BAD_METADATA))
+def test_bad_metadata_is_always_a_checkpoint_error(tmp_path, edit):
+    from zerodl.trainer import resume
+
+    network = small_networks()["mlp"]  # with dropout: it has a random generator state
+    path = save(network, tmp_path / "net.npz", optimizer=train_steps(network))
+    bombs.edit_metadata(path, edit)
+    state = np.random.get_state()[1].copy()  # noqa: NPY002 (the global one is the point)
+    for attempt in (zerodl.load, load_checkpoint, resume):
+        with pytest.raises(CheckpointError):
+            attempt(path)
+    np.testing.assert_array_equal(np.random.get_state()[1], state)  # noqa: NPY002
+
+
+def test_the_bit_generator_is_one_of_the_classes_zerodl_writes(tmp_path, monkeypatch):
+    """A name is never looked up in np.random: "seed" is a function there, and calling it
+    would reseed NumPy's global generator while loading."""
+    calls = []
+    monkeypatch.setattr(np.random, "seed", lambda *a: calls.append(a))
+    path = save(small_networks()["mlp"], tmp_path / "net.npz")
+    bombs.edit_metadata(path, lambda m: m["rngs"]["states"][0].update(bit_generator="seed"))
+    with pytest.raises(CheckpointError, match="unknown bit generator 'seed'"):
+        zerodl.load(path)
+    assert calls == []
+
+
+def test_a_stored_member_declaring_4_gib_names_the_problem(tmp_path):
+    members = bombs.stored_members(_small(tmp_path))
+    data, _, crc, _ = members["params/W1.npy"]
+    members["params/W1.npy"] = (data, 0, crc, 2**32 - 1)  # the size field says 4 GiB
+    path = bombs.write_zip(tmp_path / "net.npz", members)
+    with pytest.raises(CheckpointError, match="is damaged: ") as info:
+        zerodl.load(path)
+    reason = str(info.value).split("is damaged: ", 1)[1]
+    assert reason.strip() and "params/W1" in reason
+
+
+def test_every_network_class_is_counted_as_it_is_built():
+    """parameter_count works from the configuration alone; the networks built from the same
+    configurations hold exactly that many arrays and numbers."""
+    from zerodl.checkpoint import parameter_count
+    from zerodl.layers import Affine, BatchNormalization, Convolution, Pooling, ReLU
+
+    networks = [
+        *small_networks().values(),
+        MultiLayerNet(5, [4, 3, 2], 2, use_batchnorm=True),
+        SimpleConvNet((3, 11, 9), {"filter_num": 2, "filter_size": 3, "pad": 1, "stride": 2}),
+        DeepConvNet(input_dim=(2, 20, 16), hidden_size=7, use_batchnorm=True),
+        Sequential(
+            [
+                Convolution(1, 3, (2, 3)),
+                BatchNormalization(3),
+                ReLU(),
+                Pooling(2, 2),
+                Affine(27, 4),
+            ],
+            input_shape=(1, 7, 8),
+        ),  # fmt: skip
+    ]
+    for network in networks:
+        config = json.loads(json.dumps(network.get_config()))  # as the file holds it
+        count = parameter_count(type(network).__name__, config)
+        built = (len(network.params), sum(p.size for p in network.params.values()))
+        assert count == built, type(network).__name__

@@ -1,7 +1,9 @@
 """IDX reader and writer: round trips, every kind of damage, and a property over arbitrary bytes."""
 
 import gzip
+import os
 import struct
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -146,6 +148,29 @@ def test_zero_dimensions(tmp_path):
     (tmp_path / "x").write_bytes(b"\x00\x00\x08\x00\x07")
     with pytest.raises(IdxFormatError, match="0 dimensions"):
         read_idx(tmp_path / "x")
+
+
+@pytest.mark.parametrize("suffix", ["", ".gz"])
+def test_more_dimensions_than_numpy_has_names_the_file(tmp_path, suffix):
+    """65 dimensions of size 1 and one byte: the sizes add up, but no NumPy array has them."""
+    path = tmp_path / f"deep-idx65{suffix}"
+    data = idx_bytes(0x08, (1,) * 65, b"\x07")
+    path.write_bytes(gzip.compress(data) if suffix else data)
+    with pytest.raises(IdxFormatError, match="65 dimensions") as info:
+        read_idx(path)
+    assert str(path) in str(info.value)
+    ok = tmp_path / "idx64"
+    ok.write_bytes(idx_bytes(0x08, (1,) * 64, b"\x07"))
+    assert read_idx(ok).shape == (1,) * 64
+
+
+@pytest.mark.parametrize("kind", ["device", "fifo", "folder"])
+def test_a_device_fifo_or_folder_is_refused_before_it_is_read(tmp_path, kind):
+    path = {"device": Path("/dev/zero"), "fifo": tmp_path / "fifo", "folder": tmp_path}[kind]
+    if kind == "fifo":
+        os.mkfifo(path)  # opening it to read would wait for a writer forever
+    with pytest.raises(IdxFormatError, match="not a regular file"):
+        read_idx(path)
 
 
 def test_wrong_number_of_dimensions_is_seen_as_wrong_size(tmp_path):

@@ -276,3 +276,72 @@ def test_a_drawn_digit_looks_like_one():
     image = Image.new("L", (200, 260), 255)
     ImageDraw.Draw(image).line([(50, 40), (150, 40), (80, 220)], fill=0, width=16)
     assert unlike_a_digit(preprocess_digit(image)) is None
+
+
+# --- decoding is bounded by the picture, not by what its file declares (issue 22) -----------------
+
+
+def huge_png(path, width, height, *, bit_depth=1, colour_type=0):
+    """A valid PNG of width x height black pixels, written row by row in a few tens of kB."""
+    import struct
+    import zlib
+
+    def chunk(kind, data):
+        crc = zlib.crc32(kind + data) & 0xFFFFFFFF
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
+
+    channels = {0: 1, 2: 3, 6: 4}[colour_type]
+    row = b"\x00" * (1 + (width * channels * bit_depth + 7) // 8)  # filter byte, then zeros
+    packer = zlib.compressobj(9)
+    idat = b"".join(packer.compress(row) for _ in range(height)) + packer.flush()
+    header = struct.pack(">IIBBBBB", width, height, bit_depth, colour_type, 0, 0, 0)
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", idat)
+                     + chunk(b"IEND", b""))  # fmt: skip
+    return path
+
+
+@pytest.mark.parametrize(
+    ("bit_depth", "colour_type"), [(1, 0), (16, 6)], ids=["1-bit grey", "16-bit RGBA"]
+)
+def test_a_7000x7000_png_is_refused_from_its_header(tmp_path, bit_depth, colour_type):
+    import bombs
+
+    path = huge_png(tmp_path / "big.png", 7000, 7000, bit_depth=bit_depth, colour_type=colour_type)
+    assert path.stat().st_size < 2**20
+    result = bombs.measure(f"lambda: __import__('zerodl.images').images.load_digit({str(path)!r})")
+    assert (
+        result["error"][0] == "ImageError"
+        and "7000x7000 pixels is too large" in (result["error"][1])
+    ), result
+    assert result["cpu_seconds"] < 1 and result["seconds"] < 30, result  # CPU: the cost
+    assert result["peak_mb"] < 300, result
+
+
+def test_a_large_photo_is_reduced_while_it_is_decoded(tmp_path):
+    """A phone's 4000x3000 JPEG: decoded at a quarter of its size, in well under a second and
+    300 MB, and read as the same digit as a small copy of it."""
+    import bombs
+
+    photo = Image.new("RGB", (4000, 3000), (235, 230, 220))
+    ImageDraw.Draw(photo).line([(1500, 800), (2500, 800), (1800, 2300)], fill=(20, 20, 30),
+                               width=160)  # fmt: skip
+    photo.save(tmp_path / "photo.jpg", quality=90)
+    photo.resize((400, 300), Image.Resampling.LANCZOS).save(tmp_path / "small.png")
+    del photo
+    call = "__import__('zerodl.images').images.load_digit"
+    result = bombs.measure(f"lambda: {call}({str(tmp_path / 'photo.jpg')!r})")
+    assert result["error"] is None, result
+    assert result["cpu_seconds"] < 1 and result["seconds"] < 30, result  # CPU: the cost
+    assert result["peak_mb"] < 300, result
+    big, small = load_digit(tmp_path / "photo.jpg"), load_digit(tmp_path / "small.png")
+    assert np.abs(big - small).mean() < 0.03
+
+
+def test_the_exif_orientation_is_applied(tmp_path):
+    draw_digit(tmp_path / "upright.png")
+    rotated = Image.open(tmp_path / "upright.png").transpose(Image.Transpose.ROTATE_90)
+    exif = Image.Exif()
+    exif[0x0112] = 6  # "rotate 90 degrees clockwise to display"
+    rotated.save(tmp_path / "sideways.jpg", exif=exif, quality=95)
+    upright = load_digit(tmp_path / "upright.png")
+    assert np.abs(load_digit(tmp_path / "sideways.jpg") - upright).mean() < 0.03

@@ -38,3 +38,20 @@ def test_every_zerodl_data_in_the_readme_is_a_path_that_works_anywhere():
     assert values
     for value in values:
         assert not value.startswith("."), f"ZERODL_DATA={value} works in one layout only"
+
+
+def test_the_zerodl_book_usage_puts_the_options_before_the_script():
+    """After SCRIPT.py everything goes to the script, so --own there would be the script's."""
+    row = next(line for line in README.splitlines() if line.startswith("| `zerodl book "))
+    usage = row.split("`")[1]
+    assert usage.index("--own") < usage.index("SCRIPT.py")
+    assert usage.index("--no-chdir") < usage.index("SCRIPT.py")
+
+
+def test_every_zerodl_book_command_in_the_readme_gives_its_options_to_zerodl():
+    """No example passes the book's scripts options they never read (they read none)."""
+    commands = re.findall(r"^zerodl book ([^#\n]+)", README, flags=re.MULTILINE)
+    assert commands
+    for command in commands:
+        args = build_parser().parse_args(["book", *command.split()])
+        assert args.args == [], command

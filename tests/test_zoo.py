@@ -9,9 +9,9 @@ import pytest
 import zerodl
 from mnist_fakes import write_fake_dataset
 from zerodl import zoo
+from zerodl.checkpoint_file import read_meta
 from zerodl.cli import main
 from zerodl.datasets import load_mnist
-from zerodl.savefile import read_meta
 
 SHIPPED = ("mnist-cnn", "mnist-mlp")  # what the README promises
 MAX_BYTES = 2 * 1024 * 1024

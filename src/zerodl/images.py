@@ -50,7 +50,15 @@ __all__ = [
 
 SIZE = 28  # MNIST images are 28x28 ...
 BOX = 20  # ... with the digit scaled to fit 20x20
-MAX_PIXELS = 50_000_000  # a larger image is refused (a "decompression bomb" guard)
+# Reading is bounded by these, whatever a file declares (a "decompression bomb" of a few kB can
+# declare gigapixels): an image is refused from its header if it has more than MAX_PIXELS pixels
+# once a JPEG's reduced decoding is counted, and reduced to READ_SIDE pixels on its longer side
+# as it is read (a digit ends up 20 pixels high: a phone's 4000x3000 photo loses nothing).
+MAX_PIXELS = 25_000_000
+READ_SIDE = 2048
+# EXIF orientation tag -> the transpose that makes the picture upright (as ImageOps.exif_transpose)
+_UPRIGHT = {2: "FLIP_LEFT_RIGHT", 3: "ROTATE_180", 4: "FLIP_TOP_BOTTOM", 5: "TRANSPOSE",
+            6: "ROTATE_270", 7: "TRANSVERSE", 8: "ROTATE_90"}  # fmt: skip
 DIGIT_INK = (0.03, 0.47)  # the share of inked pixels a prepared digit may have (unlike_a_digit)
 DIGIT_STROKE = 0.4  # the least mean brightness of a prepared digit's inked pixels
 
@@ -90,10 +98,15 @@ def read_image(path):
     """The image at `path` as greyscale (H, W) float32 in [0, 1] (0 black, 1 white).
 
     EXIF orientation is applied; transparent pixels are composited onto a background that
-    contrasts with the ink, so a digit drawn on a transparent canvas stays visible.
+    contrasts with the ink, so a digit drawn on a transparent canvas stays visible. Memory is
+    bounded by the size, not by what the file declares: the width and height are read from the
+    header first (more than MAX_PIXELS is refused before anything is decoded), a JPEG is decoded
+    directly at 1/2, 1/4 or 1/8 of its size when that still leaves READ_SIDE / 2 pixels each
+    way (a 4000x3000 photo at 2000x1500), and a larger picture is reduced to READ_SIDE pixels on
+    its longer side before it becomes floats.
     Raises ImageError, with the reason, for a missing, unreadable or enormous file.
     """
-    from PIL import Image, ImageOps
+    from PIL import Image
 
     path = Path(path)
     if not path.is_file():
@@ -102,16 +115,36 @@ def read_image(path):
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(path) as image:
-                if image.width * image.height > MAX_PIXELS:
-                    raise ImageError(
-                        f"{path}: {image.width}x{image.height} pixels is too large "
-                        f"(at most {MAX_PIXELS:,})"
-                    )
-                return _pil_to_grey(ImageOps.exif_transpose(image))
+                return _pil_to_grey(_decode_bounded(image, path))
     except ImageError:
         raise
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError, Warning) as err:
         raise ImageError(f"{path}: not a readable image ({err})") from err
+
+
+def _decode_bounded(image, name):
+    """An opened (not yet decoded) PIL image decoded upright, at most READ_SIDE on its longer
+    side; ImageError before decoding when it has more than MAX_PIXELS pixels."""
+    from PIL import Image
+
+    if image.format == "JPEG":  # the decoder itself scales by 1/2, 1/4 or 1/8: cheap
+        keep = (READ_SIDE // 2, READ_SIDE // 2)  # at least this many pixels each way
+        image.draft(image.mode if image.mode in ("L", "RGB") else None, keep)
+    if image.width * image.height > MAX_PIXELS:
+        raise ImageError(
+            f"{name}: {image.width}x{image.height} pixels is too large (at most "
+            f"{MAX_PIXELS:,}): make it smaller first"
+        )
+    image.load()  # the only place the pixels are decompressed
+    orientation = image.getexif().get(0x0112)  # (a PNG may keep it after its pixels)
+    factor = -(-max(image.size) // READ_SIDE)  # ceil: the whole factor that fits READ_SIDE
+    if factor > 1:
+        if image.mode not in ("L", "LA", "RGB", "RGBA", "I", "F"):  # 1-bit, palette: no reduce
+            image = image.convert("RGBA")
+        image = image.reduce(factor)  # a box filter over factor x factor blocks
+    if orientation in _UPRIGHT:
+        image = image.transpose(getattr(Image.Transpose, _UPRIGHT[orientation]))
+    return image
 
 
 def _pil_to_grey(image):

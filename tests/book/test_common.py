@@ -313,3 +313,66 @@ def test_load_mnist_reads_zerodls_files(tmp_path, monkeypatch):
     (x, t), _ = mnist.load_mnist()
     assert x.shape == (30, 784) and x.dtype == np.float32 and x.max() <= 1.0
     assert list(tmp_path.rglob("*.pkl")) == []
+
+
+# --- `from common.X import *` gives what the book's module gives (issue 22) -----------------------
+# Written out from the book's repository (oreilly-japan/deep-learning-from-scratch, common/):
+# each module's own public names and those it imports itself, which `import *` passes on because
+# the book's modules have no __all__. Some of the book's programs rely on them (np).
+
+BOOK_FUNCTIONS = {"np", "identity_function", "step_function", "sigmoid", "sigmoid_grad", "relu",
+                  "relu_grad", "softmax", "sum_squared_error", "cross_entropy_error",
+                  "softmax_loss"}  # fmt: skip
+BOOK_LAYERS = BOOK_FUNCTIONS | {"im2col", "col2im", "Relu", "Sigmoid", "Affine",
+                                "SoftmaxWithLoss", "Dropout", "BatchNormalization", "Convolution",
+                                "Pooling"}  # fmt: skip
+BOOK_OPTIMIZER = {"np", "SGD", "Momentum", "Nesterov", "AdaGrad", "RMSprop", "Adam"}
+BOOK_STAR_NAMES = {
+    "functions": BOOK_FUNCTIONS,
+    "gradient": {"np", "numerical_gradient_2d", "numerical_gradient"},
+    "layers": BOOK_LAYERS,
+    "optimizer": BOOK_OPTIMIZER,
+    "trainer": BOOK_OPTIMIZER | {"sys", "os", "Trainer"},
+    "util": {"np", "smooth_curve", "shuffle_dataset", "conv_output_size", "im2col", "col2im"},
+    "multi_layer_net": BOOK_LAYERS
+    | {"sys", "os", "OrderedDict", "numerical_gradient", "MultiLayerNet"},  # fmt: skip
+    "multi_layer_net_extend": BOOK_LAYERS
+    | {"sys", "os", "OrderedDict", "numerical_gradient", "MultiLayerNetExtend"},  # fmt: skip
+}
+
+
+@pytest.mark.parametrize("module", sorted(BOOK_STAR_NAMES))
+def test_import_star_gives_every_name_the_books_module_gives(module):
+    names = {}
+    exec(f"from zerodl.book.common.{module} import *", names)
+    missing = BOOK_STAR_NAMES[module] - set(names)
+    assert not missing, f"common.{module}: {sorted(missing)}"
+    assert names["np"] is np
+
+
+def test_import_star_of_dataset_mnist_gives_the_books_names_but_its_pickle_scheme():
+    names = {}
+    exec("from zerodl.book.dataset.mnist import *", names)
+    book = {"np", "os", "gzip", "load_mnist", "train_num", "test_num", "img_dim", "img_size"}
+    assert book <= set(names)
+    assert (names["train_num"], names["test_num"], names["img_size"]) == (60000, 10000, 784)
+    assert not {"pickle", "save_file", "url_base"} & set(names)
+
+
+def test_a_chapter_6_program_that_takes_np_from_common_optimizer_runs(tmp_path, capsys):
+    """As the book's ch06/optimizer_compare_naive.py: np comes only from the star import."""
+    from zerodl.book.runner import run_script
+
+    (tmp_path / "ch06").mkdir()
+    script = tmp_path / "ch06" / "compare.py"
+    script.write_text(
+        "import sys, os\n"
+        "sys.path.append(os.pardir)\n"
+        "from common.optimizer import *\n"
+        "params = {'x': np.array([-7.0]), 'y': np.array([2.0])}\n"
+        "optimizer = SGD(lr=0.95)\n"
+        "optimizer.update(params, {'x': params['x'] / 10.0, 'y': 2.0 * params['y']})\n"
+        "print(round(float(params['x'][0]), 4), round(float(params['y'][0]), 4))\n"
+    )
+    run_script(script)
+    assert capsys.readouterr().out.split() == ["-6.335", "-1.8"]

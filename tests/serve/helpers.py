@@ -56,11 +56,12 @@ def png_bomb(width=20000, height=20000):
 
 
 @contextmanager
-def server_thread(predictor, **app_options):
+def server_thread(predictor, *, head_timeout=None, **app_options):
     """A real uvicorn server for `predictor` on a free localhost port, in a thread of this
     process; yields its URL and stops it (within 10 s) when the block ends."""
     sock = bind("127.0.0.1", 0)
-    server = make_server(create_app(predictor, **app_options))
+    server_options = {} if head_timeout is None else {"head_timeout": head_timeout}
+    server = make_server(create_app(predictor, **app_options), **server_options)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10

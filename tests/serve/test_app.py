@@ -18,6 +18,7 @@ with warnings.catch_warnings():  # Starlette 1.x would rather have httpx2, which
 import zerodl  # noqa: E402
 from serve.helpers import png_bomb, png_bytes, seven  # noqa: E402
 from zerodl.serve import MAX_BODY, Predictor, create_app, is_local_host  # noqa: E402
+from zerodl.serve.app import SECURITY_HEADERS  # noqa: E402
 
 
 @pytest.fixture
@@ -35,6 +36,12 @@ def assert_short_error(response, status):
     assert 0 < len(message) <= 200 and "\n" not in message
     assert "Traceback" not in message and ".py" not in message and "/work" not in message
     return message
+
+
+def assert_security_headers(response):
+    """The headers every answer carries, errors included."""
+    for name, value in SECURITY_HEADERS:
+        assert response.headers.get(name.decode()) == value.decode(), (response, name)
 
 
 def post_json(client, body, content_type="application/json"):
@@ -83,19 +90,29 @@ def test_a_drawn_seven_and_real_test_digits_are_read_by_a_trained_network(traine
     assert right >= 43  # the network scores about 94% on the test set
 
 
-def test_model_health_and_openapi(client):
+def test_model_and_health(client):
     model = client.get("/api/model").json()
     assert model["network"] == "SimpleConvNet" and model["classes"] == list("0123456789")
     assert model["limits"] == {"max_body_bytes": 65536, "max_image_side": 1000}
     assert client.get("/healthz").json() == {"status": "ok"}
+
+
+def test_the_openapi_document_describes_every_route_and_method_and_nothing_else(client):
     spec = client.get("/openapi.json").json()
-    assert spec["openapi"].startswith("3.")
-    routes = {route.path for route in client.app.routes} - {"/static/app.js", "/static/style.css"}
-    assert routes == set(spec["paths"])  # every route documented, nothing documented that isn't
+    assert spec["openapi"].startswith("3.") and spec["info"]["version"] == zerodl.__version__
+    served = {}
+    for route in client.app.routes:
+        if route.path.startswith("/static/"):  # the page's own files
+            continue
+        served[route.path] = {m.lower() for m in route.methods} - {"head"}
+    documented = {path: set(operations) for path, operations in spec["paths"].items()}
+    assert documented == served
     assert set(spec["paths"]["/api/predict"]["post"]["requestBody"]["content"]) == {
         "application/json",
         "multipart/form-data",
     }
+    text = json.dumps(spec)
+    assert "{max_body}" not in text and "65536 bytes" in text and "1000x1000" in text
 
 
 def test_the_page_and_its_files_come_from_this_server_only(client):
@@ -212,34 +229,53 @@ def test_a_form_field_that_is_not_a_file_is_400(client):
     assert 'field "image"' in assert_short_error(response, 400)
 
 
-@pytest.mark.parametrize(
-    "host",
-    [
-        "evil.example",
-        "evil.example:8000",
-        "localhost.evil.example",
-        "127.0.0.1.nip.io",
-        "127.0.0.2",
-        "0.0.0.0:8000",
-        "localhost:8000@evil.example",
-        "",
-    ],
-)
-def test_a_host_header_other_than_this_machine_is_403(client, host):
+REFUSED_HOSTS = [
+    "evil.example",
+    "evil.example:8000",
+    "localhost.evil.example",
+    "127.0.0.1.nip.io",
+    "127.0.0.2",
+    "0.0.0.0:8000",
+    "localhost:8000@evil.example",
+    "",
+    "localhost:99999",
+    "[::1]:65536",
+    "localhost:",
+]
+LOCAL_HOSTS = [
+    "localhost",
+    "localhost:8000",
+    "LOCALHOST:8000",
+    "127.0.0.1:1",
+    "[::1]:8000",
+    "[::1]",
+]
+
+
+@pytest.mark.parametrize("host", REFUSED_HOSTS)
+def test_a_host_header_other_than_this_machine_is_400(client, host):
+    assert not is_local_host(host)
     for request in (
         lambda: client.get("/", headers={"host": host}),
         lambda: client.get("/api/model", headers={"host": host}),
         lambda: client.post("/api/predict", json={"pixels": [0] * 784}, headers={"host": host}),
     ):
-        assert "localhost" in assert_short_error(request(), 403)
+        response = request()
+        assert response.status_code == 400, (host, response.text)
+        assert "host" in response.text.lower() and len(response.text) < 100
+        assert_security_headers(response)
 
 
-@pytest.mark.parametrize(
-    "host", ["localhost", "localhost:8000", "LOCALHOST:8000", "127.0.0.1:1", "[::1]:8000", "[::1]"]
-)
+@pytest.mark.parametrize("host", LOCAL_HOSTS)
 def test_localhost_by_any_of_its_names_is_answered(client, host):
     assert is_local_host(host)
     assert client.get("/healthz", headers={"host": host}).status_code == 200
+
+
+def test_a_port_that_is_no_port_is_refused_even_without_the_host_check(predictor):
+    client = TestClient(create_app(predictor, check_host=False), base_url="http://my-laptop.lan")
+    response = client.get("/healthz", headers={"host": "my-laptop.lan:99999"})
+    assert "port" in assert_short_error(response, 400)
 
 
 def test_without_the_host_check_any_name_is_answered(predictor):
@@ -265,8 +301,12 @@ def test_no_cors_headers_even_when_another_origin_asks(client):
 def test_unknown_paths_and_methods_are_short_json_errors(client):
     assert_short_error(client.get("/etc/passwd"), 404)
     assert_short_error(client.get("/static/../app.py"), 404)
-    assert_short_error(client.get("/api/predict"), 405)
-    assert_short_error(client.put("/api/model"), 405)
+    response = client.get("/api/predict")
+    assert_short_error(response, 405)
+    assert response.headers["allow"] == "POST"
+    response = client.put("/api/model")
+    assert_short_error(response, 405)
+    assert set(response.headers["allow"].split(", ")) == {"GET", "HEAD"}
     assert "feature_maps" in assert_short_error(
         client.post("/api/predict?feature_maps=maybe", json={"pixels": [0] * 784}), 400
     )
@@ -283,3 +323,34 @@ def test_an_error_inside_is_500_without_traceback_or_path(predictor, monkeypatch
     assert assert_short_error(response, 500) == "internal error"
     assert "secret" not in response.text
     assert app.debug is False
+    assert_security_headers(response)
+
+
+def test_a_number_no_float_can_hold_is_400_not_an_error_inside(client):
+    body = b'{"pixels": [1' + b"0" * 400 + b", 0" * 783 + b"]}"  # 10**400, written out in full
+    assert "finite" in assert_short_error(post_json(client, body), 400)
+
+
+def test_every_error_answer_carries_the_security_headers(predictor, monkeypatch):
+    app = create_app(predictor)
+    client = TestClient(app, base_url="http://localhost", raise_server_exceptions=False)
+    files = {"image": ("a.txt", b"hello", "text/plain")}
+    answers = {
+        400: post_json(client, b"not json"),
+        404: client.get("/nothing"),
+        405: client.delete("/api/model"),
+        413: post_json(client, b" " * (MAX_BODY + 1)),
+        415: client.post("/api/predict", files=files),
+    }
+    monkeypatch.setattr(predictor, "predict_pixels", lambda *a: 1 / 0)
+    answers[500] = post_json(client, {"pixels": [0] * 784})
+    for status, response in answers.items():
+        assert response.status_code == status
+        assert_security_headers(response)
+
+
+def test_a_network_with_nan_weights_is_not_served():
+    network = zerodl.networks.SimpleConvNet(conv_param={"filter_num": 2}, hidden_size=5, seed=0)
+    network.params["W2"][0, 0] = np.nan
+    with pytest.raises(ValueError, match="W2 hold NaN or infinity"):
+        Predictor(network, name="broken")

@@ -156,3 +156,55 @@ def test_the_page_fits_a_phone_screen(trained_checkpoint):
     assert 200 <= pad["width"] <= 360 and pad["x"] >= 0
     assert clear["height"] >= 44  # big enough for a finger
     assert touch_action == "none"  # a finger draws instead of scrolling
+
+
+DROP_ANY = """async ([b64, name, type]) => {
+    const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+    const transfer = new DataTransfer();
+    transfer.items.add(new File([bytes], name, {type}));
+    document.body.dispatchEvent(
+        new DragEvent("drop", {dataTransfer: transfer, bubbles: true, cancelable: true}));
+}"""
+
+
+@pytest.mark.slow
+def test_a_phone_photo_is_scaled_down_and_a_refusal_clears_the_old_answer(trained_checkpoint):
+    """A 2000x1500 JPEG of several hundred KiB (the server reads 64) is scaled down by the page
+    before it is sent; then a blank picture, which the server refuses, leaves no answer, input
+    or feature maps of the photo on the screen."""
+    import io
+
+    from PIL import Image
+
+    sync_playwright = browser_or_skip()
+    path, _, _ = trained_checkpoint
+    rng = np.random.default_rng(0)
+    photo = np.asarray(seven(size=(2000, 1500), width=150).convert("RGB"), dtype=np.float64)
+    photo = np.clip(photo * 0.9 + 15 + rng.normal(0, 6, photo.shape), 0, 255).astype(np.uint8)
+    buffer = io.BytesIO()
+    Image.fromarray(photo).save(buffer, "JPEG", quality=95)
+    assert len(buffer.getvalue()) > 200 * 1024
+    blank = png_bytes(Image.new("L", (300, 300), 255))
+    with serve_command(path.parent) as (address, _), sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM)
+        page = browser.new_page(viewport={"width": 1100, "height": 900})
+        page.set_default_timeout(20_000)
+        page.goto(address + "/")
+        page.wait_for_selector("#bars li:nth-child(10)")
+        with page.expect_response(lambda r: "/api/predict" in r.url) as answered:
+            page.evaluate(DROP_ANY, [base64.b64encode(buffer.getvalue()).decode(), "photo.jpg",
+                                     "image/jpeg"])  # fmt: skip
+        assert answered.value.ok  # sent, and within the server's 64 KiB (413 beyond)
+        assert answered.value.json()["prediction"] == 7
+        page.wait_for_selector("#bars li.top")
+        assert canvas_grey(page, "#preview").max() > 0 and page.is_visible("#maps-panel")
+
+        with page.expect_response(lambda r: "/api/predict" in r.url) as answered:
+            page.evaluate(DROP_ANY, [base64.b64encode(blank).decode(), "blank.png", "image/png"])
+        assert answered.value.status == 400
+        page.wait_for_selector("#status.error")
+        assert "no digit found" in page.inner_text("#status")
+        assert page.locator("#bars li.top").count() == 0
+        assert canvas_grey(page, "#preview").max() == 0
+        assert page.is_hidden("#maps-panel")
+        browser.close()

@@ -135,7 +135,7 @@ def test_the_command_serves_a_run_prints_its_address_and_stops_on_ctrl_c(tmp_pat
         assert model["name"] == "my-run" and model["network"] == "SimpleConvNet"
         page = httpx.get(f"{address}/")
         assert "<canvas" in page.text
-        assert httpx.get(address + "/healthz", headers={"host": "evil.example"}).status_code == 403
+        assert httpx.get(address + "/healthz", headers={"host": "evil.example"}).status_code == 400
     assert process.returncode == 0
     assert "serving my-run (SimpleConvNet)" in process.stdout_text
     assert "zerodl serve: stopped" in process.stderr_text
@@ -184,3 +184,85 @@ def test_an_answer_does_not_wait_for_the_clients_delayed_ack(predictor):
             times.append(time.perf_counter() - start)
         connection.close()
     assert sorted(times)[10] < 0.030  # the median
+
+
+def test_uvicorns_own_400_carries_the_security_headers(predictor):
+    from zerodl.serve.app import SECURITY_HEADERS
+
+    with server_thread(predictor) as address:
+        host, port = address.removeprefix("http://").split(":")
+        for request in (
+            b"NOT HTTP AT ALL\r\n\r\n",
+            b"GET / HTTP/1.1\r\nHost: localhost\r\nX-Big: " + b"a" * 20000,  # head unfinished
+        ):
+            with socket.create_connection((host, int(port)), timeout=5) as sock:
+                for start in range(0, len(request), 4096):  # as the network delivers it
+                    sock.sendall(request[start : start + 4096])
+                    time.sleep(0.01)
+                answer = read_response(sock, time.monotonic() + 5)
+            head = answer.split(b"\r\n\r\n", 1)[0].lower()
+            assert head.startswith(b"http/1.1 400"), answer[:200]
+            for name, value in SECURITY_HEADERS:
+                assert (name + b": " + value).lower() in head, (name, head)
+
+
+def test_slow_clients_are_cut_off_without_slowing_the_others(predictor):
+    """One connection idle, one sending its headers a byte at a time, one its body: each is
+    closed once its deadline passes (1 s here; 10 s by default), while an ordinary client is
+    answered at once all along."""
+    timeout = 1.0
+    with server_thread(predictor, head_timeout=timeout, body_timeout=timeout) as address:
+        host, port = address.removeprefix("http://").split(":")
+        idle, slow_head, slow_body = (
+            socket.create_connection((host, int(port)), timeout=5) for _ in range(3)
+        )
+        slow_body.sendall(
+            b"POST /api/predict HTTP/1.1\r\nHost: localhost\r\n"
+            b"Content-Type: application/json\r\nContent-Length: 5000\r\n\r\n"
+        )
+        head = b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n" + b"X-Slow: yes\r\n" * 20
+        start, closed, answers, times = time.monotonic(), {}, {}, []
+        with httpx.Client(base_url=address, timeout=5) as http:
+            for step in range(40):  # 4 s
+                for name, sock in (("idle", idle), ("head", slow_head), ("body", slow_body)):
+                    if name in closed:
+                        continue
+                    try:
+                        if name == "head":
+                            sock.sendall(head[step : step + 1])
+                        elif name == "body":
+                            sock.sendall(b" ")
+                        sock.setblocking(False)
+                        data = sock.recv(65536)
+                        answers[name] = answers.get(name, b"") + data
+                        if not data:
+                            closed[name] = time.monotonic() - start
+                    except BlockingIOError:
+                        pass
+                    except (BrokenPipeError, ConnectionResetError):
+                        closed[name] = time.monotonic() - start
+                t = time.monotonic()
+                assert http.get("/healthz").status_code == 200
+                times.append(time.monotonic() - t)
+                if len(closed) == 3:
+                    break
+                time.sleep(0.1)
+        for sock in (idle, slow_head, slow_body):
+            sock.close()
+    assert set(closed) == {"idle", "head", "body"}, closed
+    assert all(timeout * 0.9 < seconds < timeout + 3 for seconds in closed.values()), closed
+    assert answers.get("body", b"").startswith(b"HTTP/1.1 408"), answers
+    assert max(times) < 1.0, times  # never waiting for a slow one (its deadline is 1 s)
+
+
+def test_a_checkpoint_with_nan_weights_is_not_served(tmp_path, cnn):
+    cnn.params["W1"][...] = np.nan
+    path = zerodl.save(cnn, tmp_path / "nan.npz", dataset="mnist")
+    result = subprocess.run(
+        [sys.executable, "-m", "zerodl", "serve", str(path), "--port", "0"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0 and "NaN" in result.stderr and "Traceback" not in result.stderr
+    assert "http://" not in result.stdout

@@ -13,8 +13,11 @@ the running process only (see there), so no other program sees them.
     dataset/mnist.py                load_mnist(normalize, flatten, one_hot_label) from zerodl's data
     global_rng.py                   the randomness the book draws from np.random, drawn from it here
     runner.py                       run_script: the modules served, the script run, all put back
+    export.py                       save_network: a book-style network as a zerodl checkpoint
+                                    (for zerodl evaluate/predict/serve; never a pickle file)
 """
 
+from zerodl.book.export import save_network, to_network
 from zerodl.book.runner import SERVED, run_script
 
-__all__ = ["SERVED", "run_script"]
+__all__ = ["SERVED", "run_script", "save_network", "to_network"]

@@ -44,6 +44,13 @@ def run(args):
     script = Path(args.script)
     if not script.is_file():
         raise CliError(f"no such script: {args.script}", code=2)
+    misplaced = [a for a in args.args if a.split("=")[0] in ("--own", "--no-chdir")]
+    if misplaced:  # the book's scripts read no options: this one was meant for zerodl book
+        raise CliError(
+            f"{misplaced[0]} after {args.script} would go to the script: put zerodl book's "
+            f"options first, zerodl book {misplaced[0]} ... {args.script}",
+            code=2,
+        )
     own = learners_own(script)
     missing = [name for name in args.own if name not in own]
     if missing:

@@ -27,6 +27,7 @@ data, which may expand at most MAX_GZIP_EXPANSION times). Anything wrong raises 
 """
 
 import gzip
+import stat
 import zlib
 from pathlib import Path
 
@@ -55,6 +56,7 @@ _MAX_DIM = 2**32 - 1  # each size is an unsigned 32-bit integer
 MAX_GZIP_EXPANSION = 50
 MIN_SUSPECT_BYTES = 16 * 2**20
 READ_CHUNK = 2**20
+MAX_DIMS = 64  # NumPy's limit on an array's dimensions (numpy.ndarray cannot have more)
 
 
 class IdxFormatError(ValueError):
@@ -84,7 +86,10 @@ def read_idx(path):
         FileNotFoundError: there is no such file.
     """
     path = Path(path)
-    size = path.stat().st_size
+    info = path.stat()
+    if not stat.S_ISREG(info.st_mode):  # /dev/zero would be read without end, a FIFO wait
+        raise IdxFormatError(f"{path} is not a regular file (a folder, device, FIFO or socket)")
+    size = info.st_size
     with open(path, "rb") as raw:
         compressed = raw.read(2) == GZIP_MAGIC
         raw.seek(0)
@@ -126,6 +131,11 @@ def _read(stream, path, size, compressed_size):
         )
     if ndim == 0:
         raise IdxFormatError(f"{path}: the header says the array has 0 dimensions")
+    if ndim > MAX_DIMS:
+        raise IdxFormatError(
+            f"{path}: the header says the array has {ndim} dimensions; NumPy arrays have at "
+            f"most {MAX_DIMS} (MNIST's have 1 or 3)"
+        )
     header_size = 4 + 4 * ndim
     sizes = stream.read(4 * ndim)
     if len(sizes) < 4 * ndim:
@@ -188,8 +198,8 @@ def write_idx(path, array):
 
     Args:
         path: where to write.
-        array: an array of uint8, int8, int16, int32, float32 or float64 with 1 to 255
-            dimensions, each smaller than 2**32.
+        array: an array of uint8, int8, int16, int32, float32 or float64 with 1 to 64
+            dimensions (the most read_idx, and NumPy, handle), each smaller than 2**32.
 
     Raises:
         ValueError: the array's type or shape cannot be stored in IDX.

@@ -15,7 +15,7 @@ the network computes.
 
 import numpy as np
 
-from zerodl import savefile
+from zerodl import checkpoint_file
 from zerodl.gradient import numerical_gradient
 from zerodl.layers import LAYERS
 from zerodl.layers.softmax_loss import check_labels
@@ -184,11 +184,11 @@ class Sequential:
         The file is a zerodl checkpoint (.npz with JSON metadata, never pickle); zerodl.load
         can rebuild the whole network from it.
         """
-        savefile.save_params(self, file_name)
+        checkpoint_file.save_params(self, file_name)
 
     def load_params(self, file_name="params.npz"):
         """The book's load_params: read parameters saved by save_params into this network."""
-        savefile.load_params(self, file_name)
+        checkpoint_file.load_params(self, file_name)
 
     def get_config(self):
         """The architecture as JSON-friendly data: enough to rebuild it with from_config."""

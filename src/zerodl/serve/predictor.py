@@ -8,6 +8,9 @@ Both return {"prediction": int, "probabilities": [K floats], "input": [784 float
 28x28 image the network received, row by row), plus "feature_maps" (FN, OH, OW) of the first
 convolution when asked for and the network has one.
 
+A network whose parameters hold NaN or infinity, or that answers NaN, is refused when the
+Predictor is made (a ValueError), so that a server never starts to answer 500 to everyone.
+
 Nothing here trusts its input. Pixels must be 784 finite numbers in [0, 1]. An image must be a
 PNG or JPEG of at most MAX_SIDE x MAX_SIDE pixels, and its size is read from its header before
 anything is decompressed, so that a small file that unpacks to gigabytes (a decompression bomb)
@@ -52,7 +55,10 @@ def check_pixels(pixels):
     # type(), not isinstance: JSON's true and false are bools, which Python counts as ints
     if not all(type(v) in (int, float) for v in pixels):
         raise InputError('"pixels" must hold numbers only')
-    x = np.array(pixels, dtype=np.float64)  # float64 first: 1e300 must not pass as inf in float32
+    try:  # float64 first: 1e300 must not pass as inf in float32
+        x = np.array(pixels, dtype=np.float64)
+    except OverflowError:  # an integer written out with 400 digits: no float holds it
+        raise InputError('"pixels" must be finite numbers') from None
     if not np.isfinite(x).all():
         raise InputError('"pixels" must be finite numbers')
     if x.min() < 0.0 or x.max() > 1.0:
@@ -110,7 +116,15 @@ class Predictor:
             (layer for layer in network.layers if isinstance(layer, Convolution)), None
         )
         self._lock = threading.Lock()
+        broken = [k for k, p in network.params.items() if not np.isfinite(p).all()]
+        if broken:  # it would answer NaN to every request: refuse it now, not one 500 each
+            raise ValueError(
+                f"the network's parameters {', '.join(broken)} hold NaN or infinity: it cannot "
+                "answer (was its training diverging when it was saved?)"
+            )
         first = self._run(np.zeros((SIZE, SIZE), dtype=np.float32), True)  # once, to learn K
+        if not np.isfinite(first["probabilities"]).all():
+            raise ValueError("the network answers NaN for a blank image: it cannot be served")
         self.classes = class_names(self.dataset, len(first["probabilities"]))
         maps = first["feature_maps"]
         self.feature_map_shape = None if maps is None else list(np.shape(maps))

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from zerodl.checkpoint import load_checkpoint
-from zerodl.savefile import read_meta, save
+from zerodl.checkpoint_file import read_meta, save
 
 FOLDER = Path(__file__).parent
 

@@ -9,10 +9,11 @@ import numpy as np
 
 from zerodl.functions import cross_entropy_error, sigmoid, softmax
 
-__all__ = [
+__all__ = [  # with what the book's module brings to `import *`: np too
     "cross_entropy_error",
     "identity_function",
     "mean_squared_error",
+    "np",
     "relu",
     "relu_grad",
     "sigmoid",
@@ -20,6 +21,7 @@ __all__ = [
     "softmax",
     "softmax_loss",
     "step_function",
+    "sum_squared_error",
 ]
 
 
@@ -52,6 +54,9 @@ def relu_grad(x):
 def mean_squared_error(y, t):
     """The book's "mean squared error": 0.5 * sum((y - t)**2), summed over every element."""
     return 0.5 * np.sum((y - t) ** 2)
+
+
+sum_squared_error = mean_squared_error  # the name in the book's repository since its revision
 
 
 def softmax_loss(X, t):

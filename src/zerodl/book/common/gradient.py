@@ -12,7 +12,12 @@ import numpy as np
 
 from zerodl.gradient import numerical_gradient as _zerodl_numerical_gradient
 
-__all__ = ["_numerical_gradient_1d", "numerical_gradient", "numerical_gradient_2d"]
+__all__ = [
+    "_numerical_gradient_1d",
+    "np",
+    "numerical_gradient",
+    "numerical_gradient_2d",
+]  # np: as the book's
 
 
 def numerical_gradient(f, x):

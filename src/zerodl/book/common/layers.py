@@ -29,9 +29,24 @@ when gamma has C*H*W values; its eps is zerodl's 1e-5.
 import numpy as np
 
 from zerodl import layers
+from zerodl.book.common.functions import (  # the book's layers.py imports them all
+    cross_entropy_error,
+    identity_function,
+    mean_squared_error,
+    relu,
+    relu_grad,
+    sigmoid,
+    sigmoid_grad,
+    softmax,
+    softmax_loss,
+    step_function,
+    sum_squared_error,
+)
+from zerodl.book.common.util import col2im, im2col
 from zerodl.book.global_rng import global_rng
 from zerodl.layers import Relu
 
+# Its own names and what the book's module brings to `import *`: np, common.functions, im2col.
 __all__ = [
     "Affine",
     "BatchNormalization",
@@ -41,6 +56,20 @@ __all__ = [
     "Relu",
     "Sigmoid",
     "SoftmaxWithLoss",
+    "col2im",
+    "cross_entropy_error",
+    "identity_function",
+    "im2col",
+    "mean_squared_error",
+    "np",
+    "relu",
+    "relu_grad",
+    "sigmoid",
+    "sigmoid_grad",
+    "softmax",
+    "softmax_loss",
+    "step_function",
+    "sum_squared_error",
 ]
 
 

@@ -10,12 +10,29 @@ numerical_gradient(x, t) as in the book. The initial weights come from np.random
 accurate; pass dtype=np.float32 for twice the speed.
 """
 
+import os
+import sys
+from collections import OrderedDict
+
 import numpy as np
 
 from zerodl import networks
+from zerodl.book.common import layers as _layers
+from zerodl.book.common.gradient import numerical_gradient
+from zerodl.book.common.layers import *  # noqa: F403 (the book's module does: see __all__)
 from zerodl.book.global_rng import global_rng
 
-__all__ = ["MultiLayerNet"]
+# Its own name and what the book's module brings to `import *`: sys, os, np, OrderedDict,
+# everything of common.layers and numerical_gradient.
+__all__ = [
+    "MultiLayerNet",
+    "OrderedDict",
+    "numerical_gradient",
+    "np",
+    "os",
+    "sys",
+    *_layers.__all__,
+]
 
 
 class MultiLayerNet(networks.MultiLayerNet):

@@ -10,11 +10,28 @@ take train_flg (False by default, as in the book), and batch normalisation adds 
 ... to `params`.
 """
 
+import os
+import sys
+from collections import OrderedDict
+
 import numpy as np
 
+from zerodl.book.common import layers as _layers
+from zerodl.book.common.gradient import numerical_gradient
+from zerodl.book.common.layers import *  # noqa: F403 (the book's module does: see __all__)
 from zerodl.book.common.multi_layer_net import MultiLayerNet
 
-__all__ = ["MultiLayerNetExtend"]
+# Its own name and what the book's module brings to `import *`: sys, os, np, OrderedDict,
+# everything of common.layers and numerical_gradient.
+__all__ = [
+    "MultiLayerNetExtend",
+    "OrderedDict",
+    "numerical_gradient",
+    "np",
+    "os",
+    "sys",
+    *_layers.__all__,
+]
 
 
 class MultiLayerNetExtend(MultiLayerNet):

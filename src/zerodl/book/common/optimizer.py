@@ -17,7 +17,8 @@ import numpy as np
 
 from zerodl import optimizers
 
-__all__ = ["SGD", "AdaGrad", "Adam", "Momentum", "Nesterov", "RMSprop"]
+# np too, as the book's module gives it to `from common.optimizer import *` (chapter 6 uses it)
+__all__ = ["SGD", "AdaGrad", "Adam", "Momentum", "Nesterov", "RMSprop", "np"]
 
 
 class _NumbersToo:

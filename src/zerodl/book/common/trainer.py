@@ -20,13 +20,30 @@ it is given (the book takes the first ones).
 """
 
 import inspect
+import os
+import sys
+
+import numpy as np
 
 from zerodl.book.common.layers import SoftmaxWithLoss
+from zerodl.book.common.optimizer import SGD, AdaGrad, Adam, Momentum, Nesterov, RMSprop
 from zerodl.book.global_rng import global_rng
 from zerodl.networks import Sequential
 from zerodl.trainer import BookTrainer
 
-__all__ = ["Trainer"]
+# Its own name and what the book's module brings to `import *`: sys, os, np and common.optimizer.
+__all__ = [
+    "Trainer",
+    "SGD",
+    "AdaGrad",
+    "Adam",
+    "Momentum",
+    "Nesterov",
+    "RMSprop",
+    "np",
+    "os",
+    "sys",
+]
 
 
 class Trainer(BookTrainer):

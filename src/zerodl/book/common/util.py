@@ -15,7 +15,14 @@ import numpy as np
 from zerodl.book.global_rng import global_rng
 from zerodl.im2col import col2im, conv_output_size, im2col
 
-__all__ = ["col2im", "conv_output_size", "im2col", "shuffle_dataset", "smooth_curve"]
+__all__ = [
+    "col2im",
+    "conv_output_size",
+    "im2col",
+    "np",
+    "shuffle_dataset",
+    "smooth_curve",
+]  # np: as the book's
 
 SMOOTHING_WINDOW = 11  # points averaged by smooth_curve
 SMOOTHING_BETA = 2  # the Kaiser window's shape: larger weighs the centre more

@@ -13,9 +13,21 @@ only when they are in none of them; then parsed from the IDX format. No pickle f
 or read (the book keeps mnist.pkl beside its script, and unpickling a file can run any code).
 """
 
+import gzip
+import os
+
+import numpy as np
+
 from zerodl.datasets import load_mnist as _load_mnist
 
-__all__ = ["load_mnist"]
+# What the book's module gives to `from dataset.mnist import *` as well: numpy, os and gzip, and
+# its sizes. Not its download scheme (url_base, key_file, save_file: mnist.pkl, read by pickle).
+__all__ = ["gzip", "img_dim", "img_size", "load_mnist", "np", "os", "test_num", "train_num"]
+
+train_num = 60000
+test_num = 10000
+img_dim = (1, 28, 28)
+img_size = 784
 
 
 def load_mnist(normalize=True, flatten=True, one_hot_label=False):

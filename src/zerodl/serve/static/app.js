@@ -1,6 +1,6 @@
 // zerodl serve: draw on a canvas, send it as a PNG to /api/predict, show what comes back.
 // The server does all the preprocessing (the same code as `zerodl predict`); this page only
-// draws, sends and shows.
+// draws, scales a picture from a file down to what the server reads, sends and shows.
 "use strict";
 
 const pad = document.getElementById("pad");
@@ -13,6 +13,10 @@ const mapsBox = document.getElementById("maps");
 const fileInput = document.getElementById("file");
 
 const LINE_WIDTH = 20; // on the 280x280 canvas: about MNIST's stroke once fitted to 20x20
+// A picture from a file is scaled down here to at most this many pixels on its longer side
+// before it is sent (the digit ends up 20 pixels high), and smaller again until it fits the
+// server's body limit: a phone's photo is several MB, the server reads 64 KiB.
+const SEND_SIDE = 560;
 
 let model = null; // GET /api/model
 let sequence = 0; // each request's number: an answer older than the last request is dropped
@@ -117,20 +121,48 @@ pad.addEventListener("lostpointercapture", endStroke);
 async function readFile(file) {
   if (!file) return;
   if (!["image/png", "image/jpeg"].includes(file.type)) {
+    clearAnswer();
     say(`${file.name} is not a PNG or JPEG image.`, true);
     return;
   }
-  try { // show it on the canvas, fitted, so that one can draw over it
-    const bitmap = await createImageBitmap(file);
-    const scale = Math.min(pad.width / bitmap.width, pad.height / bitmap.height);
-    const w = bitmap.width * scale;
-    const h = bitmap.height * scale;
-    blankPad();
-    pen.drawImage(bitmap, (pad.width - w) / 2, (pad.height - h) / 2, w, h);
+  let bitmap = null;
+  try {
+    bitmap = await createImageBitmap(file); // upright, as its EXIF orientation says
   } catch (err) {
-    // the browser cannot show it; the server still says what it makes of it
+    // the browser cannot decode it; the server still says what it makes of it
   }
-  predict(file, file.name);
+  if (!bitmap) {
+    predict(file, file.name);
+    return;
+  }
+  // show it on the canvas, fitted, so that one can draw over it
+  const scale = Math.min(pad.width / bitmap.width, pad.height / bitmap.height);
+  const w = bitmap.width * scale;
+  const h = bitmap.height * scale;
+  blankPad();
+  pen.drawImage(bitmap, (pad.width - w) / 2, (pad.height - h) / 2, w, h);
+  const small = await scaledDown(bitmap, file.type);
+  predict(small || file, file.name);
+}
+
+// The bitmap as a PNG or JPEG (as the file was) of at most SEND_SIDE pixels on its longer
+// side, smaller until it fits the server's limit; null if even 28 pixels do not fit.
+async function scaledDown(bitmap, type) {
+  const limit = model ? model.limits.max_body_bytes - 1024 : 63 * 1024;
+  let side = Math.min(SEND_SIDE, Math.max(bitmap.width, bitmap.height));
+  while (side >= 28) {
+    const scale = side / Math.max(bitmap.width, bitmap.height);
+    const canvas = document.createElement("canvas");
+    canvas.width = Math.max(1, Math.round(bitmap.width * scale));
+    canvas.height = Math.max(1, Math.round(bitmap.height * scale));
+    const context = canvas.getContext("2d");
+    context.imageSmoothingQuality = "high";
+    context.drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+    const blob = await new Promise((done) => canvas.toBlob(done, type, 0.9));
+    if (blob && blob.size <= limit) return blob;
+    side = Math.floor(side * 0.7);
+  }
+  return null;
 }
 
 document.addEventListener("dragover", (event) => {
@@ -154,6 +186,7 @@ async function predict(blob, name) {
   if (!model) return;
   if (blob.size > model.limits.max_body_bytes - 1024) {
     const kib = Math.round(model.limits.max_body_bytes / 1024);
+    clearAnswer();
     say(`${name} is ${Math.round(blob.size / 1024)} KiB; the server reads at most ${kib} KiB.`, true);
     return;
   }
@@ -175,6 +208,7 @@ async function predict(blob, name) {
   }
   if (id !== sequence) return; // a newer drawing is on its way
   if (!response.ok) {
+    clearAnswer(); // the answer on screen was for the previous picture
     say(`The server could not read it: ${answer.error}.`, true);
     return;
   }
@@ -248,6 +282,12 @@ function showMaps(maps) { // maps (FN, OH, OW)
 function clearAll(announce = true) {
   sequence += 1; // answers still on their way are for a drawing that is gone
   blankPad();
+  clearAnswer();
+  if (announce) say("Cleared. Draw a digit.");
+}
+
+// the bars, the input the network saw and the feature maps back to empty
+function clearAnswer() {
   [...bars.children].forEach((row) => {
     row.classList.remove("top");
     row.querySelector(".fill").style.width = "0";
@@ -256,7 +296,6 @@ function clearAll(announce = true) {
   drawGrey(preview, new Array(28 * 28).fill(0), 28, 28, false);
   mapsBox.replaceChildren();
   mapsPanel.hidden = true;
-  if (announce) say("Cleared. Draw a digit.");
 }
 
 document.getElementById("clear").addEventListener("click", () => clearAll(true));

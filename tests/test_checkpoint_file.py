@@ -1,4 +1,4 @@
-"""savefile: the checkpoint file, for any object shaped like a network (no zerodl class needed)."""
+"""checkpoint_file: the checkpoint file, for any object shaped like a network (no class needed)."""
 
 import ast
 from pathlib import Path
@@ -8,12 +8,13 @@ import pytest
 
 import bombs
 import zerodl
-from zerodl import savefile
-from zerodl.savefile import CheckpointError, load_params, read_meta, save_params
+from zerodl import checkpoint_file
+from zerodl.checkpoint_file import CheckpointError, load_params, read_meta, save_params
 
 
 class Bare:
-    """Not a zerodl network: only what savefile reads (params, buffers, layers, dtype, config)."""
+    """Not a zerodl network: only what the file format reads (params, buffers, layers, dtype,
+    config)."""
 
     def __init__(self, value=0.0):
         self.params = {"W1": np.full((2, 3), value, np.float32)}
@@ -37,16 +38,16 @@ def test_any_object_shaped_like_a_network_is_saved_and_loaded(tmp_path):
     assert meta["zerodl_version"] == zerodl.__version__
 
 
-def test_rebuilding_a_class_savefile_does_not_know_is_checkpoints_job(tmp_path):
+def test_rebuilding_a_class_the_file_format_does_not_know_is_checkpoints_job(tmp_path):
     save_params(Bare(), tmp_path / "bare.npz")
     with pytest.raises(CheckpointError, match="unknown network class 'Bare'"):
         zerodl.load(tmp_path / "bare.npz")
 
 
-def test_savefile_depends_on_no_network_optimiser_or_trainer():
+def test_the_file_format_depends_on_no_network_optimiser_or_trainer():
     """The file format sits below the networks (which save with it): it may import only the
     modules below them, or the checkpoint <-> networks cycle would come back."""
-    tree = ast.parse(Path(savefile.__file__).read_text())
+    tree = ast.parse(Path(checkpoint_file.__file__).read_text())
     imported = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom):
@@ -107,3 +108,12 @@ def test_a_compressed_checkpoint_of_real_numbers_still_loads(tmp_path):
     np.savez_compressed(tmp_path / "compressed.npz", **arrays)
     network = zerodl.load(tmp_path / "compressed.npz")
     np.testing.assert_array_equal(network.params["W1"], zerodl.load(path).params["W1"])
+
+
+def test_the_old_name_savefile_is_the_same_module(tmp_path):
+    import zerodl.savefile
+    from zerodl.savefile import save as old_save
+
+    assert zerodl.savefile is checkpoint_file and old_save is checkpoint_file.save
+    old_save(Bare(), tmp_path / "bare.npz")
+    assert read_meta(tmp_path / "bare.npz")["network"]["class"] == "Bare"
