@@ -3,6 +3,7 @@
 import io
 
 import numpy as np
+import pytest
 
 from zerodl.networks import TwoLayerNet
 from zerodl.optimizers import SGD
@@ -18,7 +19,7 @@ def test_the_books_signature_and_attributes():
     xt, tt = blobs(60, seed=1)
     out = io.StringIO()
     network = TwoLayerNet(input_size=8, hidden_size=20, output_size=3, seed=0)
-    trainer = Trainer(
+    trainer = BookTrainer(
         network,
         x,
         t,
@@ -29,6 +30,7 @@ def test_the_books_signature_and_attributes():
         optimizer="Adam",
         optimizer_param={"lr": 0.1},
         evaluate_sample_num_per_epoch=50,
+        seed=0,
         print_fn=lambda *a: print(*a, file=out),
     )
     test_acc = trainer.train()
@@ -43,12 +45,12 @@ def test_the_books_signature_and_attributes():
 
 def test_the_books_default_optimizer_is_sgd_with_lr_001():
     x, t = blobs(20)
-    trainer = Trainer(small_net(), x, t, x, t, epochs=1, verbose=False)
+    trainer = BookTrainer(small_net(), x, t, x, t, epochs=1, verbose=False)
     assert type(trainer.optimizer) is SGD and trainer.optimizer.lr == 0.01
     assert trainer.batch_size == 100
 
 
-def test_a_book_trainer_built_by_name_trains_like_the_books_call():
+def test_the_books_call_on_zerodls_trainer_still_gives_a_book_trainer_and_names_it():
     x, t = blobs(100)
 
     def run(make):
@@ -58,7 +60,10 @@ def test_a_book_trainer_built_by_name_trains_like_the_books_call():
         trainer.train()
         return network, trainer
 
-    (a, book_call), (b, by_name) = run(Trainer), run(BookTrainer)
+    with pytest.warns(DeprecationWarning, match="zerodl.trainer.BookTrainer"):
+        (a, book_call) = run(Trainer)
+    (b, by_name) = run(BookTrainer)
+    assert type(book_call) is BookTrainer
     assert len(by_name.train_loss_list) == 2 * 4
     assert by_name.train_loss_list == book_call.train_loss_list
     for key in a.params:
@@ -72,3 +77,31 @@ def test_zerodl_signature_is_not_taken_for_the_books():
         trainer = Trainer(small_net(), optimizer, batch_size=32, verbose=False)
         assert trainer.fit(x, t, 1)["epoch"] == [1]
         assert not hasattr(trainer, "train")
+
+
+def test_the_book_trainer_has_one_home_and_nothing_is_patched_at_import():
+    from zerodl.book.common.trainer import Trainer as CommonTrainer
+
+    assert CommonTrainer is BookTrainer
+    assert not hasattr(Trainer, "book_trainer")
+
+
+def test_without_a_seed_the_order_follows_np_random_seed_as_in_the_book():
+    x, t = blobs(100)
+
+    def losses():
+        np.random.seed(3)
+        trainer = BookTrainer(small_net(), x, t, x, t, epochs=1, mini_batch_size=10, verbose=False)
+        trainer.train()
+        return trainer.train_loss_list
+
+    assert losses() == losses()
+
+
+def test_a_learners_network_with_labels_as_a_column_trains():
+    from zerodl.trainer.book import LearnersNetwork
+
+    network = small_net()
+    x, t = blobs(20)
+    learners = LearnersNetwork(network)
+    assert learners.loss(x, t.reshape(-1, 1)) == pytest.approx(learners.loss(x, t))
