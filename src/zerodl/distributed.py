@@ -45,6 +45,7 @@ import zlib
 
 import numpy as np
 
+from zerodl.errors import OptionalDependencyError
 from zerodl.kernels import threads
 
 __all__ = ["OneProcess", "ProcessGroup", "count_correct", "launched_processes", "world"]
@@ -76,9 +77,8 @@ def _mpi():
     try:
         from mpi4py import MPI  # optional: zerodl[mpi]. Importing it starts MPI.
     except ImportError as err:
-        raise ImportError(
-            "training on several processes needs mpi4py and an MPI library: "
-            "pip install 'zerodl[mpi]'"
+        raise OptionalDependencyError(
+            "training on several processes", "mpi", ["mpi4py (and an MPI library)"]
         ) from err
     return MPI
 

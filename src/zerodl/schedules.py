@@ -15,6 +15,7 @@ the same schedule again (for example from a checkpoint's JSON).
 import math
 
 from zerodl._checks import integer, non_negative, number
+from zerodl.errors import ArgumentError
 
 __all__ = ["Schedule", "ConstantLR", "StepDecay", "CosineDecay", "SCHEDULES", "create_schedule"]
 
@@ -136,7 +137,7 @@ class CosineDecay(Schedule):
             raise ValueError(f"invalid min_lr: {min_lr!r} (must be <= lr = {self.lr!r})")
         self.warmup = integer("warmup", warmup, 0)
         if self.warmup >= self.total:
-            raise ValueError(f"invalid warmup: {warmup!r} (must be < total = {self.total})")
+            raise ArgumentError("warmup", warmup, f"must be < total = {self.total}")
 
     def _lr(self, epoch):
         if epoch < self.warmup:

@@ -36,7 +36,7 @@ def test_top_sets_how_many_classes_are_shown(capsys, tmp_path, mlp_checkpoint):
     code, out, _ = run(capsys, "predict", mlp_checkpoint, draw(tmp_path / "7.png"), "--top", "5")
     assert code == 0 and out.count("%)") == 5
     code, out, err = run(capsys, "predict", mlp_checkpoint, tmp_path / "7.png", "--top", "0")
-    assert code == 2 and one_error_line(err) and "argument --top: must be at least 1" in err
+    assert code == 2 and one_error_line(err) and "argument --top: must be an integer >= 1" in err
 
 
 def test_predict_saves_the_28x28_inputs(capsys, tmp_path, mlp_checkpoint):

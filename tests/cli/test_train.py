@@ -54,22 +54,28 @@ def test_the_options_reach_the_network_and_the_optimizer(capsys, fake_mnist):
     [
         (["--model", "cnn"], "argument --model: invalid choice: 'cnn'"),
         (["--epochs", "many"], "argument --epochs: invalid count value: 'many'"),
-        (["--epochs", "0"], "argument --epochs: must be at least 1, got 0"),
-        (["--limit", "-5"], "argument --limit: must be at least 1, got -5"),
-        (["--seed", "-1"], "argument --seed: must be at least 0, got -1"),
+        (["--epochs", "0"], "argument --epochs: must be an integer >= 1, got 0"),
+        (["--batch-size", "0"], "argument --batch-size: must be an integer >= 1, got 0"),
+        (["--limit", "-5"], "argument --limit: must be an integer >= 1, got -5"),
+        (["--seed", "-1"], "argument --seed: must be an integer >= 0, got -1"),
         (["--hidden", "100,0"], "argument --hidden: must be widths such as 100,100, got '100,0'"),
-        # checked by the library, reported with the option's name
-        (["--batch-size", "0"], "invalid --batch-size: 0 (must be an integer >= 1)"),
-        (["--lr", "-1"], "invalid --lr: -1.0 (must be >= 0)"),
-        (["--optimizer", "lbfgs"], "unknown --optimizer 'lbfgs': choose one of sgd, momentum"),
-        (["--weight-init", "huge"], "unknown --weight-init 'huge': use 'he', 'xavier' or a"),
-        (["--weight-init", "-0.5"], "--weight-init must be positive, got -0.5"),
-        (["--model", "mlp", "--dropout", "1.5"], "--dropout must lie in [0, 1), got 1.5"),
-        (["--model", "mlp", "--dropout", "-0.5"], "--dropout must lie in [0, 1), got -0.5"),
-        (["--model", "mlp", "--weight-decay", "-1"], "--weight-decay must be >= 0, got -1.0"),
+        # checked by the library, reported with the option's name, in the same words
+        (["--lr", "-1"], "argument --lr: must be >= 0, got -1.0"),
+        (["--optimizer", "lbfgs"], "argument --optimizer: must be one of sgd, momentum"),
+        (["--weight-init", "huge"], "argument --weight-init: must be 'he', 'xavier' or a number"),
+        (["--weight-init", "-0.5"], "argument --weight-init: must be positive, got -0.5"),
+        (["--model", "mlp", "--dropout", "1.5"], "argument --dropout: must lie in [0, 1), got 1.5"),
+        (
+            ["--model", "mlp", "--dropout", "-0.5"],
+            "argument --dropout: must lie in [0, 1), got -0.5",
+        ),
+        (
+            ["--model", "mlp", "--weight-decay", "-1"],
+            "argument --weight-decay: must be >= 0, got -1.0",
+        ),
         (
             ["--optimizer", "adamw", "--weight-decay", "-1"],
-            "invalid --weight-decay: -1.0 (must be >= 0)",
+            "argument --weight-decay: must be >= 0, got -1.0",
         ),
         # options that do not go together
         (["--dropout", "0.5"], "--dropout is an option of --model mlp, not simple_cnn"),

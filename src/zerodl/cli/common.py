@@ -1,15 +1,18 @@
 """What the commands share: one-line errors, the data, checkpoints named on the command line.
 
 Every error reaches the user as one line (but a missing dataset: the folders looked in, one a
-line, and what to do; see `dataset_not_found`). A wrong command line is a CliError with code 2;
-so is a ValueError or TypeError of the library about a value an option gave (`library_checks`
-renames the library's argument, `batch_size`, to the option, `--batch-size`). Anything else is
-code 1.
+line, and what to do; see `dataset_not_found`). A wrong command line is a UsageError, code 2,
+which names its option as data; so is the library's ArgumentError about a value an option gave
+(`library_checks` looks its `argument`, `batch_size`, up in the command's OPTIONS to find the
+option, `--batch-size`; no message is read or reworded). Anything else is code 1.
+
+The messages the user reads are written here and in the command modules, as literal strings
+or format strings, so that they can be translated.
 """
 
 import argparse
+import difflib
 import os
-import re
 import sys
 import traceback
 import warnings
@@ -21,10 +24,12 @@ from zerodl.checkpoint import load_checkpoint
 from zerodl.datasets import DatasetNotFoundError, load_dataset
 from zerodl.datasets.download import MIRRORS
 from zerodl.datasets.sources import DATASETS, FILE_NAMES, user_cache_dir
+from zerodl.errors import ArgumentError
 
 __all__ = [
     "CliError",
     "SharedError",
+    "UsageError",
     "DATASETS",
     "check_image_network",
     "checkpoint_path",
@@ -52,6 +57,28 @@ class CliError(Exception):
         self.code = code
 
 
+class UsageError(CliError):
+    """A wrong command line (exit status 2): `option` is the option at fault ("--batch-size"),
+    or None when the command line as a whole is wrong; `message` says what is wrong with it."""
+
+    def __init__(self, message, option=None):
+        super().__init__(message, code=2)
+        self.option = option
+
+    @classmethod
+    def invalid(cls, option, expected, value):
+        """The one wording of a value an option cannot take, whoever checked it (argparse's
+        types here, or the library): "argument --epochs: must be an integer >= 1, got 0"."""
+        return cls(f"argument {option}: {expected}, got {value!r}", option)
+
+    @classmethod
+    def unknown_option(cls, option, known):
+        """An option the command does not have, with the nearest one it does have."""
+        near = difflib.get_close_matches(option, known, n=1, cutoff=0.6)
+        hint = f" (did you mean {near[0]}?)" if near else ""
+        return cls(f"unrecognized option {option}{hint}", option)
+
+
 class SharedError(CliError):
     """An error every process of a distributed run meets at the same step (they all saw the
     same averaged loss): process 0 reports it and every process exits, with no MPI Abort."""
@@ -63,10 +90,10 @@ def say(*parts):
 
 
 def count(text):
-    """argparse type: an integer >= 1 (epochs, images, classes shown)."""
+    """argparse type: an integer >= 1 (epochs, batch size, images, classes shown)."""
     value = int(text)
     if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+        raise argparse.ArgumentTypeError(f"must be an integer >= 1, got {value}")
     return value
 
 
@@ -83,7 +110,7 @@ def seed(text):
     """argparse type: a seed, an integer >= 0 (NumPy's own complaint would not name --seed)."""
     value = int(text)
     if value < 0:
-        raise argparse.ArgumentTypeError(f"must be at least 0, got {value}")
+        raise argparse.ArgumentTypeError(f"must be an integer >= 0, got {value}")
     return value
 
 
@@ -92,28 +119,28 @@ def seed(text):
 
 @contextmanager
 def library_checks(options):
-    """Report the library's complaint about an option's value as a wrong command line (code 2).
+    """Report the library's complaint about a value an option gave as a wrong command line.
 
-    `options` maps the library's name of a value (a whole word or phrase of its messages) to
-    the option that sets it, e.g. {"batch_size": "--batch-size"}: "invalid batch_size: 0 (must
-    be an integer >= 1)" becomes "invalid --batch-size: 0 (must be an integer >= 1)". Errors
-    that name none of them (a damaged file, data of the wrong shape) pass on unchanged.
+    `options` maps the library's name of an argument (an ArgumentError's `argument`) to the
+    option that sets it, e.g. {"batch_size": "--batch-size"}: ArgumentError("batch_size", 0,
+    "must be an integer >= 1") becomes UsageError "argument --batch-size: must be an integer
+    >= 1, got 0". Other errors, and complaints about arguments no option sets, pass unchanged.
     """
-    names = "|".join(re.escape(name) for name in sorted(options, key=len, reverse=True))
-    pattern = re.compile(rf"(?<![\w-])({names})(?![\w-])")
     try:
         yield
-    except (ValueError, TypeError) as err:
-        message = one_line(err)
-        if not options or not pattern.search(message):
+    except ArgumentError as err:
+        option = options.get(err.argument)
+        if option is None:
             raise
-        raise CliError(pattern.sub(lambda m: options[m.group(1)], message), code=2) from err
+        raise UsageError.invalid(option, err.expected, err.value) from err
 
 
 def error_report(name, err):
     """(the one line to print, the exit code) of the error `err` that ends command `name`."""
     if isinstance(err, KeyboardInterrupt):
         return f"{name}: interrupted", 130
+    if isinstance(err, UsageError):
+        return f"{name}: error: {err} (see '{name} --help')", err.code
     if isinstance(err, CliError):
         return f"{name}: error: {err}", err.code
     return f"{name}: error: {one_line(err)}", 1
@@ -249,14 +276,14 @@ def load_model(args, default=None):
     used when neither is given). Its `from_zoo` says which, so that nothing is written beside a
     shipped model."""
     if args.checkpoint and args.pretrained:
-        raise CliError("give a RUN_OR_CHECKPOINT or --pretrained NAME, not both", code=2)
+        raise UsageError("give a RUN_OR_CHECKPOINT or --pretrained NAME, not both")
     name = args.pretrained or (None if args.checkpoint else default)
     if name is None and not args.checkpoint:
-        raise CliError("give a RUN_OR_CHECKPOINT or --pretrained NAME (see zerodl models)", 2)
+        raise UsageError("give a RUN_OR_CHECKPOINT or --pretrained NAME (see zerodl models)")
     if name is not None:
         if name not in zoo.available():
             names = ", ".join(zoo.available()) or "none are installed"
-            raise CliError(f"unknown --pretrained {name!r}: choose one of {names}", code=2)
+            raise UsageError(f"unknown --pretrained {name!r}: choose one of {names}")
         ckpt = zoo.checkpoint(name)
     else:
         ckpt = load(args.checkpoint)

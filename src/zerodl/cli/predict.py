@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 
 from zerodl.cli.common import (
-    CliError,
+    UsageError,
     add_pretrained_option,
     check_image_network,
     count,
@@ -84,7 +84,7 @@ def _split_paths(paths):
     if (first.suffix == ".npz" or is_run) and len(paths) > 1:
         return paths[0], paths[1:]
     if first.suffix == ".npz" or is_run:
-        raise CliError(f"give one or more images to predict after {paths[0]}", code=2)
+        raise UsageError(f"give one or more images to predict after {paths[0]}")
     return None, paths
 
 

@@ -6,7 +6,7 @@ import importlib.util
 from pathlib import Path
 
 from zerodl import zoo
-from zerodl.cli.common import CliError, check_image_network, checkpoint_path, load, say
+from zerodl.cli.common import CliError, UsageError, check_image_network, checkpoint_path, load, say
 from zerodl.serve import Predictor, bind, create_app, serve, url
 
 HELP = (
@@ -94,7 +94,7 @@ def run(args):
 def choose_model(args):
     """The Predictor for the model the command line names, or the default one (saying which)."""
     if args.model and args.pretrained:
-        raise CliError("give a RUN_OR_CHECKPOINT or --pretrained NAME, not both", code=2)
+        raise UsageError("give a RUN_OR_CHECKPOINT or --pretrained NAME, not both")
     if args.pretrained:
         return predictor_of_pretrained(args.pretrained)
     if args.model:
@@ -116,7 +116,7 @@ def choose_model(args):
 def predictor_of_pretrained(name):
     if name not in zoo.available():
         names = ", ".join(zoo.available()) or "none are installed"
-        raise CliError(f"unknown --pretrained {name!r}: choose one of {names}", code=2)
+        raise UsageError(f"unknown --pretrained {name!r}: choose one of {names}")
     return Predictor(zoo.pretrained(name), name=name, dataset=zoo.card(name)["dataset"])
 
 

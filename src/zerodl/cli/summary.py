@@ -2,7 +2,7 @@
 
 import sys
 
-from zerodl.cli.common import CliError, add_model_arguments, load_model
+from zerodl.cli.common import UsageError, add_model_arguments, load_model
 from zerodl.cli.train import TRAIN_DEFAULTS, build_network
 from zerodl.networks import registry
 
@@ -23,7 +23,7 @@ def add_arguments(parser):
 def run(args):
     given = [a for a in (args.checkpoint, args.model, args.pretrained) if a is not None]
     if len(given) != 1:
-        raise CliError("give a CHECKPOINT, --model NAME or --pretrained NAME (one of them)", 2)
+        raise UsageError("give a CHECKPOINT, --model NAME or --pretrained NAME (one of them)")
     if args.model:
         network = build_network({**TRAIN_DEFAULTS, "model": args.model})
     else:

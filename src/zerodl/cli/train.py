@@ -15,6 +15,7 @@ from zerodl.cli.common import (
     DATASETS,
     CliError,
     SharedError,
+    UsageError,
     count,
     end_all_processes_on_error,
     folder,
@@ -53,13 +54,13 @@ the test set is scored once, at the end, on the best epoch's network (test.json)
 stops after keeping the last complete epoch, which --resume continues exactly. Under
 mpiexec, the processes share every batch and process 0 writes the run folder."""
 
-# The library's names of the values the options set: its errors then name the options.
+# The library's names of the arguments the options set (an ArgumentError's `argument`), so
+# that its complaints name the options.
 OPTIONS = {
-    "unknown optimizer": "unknown --optimizer",  # not "optimizer" alone, a word of many messages
+    "optimizer": "--optimizer",
     "learning rate": "--lr",
     "batch_size": "--batch-size",
-    "weight initialisation": "--weight-init",
-    "the weight standard deviation": "--weight-init",
+    "weight_init_std": "--weight-init",
     "dropout_ratio": "--dropout",
     "weight_decay_lambda": "--weight-decay",  # MultiLayerNet's L2 term
     "weight decay": "--weight-decay",  # AdamW's decoupled decay
@@ -117,7 +118,7 @@ def add_arguments(parser):
         "--optimizer", help="sgd, momentum, nesterov, adagrad, rmsprop, adam, adamw"
     )
     parser.add_argument("--lr", type=float, help="learning rate (default: the optimiser's, 0.001)")
-    parser.add_argument("--batch-size", type=int, help="samples per step (default 100)")
+    parser.add_argument("--batch-size", type=count, help="samples per step (default 100)")
     parser.add_argument("--epochs", type=count, help="total epochs of the run (default 5)")
     parser.add_argument("--seed", type=seed, help="seed of weights, order and dropout (default 0)")
     parser.add_argument(
@@ -190,10 +191,9 @@ def train(args, group=None):
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         out = Path(args.out or Path("runs") / f"{config['model']}-{config['dataset']}-{stamp}")
         if (out / "last.npz").exists():
-            raise CliError(
+            raise UsageError(
                 f"{out} already holds a run: continue it with --resume {out}, or choose "
-                "another --out",
-                code=2,
+                "another --out"
             )
         network = build_network(config)
 
@@ -337,23 +337,22 @@ def _new_config(args):
     config["data_dir"] = str(args.data_dir) if args.data_dir else None
     model = config["model"]
     if config["weight_init"] is not None and model == "deep_cnn":
-        raise CliError("deep_cnn always uses He initialisation: leave out --weight-init", 2)
+        raise UsageError("deep_cnn always uses He initialisation: leave out --weight-init")
     if config["hidden"] is not None and len(config["hidden"]) > 1 and model != "mlp":
         given = ",".join(map(str, config["hidden"]))
-        raise CliError(f"--hidden of --model {model} is one width, got {given}", code=2)
+        raise UsageError(f"--hidden of --model {model} is one width, got {given}")
     if config["dropout"] and model != "mlp":
-        raise CliError(f"--dropout is an option of --model mlp, not {model}", 2)
+        raise UsageError(f"--dropout is an option of --model mlp, not {model}")
     if config["batchnorm"] and model not in ("mlp", "deep_cnn"):
-        raise CliError(f"--batchnorm is an option of --model mlp or deep_cnn, not {model}", 2)
+        raise UsageError(f"--batchnorm is an option of --model mlp or deep_cnn, not {model}")
     if config["warmup"] and config["lr_schedule"] != "cosine":
-        raise CliError("--warmup goes with --lr-schedule cosine", 2)
+        raise UsageError("--warmup goes with --lr-schedule cosine")
     config["l2"] = 0.0
     if config["weight_decay"] and config["optimizer"] != "adamw":
         if model != "mlp":
-            raise CliError(
+            raise UsageError(
                 "--weight-decay is L2 decay for --model mlp, or AdamW's decoupled decay "
-                "with --optimizer adamw",
-                code=2,
+                "with --optimizer adamw"
             )
         config["l2"] = config["weight_decay"]
     return config
@@ -404,10 +403,9 @@ def _checkpoint_to_resume(args):
         if key != "epochs" and getattr(args, key, None) is not None
     ]
     if changed:
-        raise CliError(
+        raise UsageError(
             f"{', '.join(changed)} cannot change when resuming (the run keeps its own "
-            "settings; see its config.json); start a new run instead",
-            code=2,
+            "settings; see its config.json); start a new run instead"
         )
     if args.epochs is not None:
         config["epochs"] = args.epochs

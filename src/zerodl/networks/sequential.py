@@ -16,6 +16,7 @@ the network computes.
 import numpy as np
 
 from zerodl import savefile
+from zerodl.errors import ArgumentError
 from zerodl.gradient import numerical_gradient
 from zerodl.layers import LAYERS
 from zerodl.layers.softmax_loss import check_labels
@@ -40,7 +41,12 @@ class Sequential:
         if not self.layers or not hasattr(self.layers[-1], "forward"):
             raise ValueError("a Sequential network needs at least a loss layer")
         if weight_decay_lambda < 0:
-            raise ValueError(f"weight_decay_lambda must be >= 0, got {weight_decay_lambda!r}")
+            raise ArgumentError(
+                "weight_decay_lambda",
+                weight_decay_lambda,
+                "must be >= 0",
+                f"weight_decay_lambda must be >= 0, got {weight_decay_lambda!r}",
+            )
         self.weight_decay_lambda = float(weight_decay_lambda)
         self.input_shape = tuple(input_shape) if input_shape is not None else None
         # Training never uses dL/dx of the data itself, and a first convolution can skip it
