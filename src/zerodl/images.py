@@ -43,6 +43,7 @@ __all__ = [
     "load_digit",
     "plot_confusion_matrix",
     "preprocess_digit",
+    "preprocessing_style",
     "read_image",
     "to_network_input",
     "unlike_a_digit",
@@ -73,6 +74,13 @@ CLASS_NAMES = {
 
 class ImageError(ValueError):
     """An image that cannot be read, or in which no digit can be found."""
+
+
+def preprocessing_style(dataset):
+    """How images are prepared for a network trained on `dataset`: "fashion" for Fashion-MNIST
+    (clothes keep their size and place), "mnist" for anything else (digits: cropped, fitted to
+    20x20, centred by centre of mass)."""
+    return "fashion" if str(dataset).lower().replace("_", "-") == "fashion-mnist" else "mnist"
 
 
 def class_names(dataset, num_classes=10):

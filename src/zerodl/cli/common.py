@@ -24,7 +24,8 @@ from zerodl.checkpoint import load_checkpoint
 from zerodl.datasets import DatasetNotFoundError, load_dataset
 from zerodl.datasets.download import MIRRORS
 from zerodl.datasets.sources import DATASETS, FILE_NAMES, user_cache_dir
-from zerodl.errors import ArgumentError
+from zerodl.errors import ArgumentError, OptionalDependencyError
+from zerodl.images import preprocessing_style
 
 __all__ = [
     "CliError",
@@ -42,6 +43,9 @@ __all__ = [
     "library_checks",
     "load",
     "load_data",
+    "load_model",
+    "Model",
+    "DEFAULT_MODEL",
     "one_line",
     "say",
     "seed",
@@ -168,7 +172,7 @@ def one_line(err):
     first = text.splitlines()[0]
     if isinstance(err, DatasetNotFoundError) and err.dataset in DATASETS:
         return dataset_not_found(err)
-    if isinstance(err, (ValueError, TypeError, RuntimeError, OSError)):
+    if isinstance(err, (ValueError, TypeError, RuntimeError, OSError, OptionalDependencyError)):
         return first  # the library's own messages: CheckpointError, ImageError, a missing file...
     return f"unexpected {type(err).__name__}: {first} (set ZERODL_DEBUG=1 to see the traceback)"
 
@@ -258,9 +262,72 @@ def load(text, prefer="best.npz"):
     return load_checkpoint(checkpoint_path(text, prefer))
 
 
-def add_model_arguments(parser):
+# --- the model a command works with -----------------------------------------------------------
+
+DEFAULT_MODEL = "mnist-cnn"  # the shipped model of a command given none (predict, serve)
+
+
+class Model:
+    """The model a command was given: its checkpoint, its name, where it came from, and what
+    follows from them (the dataset it was trained on, how its input images are prepared).
+
+    Attributes:
+        checkpoint: the zerodl Checkpoint (network, path, extra, epoch).
+        name: the shipped model's name, or the run's (the folder of best.npz / last.npz, or the
+            file's stem).
+        from_zoo: True for a model shipped with zerodl (nothing is written beside it).
+        default: why it was chosen when the command line named none, else None.
+    """
+
+    def __init__(self, checkpoint, name, from_zoo=False, default=None):
+        self.checkpoint, self.name = checkpoint, name
+        self.from_zoo, self.default = from_zoo, default
+
+    @property
+    def network(self):
+        return self.checkpoint.network
+
+    @property
+    def path(self):
+        return self.checkpoint.path
+
+    @property
+    def epoch(self):
+        return self.checkpoint.epoch
+
+    @property
+    def extra(self):
+        return self.checkpoint.extra
+
+    @property
+    def dataset(self):
+        """The dataset it was trained on ("mnist" when the file does not say)."""
+        return self.extra.get("dataset") or "mnist"
+
+    @property
+    def style(self):
+        """How images are prepared for it: "mnist" (digits) or "fashion"."""
+        return preprocessing_style(self.dataset)
+
+    def describe(self):
+        """One line saying which model this is, e.g. "the shipped mnist-cnn (SimpleConvNet,
+        trained on mnist)" or "runs/a/best.npz (MultiLayerNet, trained on mnist, epoch 3)"."""
+        details = [type(self.network).__name__, f"trained on {self.dataset}"]
+        if self.from_zoo:
+            return f"the shipped {self.name} ({', '.join(details)})"
+        if self.epoch:
+            details.append(f"epoch {self.epoch}")
+        which = f"the newest run, {self.path}" if self.default else str(self.path)
+        return f"{which} ({', '.join(details)})"
+
+
+def add_model_arguments(parser, default=None):
     """RUN_OR_CHECKPOINT, or --pretrained NAME: a model shipped with zerodl (zerodl models)."""
-    parser.add_argument("checkpoint", nargs="?", help="a checkpoint (.npz) or a run folder")
+    if default is None:
+        help = "a checkpoint (.npz) or a run folder"
+    else:
+        help = f"a checkpoint or run folder (default: the shipped {default}, else the newest run)"
+    parser.add_argument("checkpoint", nargs="?", metavar="RUN_OR_CHECKPOINT", help=help)
     add_pretrained_option(parser)
 
 
@@ -272,28 +339,59 @@ def add_pretrained_option(parser):
 
 
 def load_model(args, default=None):
-    """The Checkpoint of args.checkpoint or of --pretrained NAME (`default`: the shipped model
-    used when neither is given). Its `from_zoo` says which, so that nothing is written beside a
-    shipped model."""
+    """The Model of args.checkpoint or of --pretrained NAME. With `default` (a shipped model's
+    name), a command line that names neither gets that model, or when it is not installed,
+    the newest run in ./runs; without, it is a UsageError."""
     if args.checkpoint and args.pretrained:
         raise UsageError("give a RUN_OR_CHECKPOINT or --pretrained NAME, not both")
-    name = args.pretrained or (None if args.checkpoint else default)
-    if name is None and not args.checkpoint:
+    if args.pretrained:
+        return shipped_model(args.pretrained)
+    if args.checkpoint:
+        return model_of_checkpoint(checkpoint_path(args.checkpoint))
+    if default is None:
         raise UsageError("give a RUN_OR_CHECKPOINT or --pretrained NAME (see zerodl models)")
-    if name is not None:
-        if name not in zoo.available():
-            names = ", ".join(zoo.available()) or "none are installed"
-            raise UsageError(f"unknown --pretrained {name!r}: choose one of {names}")
-        ckpt = zoo.checkpoint(name)
-    else:
-        ckpt = load(args.checkpoint)
-    ckpt.from_zoo = name is not None
-    return ckpt
+    if default in zoo.available():
+        return shipped_model(default, default="no model was given")
+    newest = newest_checkpoint(Path("runs"))
+    if newest is None:
+        raise CliError(
+            "no model given, and runs/ holds no trained run: train one first with "
+            "`zerodl train` (`zerodl train --epochs 1 --limit 5000` takes a minute), or name "
+            "a checkpoint or run folder"
+        )
+    return model_of_checkpoint(newest, default="no model was given")
 
 
-def output_folder(args_out, ckpt):
+def shipped_model(name, default=None):
+    if name not in zoo.available():
+        names = ", ".join(zoo.available()) or "none are installed"
+        raise UsageError(f"unknown --pretrained {name!r}: choose one of {names}", "--pretrained")
+    return Model(zoo.checkpoint(name), name, from_zoo=True, default=default)
+
+
+def model_of_checkpoint(path, default=None):
+    path = Path(path)
+    run_name = path.parent.name if path.name in ("best.npz", "last.npz") else path.stem
+    return Model(load_checkpoint(path), run_name, default=default)
+
+
+def newest_checkpoint(runs):
+    """The checkpoint (best.npz, else last.npz) of the most recently written run in `runs`."""
+    found = []
+    if runs.is_dir():
+        for folder in runs.iterdir():
+            if folder.is_symlink() or not folder.is_dir():  # runs/latest points to one of them
+                continue
+            for name in ("best.npz", "last.npz"):
+                if (folder / name).is_file():
+                    found.append(((folder / name).stat().st_mtime, folder / name))
+                    break
+    return max(found)[1] if found else None
+
+
+def output_folder(args_out, model):
     """Where a command writes its pictures: --out, else the run's folder (the current folder
     for a shipped model, whose package folder is no place for them)."""
     if args_out:
         return Path(args_out)
-    return Path(".") if getattr(ckpt, "from_zoo", False) else ckpt.path.parent
+    return Path(".") if model.from_zoo else model.path.parent
