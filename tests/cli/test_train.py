@@ -160,7 +160,23 @@ def test_a_run_diverging_in_its_first_epoch_says_nothing_was_saved(capsys, tmp_p
                        "--out", "run")  # fmt: skip
     assert code == 1 and one_error_line(err.split("\n", 2)[2]), err  # after loading, training
     assert "diverged in epoch 1 (step 2 of 3)" in err and "nothing was saved" in err
-    assert not (tmp_path / "run" / "last.npz").exists()
+    assert not (tmp_path / "run").exists()  # no folder holding nothing but config.json
+
+
+def test_a_run_diverging_in_its_first_epoch_leaves_no_run_folder_and_no_latest(
+    capsys, tmp_path, fake_mnist
+):
+    code, _, err = run(capsys, "train", "--model", "mlp", "--lr", "1e6", "--batch-size", "10")
+    assert code == 1 and "nothing was saved" in err
+    assert not (tmp_path / "runs").exists()  # neither a run folder nor runs/latest
+
+
+def test_a_resumed_runs_first_line_says_it_is_resuming(capsys, fake_mnist):
+    assert main(["train", "--model", "mlp", "--epochs", "1", "--out", "run"]) == 0
+    capsys.readouterr()
+    code, out, err = run(capsys, "train", "--resume", "run", "--epochs", "2")
+    assert code == 0 and err.splitlines()[0] == "resuming run after epoch 1 of 2"
+    assert "epoch 2/2" in out
 
 
 # --- end to end on a slice of the real MNIST ------------------------------------------------------

@@ -3,7 +3,6 @@
 import sys
 
 from zerodl.cli.common import UsageError, add_model_arguments, load_model
-from zerodl.cli.train import TRAIN_DEFAULTS, build_network
 from zerodl.networks import registry
 
 HELP = "The layer table of a network: output shapes and parameter counts."
@@ -25,7 +24,7 @@ def run(args):
     if len(given) != 1:
         raise UsageError("give a CHECKPOINT, --model NAME or --pretrained NAME (one of them)")
     if args.model:
-        network = build_network({**TRAIN_DEFAULTS, "model": args.model})
+        network = registry.from_options(args.model, seed=0)  # as `zerodl train --model` does
     else:
         network = load_model(args).network
     network.summary(file=sys.stdout)
