@@ -109,6 +109,7 @@ def _draw_loss(ax, runs, smooth, ylim, validation=None):
 
     colors = _colors()
     validation = validation or {}
+    several = len(runs) > 1
     for (label, values), color in zip(runs.items(), colors):
         y = _floats(values)
         steps = np.arange(1, len(y) + 1)
@@ -130,7 +131,9 @@ def _draw_loss(ax, runs, smooth, ylim, validation=None):
     if ylim is not None:
         ax.set_ylim(*ylim)
     ax.grid(alpha=0.3)
-    if ax.lines:
+    if ax.lines and several:  # beside the axes: over them it would hide a curve (SGD's)
+        ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1), borderaxespad=0)
+    elif ax.lines:
         ax.legend()
 
 
@@ -170,7 +173,11 @@ def _draw_accuracy(ax, histories, ylim):
             ax.plot(epochs, y, style, color=color, marker="o", markersize=3, label=text)
     from matplotlib.ticker import MaxNLocator
 
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs are whole numbers
+    # epochs are whole numbers (one tick is enough: a one-epoch run has one)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
+    epochs = [x for line in ax.lines for x in line.get_xdata()]
+    if epochs:  # half an epoch either side: one epoch is a column of dots over "1"
+        ax.set_xlim(min(epochs) - 0.5, max(epochs) + 0.5)
     ax.set_xlabel("epoch")
     ax.set_ylabel("accuracy")
     if ylim is not None:
