@@ -8,9 +8,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from zerodl.metrics import confusion_matrix
 from zerodl.plots import (
+    image_grid,
     loss_figure,
     plot_accuracy,
+    plot_confusion_matrix,
     plot_history,
     plot_loss,
     plot_runs,
@@ -194,3 +197,15 @@ def test_the_accuracy_of_a_one_epoch_run_sits_over_epoch_1_with_room_either_side
     assert ax.get_xlim() == (0.5, 1.5)
     drawn[0].canvas.draw()
     assert [t for t in ax.get_xticks() if 0.5 <= t <= 1.5] == [1.0]
+
+
+def test_pictures_are_valid_pngs(tmp_path):
+    rng = np.random.default_rng(0)
+    digits = rng.random((7, 28, 28), dtype=np.float32)
+    image_grid(digits, tmp_path / "grid.png", titles=[f"true {i}" for i in range(7)], title="x")
+    image_grid(rng.standard_normal((6, 3, 5, 5)), tmp_path / "filters.png")
+    plot_confusion_matrix(confusion_matrix([0, 1, 2, 2], [0, 2, 2, 1]), tmp_path / "cm.png")
+    for name in ("grid.png", "filters.png", "cm.png"):
+        with Image.open(tmp_path / name) as image:
+            image.verify()
+            assert image.format == "PNG"

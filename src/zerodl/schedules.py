@@ -209,9 +209,9 @@ def create_schedule(name, lr, **kwargs):
 def over_epochs(name, lr, epochs, warmup=0):
     """The schedule `zerodl train --lr-schedule NAME` runs over a run of `epochs` epochs:
 
-        constant   lr at every epoch
-        step       lr x 0.1 from half the epochs, x 0.01 from three quarters (MultiStepDecay)
-        cosine     cosine decay to 0 over the epochs, after `warmup` epochs of linear warm-up
+    constant   lr at every epoch
+    step       lr x 0.1 from half the epochs, x 0.01 from three quarters (MultiStepDecay)
+    cosine     cosine decay to 0 over the epochs, after `warmup` epochs of linear warm-up
     """
     if name == "constant":
         return ConstantLR(lr)

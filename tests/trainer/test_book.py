@@ -50,24 +50,28 @@ def test_the_books_default_optimizer_is_sgd_with_lr_001():
     assert trainer.batch_size == 100
 
 
-def test_the_books_call_on_zerodls_trainer_still_gives_a_book_trainer_and_names_it():
+def test_the_books_call_on_zerodls_trainer_names_the_book_trainer():
     x, t = blobs(100)
+    with pytest.raises(TypeError, match=r"the book's call: use zerodl.trainer.BookTrainer"):
+        Trainer(small_net(), x, t, x[:30], t[:30], epochs=2, mini_batch_size=25)
+    with pytest.raises(TypeError, match="BookTrainer"):
+        Trainer(small_net(), x_train=x, t_train=t)
 
-    def run(make):
-        network = small_net()
-        settings = dict(epochs=2, mini_batch_size=25, optimizer="Adam", verbose=False, seed=4)
-        trainer = make(network, x, t, x[:30], t[:30], optimizer_param={"lr": 0.01}, **settings)
-        trainer.train()
-        return network, trainer
 
-    with pytest.warns(DeprecationWarning, match="zerodl.trainer.BookTrainer"):
-        (a, book_call) = run(Trainer)
-    (b, by_name) = run(BookTrainer)
-    assert type(book_call) is BookTrainer
-    assert len(by_name.train_loss_list) == 2 * 4
-    assert by_name.train_loss_list == book_call.train_loss_list
-    for key in a.params:
-        np.testing.assert_array_equal(a.params[key], b.params[key])
+def test_the_book_trainer_trains_as_zerodls_trainer_with_its_settings():
+    x, t = blobs(100)
+    network = small_net()
+    settings = dict(optimizer="Adam", optimizer_param={"lr": 0.01}, verbose=False, seed=4)
+    book = BookTrainer(network, x, t, x[:30], t[:30], epochs=2, mini_batch_size=25, **settings)
+    book.train()
+    twin = small_net()
+    trainer = Trainer(twin, "adam", optimizer_param={"lr": 0.01}, batch_size=25, seed=4,
+                      verbose=False)  # fmt: skip
+    trainer.fit(x, t, 2, validation_data=(x[:30], t[:30]))
+    assert len(book.train_loss_list) == 2 * 4
+    assert book.train_loss_list == trainer.train_loss_list
+    for key in network.params:
+        np.testing.assert_array_equal(network.params[key], twin.params[key])
 
 
 def test_zerodl_signature_is_not_taken_for_the_books():

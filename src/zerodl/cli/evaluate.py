@@ -15,13 +15,9 @@ from zerodl.cli.common import (
     takes_flat_input,
 )
 from zerodl.functions import cross_entropy_error
-from zerodl.images import (
-    class_names,
-    confusion_matrix,
-    format_confusion_matrix,
-    image_grid,
-    plot_confusion_matrix,
-)
+from zerodl.images import class_names
+from zerodl.metrics import confusion_matrix, format_confusion_matrix
+from zerodl.plots import image_grid, plot_confusion_matrix
 
 HELP = (
     "Test accuracy and loss, per-class accuracy, the confusion matrix (printed and as PNG) "

@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 
 from zerodl.cli.common import CliError, add_model_arguments, load_model, output_folder
-from zerodl.images import image_grid
+from zerodl.plots import image_grid
 
 HELP = (
     "Draw the first layer's weights as a PNG grid: the convolution filters of a CNN, or each "

@@ -1,11 +1,11 @@
 """The divergence guard: training never goes silently wrong.
 
-    DIVERGENCE_FACTOR       a loss this many times the first one (or than 1) means divergence
-    TrainingDivergedError   the error that stops training, saying where and what to try
-    check_finite            says what became NaN or infinite, if anything did
-    check_growth            says whether the loss grew far beyond its first value
-    DivergenceGuard         a copy of the parameters and the optimiser's state before each step,
-                            put back if it goes wrong
+DIVERGENCE_FACTOR       a loss this many times the first one (or than 1) means divergence
+TrainingDivergedError   the error that stops training, saying where and what to try
+check_finite            says what became NaN or infinite, if anything did
+check_growth            says whether the loss grew far beyond its first value
+DivergenceGuard         a copy of the parameters and the optimiser's state before each step,
+                        put back if it goes wrong
 """
 
 import math

@@ -21,7 +21,6 @@ divergence.py (the guard) and callbacks.py (best epoch, early stopping, the prog
 
 import copy
 import time
-import warnings
 
 import numpy as np
 
@@ -107,23 +106,17 @@ class Trainer:
     which ``state_dict()`` saves: a run resumed from a checkpoint gives the same result as one
     that was never interrupted (see zerodl.trainer.resume).
 
-    The book's call, ``Trainer(network, x_train, t_train, x_test, t_test, ...)``, belongs to
-    zerodl.trainer.BookTrainer (``from common.trainer import Trainer`` under ``zerodl book``).
-    Made here it still gives a BookTrainer, with a DeprecationWarning that names it, so that
-    programs written that way keep running.
+    The book's call, ``Trainer(network, x_train, t_train, x_test, t_test, ...)``, is
+    zerodl.trainer.BookTrainer's (``from common.trainer import Trainer`` under ``zerodl book``):
+    made here, it is a TypeError that says so, rather than Python's count of arguments.
     """
 
     def __new__(cls, network=None, *args, **kwargs):
-        if cls is Trainer and is_book_call(args, kwargs):
-            from zerodl.trainer.book import BookTrainer  # book.py imports this module
-
-            warnings.warn(
+        if is_book_call(args, kwargs):
+            raise TypeError(
                 "Trainer(network, x_train, t_train, x_test, t_test, ...) is the book's call: "
-                "use zerodl.trainer.BookTrainer with the same arguments",
-                DeprecationWarning,
-                stacklevel=2,
+                "use zerodl.trainer.BookTrainer with the same arguments"
             )
-            return BookTrainer(network, *args, **kwargs)
         return super().__new__(cls)
 
     def __init__(
