@@ -189,8 +189,8 @@ class LearnersNetwork:
 
 def _numpy_global_generator():
     """A Generator over np.random's own bit generator (reseeded in place by np.random.seed):
-    the stream the book's Trainer draws from. (zerodl.book.global_rng gives the same one to the
-    served modules; the book package sits above this one, so it is not imported from there.)"""
+    the stream the book's Trainer draws from. (The book package's global_rng gives the same one
+    to the modules it serves; that package sits above this one, so it is not imported here.)"""
     get = getattr(np.random, "get_bit_generator", None)  # NumPy >= 1.25
     bit_generator = get() if get is not None else np.random.mtrand._rand._bit_generator
     return np.random.Generator(bit_generator)
