@@ -26,6 +26,7 @@ from zerodl.datasets.download import MIRRORS
 from zerodl.datasets.sources import DATASETS, FILE_NAMES, user_cache_dir
 from zerodl.errors import ArgumentError, OptionalDependencyError
 from zerodl.images import preprocessing_style
+from zerodl.run_folder import RunFolder, newest_checkpoint
 
 __all__ = [
     "CliError",
@@ -247,11 +248,11 @@ def checkpoint_path(text, prefer="best.npz"):
     """A checkpoint file from a path to a file or to a run folder (its best.npz or last.npz)."""
     path = Path(text)
     if path.is_dir():
-        order = [prefer] + [n for n in ("best.npz", "last.npz") if n != prefer]
-        for name in order:
-            if (path / name).is_file():
-                return path / name
-        raise CliError(f"{path} holds no checkpoint ({' or '.join(order)}): train one first")
+        found = RunFolder(path).checkpoint(prefer)
+        if found is None:
+            order = [prefer] + [n for n in ("best.npz", "last.npz") if n != prefer]
+            raise CliError(f"{path} holds no checkpoint ({' or '.join(order)}): train one first")
+        return found
     if not path.exists():
         raise CliError(f"{path}: no such checkpoint file or run folder")
     return path
@@ -373,20 +374,6 @@ def model_of_checkpoint(path, default=None):
     path = Path(path)
     run_name = path.parent.name if path.name in ("best.npz", "last.npz") else path.stem
     return Model(load_checkpoint(path), run_name, default=default)
-
-
-def newest_checkpoint(runs):
-    """The checkpoint (best.npz, else last.npz) of the most recently written run in `runs`."""
-    found = []
-    if runs.is_dir():
-        for folder in runs.iterdir():
-            if folder.is_symlink() or not folder.is_dir():  # runs/latest points to one of them
-                continue
-            for name in ("best.npz", "last.npz"):
-                if (folder / name).is_file():
-                    found.append(((folder / name).stat().st_mtime, folder / name))
-                    break
-    return max(found)[1] if found else None
 
 
 def output_folder(args_out, model):
