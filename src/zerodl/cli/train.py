@@ -191,16 +191,7 @@ def train(args, group=None):
             )
         network = build_network(config)
     trainer = _trainer(args, config, network, run_folder, group, ckpt if args.resume else None)
-    data_dir = args.data_dir if args.data_dir is not None else config.get("data_dir")
-    (x_train, t_train), (x_test, t_test) = load_data(
-        config["dataset"], takes_flat_input(network), data_dir, config.get("limit"),
-        quiet=not group.is_root,
-    )  # fmt: skip
-    validation = (x_test, t_test)  # the book's way: the test set, every epoch
-    if config.get("val_split"):  # or held-out training images; the test set waits for the end
-        (x_train, t_train), validation = validation_split(
-            x_train, t_train, config["val_split"], seed=config["seed"]
-        )
+    (x_train, t_train), validation, (x_test, t_test) = _data(args, config, network, group)
     if group.is_root:
         processes = f" on {group.size} processes" if group.size > 1 else ""
         say(
@@ -224,6 +215,21 @@ def train(args, group=None):
     if group.is_root:
         _report(trainer, run_folder, config, x_test, t_test)
     return 0
+
+
+def _data(args, config, network, group):
+    """(training data, validation data, test data) of the run, shaped for `network`."""
+    data_dir = args.data_dir if args.data_dir is not None else config.get("data_dir")
+    (x_train, t_train), (x_test, t_test) = load_data(
+        config["dataset"], takes_flat_input(network), data_dir, config.get("limit"),
+        quiet=not group.is_root,
+    )  # fmt: skip
+    validation = (x_test, t_test)  # the book's way: the test set, every epoch
+    if config.get("val_split"):  # or held-out training images; the test set waits for the end
+        (x_train, t_train), validation = validation_split(
+            x_train, t_train, config["val_split"], seed=config["seed"]
+        )
+    return (x_train, t_train), validation, (x_test, t_test)
 
 
 def _trainer(args, config, network, run_folder, group, ckpt=None):
