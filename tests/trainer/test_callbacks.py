@@ -303,3 +303,17 @@ def test_verbose_false_prints_nothing(capsys):
     x, t = blobs(64)
     Trainer(small_net(), "sgd", seed=0, verbose=False).fit(x, t, 1)
     assert capsys.readouterr() == ("", "")
+
+
+def test_the_names_that_moved_out_of_callbacks_still_import_from_it():
+    from zerodl.trainer import callbacks, divergence, metrics
+
+    for name in ("DIVERGENCE_FACTOR", "DivergenceGuard", "TrainingDivergedError", "check_finite",
+                 "check_growth"):  # fmt: skip
+        assert getattr(callbacks, name) is getattr(divergence, name)
+    for name in ("HISTORY_KEYS", "EpochMetrics", "empty_history", "format_record"):
+        assert getattr(callbacks, name) is getattr(metrics, name)
+    # what callbacks.py holds now: callbacks only
+    assert set(callbacks.__all__) == {
+        "MONITORS", "BestEpoch", "EarlyStopping", "ProgressBar", "StopTraining", "run_callbacks",
+    }  # fmt: skip
