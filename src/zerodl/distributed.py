@@ -47,8 +47,9 @@ import numpy as np
 
 from zerodl.errors import OptionalDependencyError
 from zerodl.kernels import threads
+from zerodl.metrics import count_correct
 
-__all__ = ["OneProcess", "ProcessGroup", "count_correct", "launched_processes", "world"]
+__all__ = ["OneProcess", "ProcessGroup", "launched_processes", "world"]
 
 # The variables through which mpiexec tells a process how many were started: MPICH, Intel MPI and
 # Slurm's srun --mpi=pmi2 (PMI_SIZE), and Open MPI (OMPI_COMM_WORLD_SIZE).
@@ -81,11 +82,6 @@ def _mpi():
             "training on several processes", "mpi", ["mpi4py (and an MPI library)"]
         ) from err
     return MPI
-
-
-def count_correct(scores, labels):
-    """The number of rows of `scores` (N, K) whose largest score is at the row's label (N,)."""
-    return int(np.count_nonzero(scores.argmax(axis=1) == labels))
 
 
 class OneProcess:

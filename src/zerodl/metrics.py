@@ -1,5 +1,7 @@
-"""Scoring a classifier's answers: the confusion matrix, counted and written as a table.
+"""Scoring a classifier's answers: the correct ones counted, the confusion matrix counted and
+written as a table.
 
+    count_correct(scores, t)                      # rows whose largest score is at the label
     cm = confusion_matrix(t_test, network.predict(x_test).argmax(axis=1), 10)   # (K, K)
     cm.diagonal() / cm.sum(axis=1)                # the accuracy of each class
     print(format_confusion_matrix(cm, labels))
@@ -9,7 +11,16 @@ zerodl.plots.plot_confusion_matrix draws one.
 
 import numpy as np
 
-__all__ = ["confusion_matrix", "format_confusion_matrix"]
+__all__ = ["confusion_matrix", "count_correct", "format_confusion_matrix"]
+
+
+def count_correct(scores, labels):
+    """The number of rows of `scores` (N, K) whose largest score is at the row's label (N,).
+
+    The one place where zerodl counts correct answers: a network's accuracy, the Trainer's
+    epoch figures, and each process's share of a distributed step.
+    """
+    return int(np.count_nonzero(np.asarray(scores).argmax(axis=1) == labels))
 
 
 def confusion_matrix(t_true, t_pred, num_classes=None):

@@ -20,6 +20,7 @@ from zerodl.errors import ArgumentError
 from zerodl.gradient import numerical_gradient
 from zerodl.layers import LAYERS
 from zerodl.layers.softmax_loss import check_labels
+from zerodl.metrics import count_correct
 
 
 class Sequential:
@@ -152,7 +153,7 @@ class Sequential:
         for i in range(0, n, batch_size):
             scores = self.predict(x[i : i + batch_size])
             labels = check_labels(t[i : i + batch_size], scores.shape)
-            correct += int(np.sum(scores.argmax(axis=1) == labels))
+            correct += count_correct(scores, labels)
         return correct / n
 
     def astype(self, dtype):

@@ -26,7 +26,8 @@ import numpy as np
 
 from zerodl._checks import integer
 from zerodl.datasets.batches import minibatches
-from zerodl.distributed import OneProcess, ProcessGroup, count_correct
+from zerodl.distributed import OneProcess, ProcessGroup
+from zerodl.metrics import count_correct
 from zerodl.optimizers import Optimizer, create_optimizer
 from zerodl.trainer.callbacks import BestEpoch, EarlyStopping, ProgressBar, run_callbacks
 from zerodl.trainer.divergence import (
