@@ -290,3 +290,30 @@ def test_one_epoch_on_mnist_scores_as_one_process_does(mpiexec, tmp_path, mnist_
         assert len(history["step_loss"]) == 600  # 60,000 images in global batches of 100
     assert accuracy["one"] > 0.97
     assert abs(accuracy["two"] - accuracy["one"]) <= 0.003, accuracy
+
+
+# --- one process: the same methods, so that the Trainer's loop has one path ---------------------
+
+
+def test_one_process_has_every_method_the_trainer_calls_on_a_process_group():
+    public = {n for n in vars(distributed.ProcessGroup) if not n.startswith("_")}
+    public -= {"share_cores"}  # the command's tuning of its process, not the loop's
+    assert public <= set(dir(distributed.OneProcess))
+    one = distributed.OneProcess()
+    assert (one.rank, one.size, one.is_root) == (0, 1, True)
+    assert one.share(7) == slice(0, 7)
+    np.testing.assert_array_equal(one.sum([1.5, 2]), [1.5, 2.0])
+
+
+def test_a_trainer_without_comm_steps_through_a_one_process_group():
+    from zerodl.networks import MultiLayerNet
+
+    network = MultiLayerNet(4, [5], 3, seed=0)
+    trainer = Trainer(network, "sgd", batch_size=8, seed=0, verbose=False)
+    assert isinstance(trainer.group, distributed.OneProcess)
+    rng = np.random.default_rng(1)
+    x, t = rng.standard_normal((8, 4)).astype(np.float32), rng.integers(0, 3, 8)
+    grads, loss, correct = trainer.group.gradient(network, x, t, t)
+    assert loss == pytest.approx(network.loss(x, t))
+    assert correct == int((network.predict(x).argmax(axis=1) == t).sum())
+    assert set(grads) == set(network.params)

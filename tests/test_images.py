@@ -1,4 +1,4 @@
-"""Image preprocessing (a picture made to look like MNIST) and the pictures of results."""
+"""Image preprocessing: a picture made to look like MNIST."""
 
 import numpy as np
 import pytest
@@ -7,12 +7,9 @@ from PIL import Image, ImageDraw
 from zerodl.images import (
     ImageError,
     class_names,
-    confusion_matrix,
-    format_confusion_matrix,
-    image_grid,
     load_digit,
-    plot_confusion_matrix,
     preprocess_digit,
+    preprocessing_style,
     read_image,
     to_network_input,
     unlike_a_digit,
@@ -169,45 +166,22 @@ def test_to_network_input_fits_both_kinds_of_network():
     assert to_network_input(images[0], (1, 28, 28)).shape == (1, 1, 28, 28)
 
 
-# --- pictures of results --------------------------------------------------------------------------
+def test_the_names_that_moved_out_still_import_from_here():
+    import zerodl.images
+    import zerodl.metrics
+    import zerodl.plots
+
+    assert zerodl.images.confusion_matrix is zerodl.metrics.confusion_matrix
+    assert zerodl.images.format_confusion_matrix is zerodl.metrics.format_confusion_matrix
+    assert zerodl.images.image_grid is zerodl.plots.image_grid
+    assert zerodl.images.plot_confusion_matrix is zerodl.plots.plot_confusion_matrix
+    with pytest.raises(AttributeError):
+        zerodl.images.no_such_name  # noqa: B018
 
 
-def test_confusion_matrix_counts_against_a_loop():
-    rng = np.random.default_rng(0)
-    t, y = rng.integers(0, 4, 200), rng.integers(0, 4, 200)
-    expected = np.zeros((4, 4), np.int64)
-    for true, predicted in zip(t, y):
-        expected[true, predicted] += 1
-    cm = confusion_matrix(t, y, 4)
-    np.testing.assert_array_equal(cm, expected)
-    assert cm.dtype == np.int64 and cm.sum() == 200
-    assert confusion_matrix(t, y).shape == (4, 4)
-
-
-def test_confusion_matrix_checks_its_labels():
-    with pytest.raises(ValueError, match="0..2"):
-        confusion_matrix([0, 3], [0, 1], 3)
-    with pytest.raises(ValueError, match="2 true labels but 1"):
-        confusion_matrix([0, 1], [0])
-
-
-def test_format_confusion_matrix_rows_are_true_classes():
-    text = format_confusion_matrix(np.array([[5, 1], [0, 7]]), ["cat", "dog"])
-    lines = text.splitlines()
-    assert "predicted" in lines[0]
-    assert lines[1].split() == ["cat", "5", "1"] and lines[2].split() == ["dog", "0", "7"]
-
-
-def test_pictures_are_valid_pngs(tmp_path):
-    rng = np.random.default_rng(0)
-    digits = rng.random((7, 28, 28), dtype=np.float32)
-    image_grid(digits, tmp_path / "grid.png", titles=[f"true {i}" for i in range(7)], title="x")
-    image_grid(rng.standard_normal((6, 3, 5, 5)), tmp_path / "filters.png")
-    plot_confusion_matrix(confusion_matrix([0, 1, 2, 2], [0, 2, 2, 1]), tmp_path / "cm.png")
-    for name in ("grid.png", "filters.png", "cm.png"):
-        with Image.open(tmp_path / name) as image:
-            image.verify()
-            assert image.format == "PNG"
+def test_the_preprocessing_follows_the_dataset():
+    assert preprocessing_style("fashion-mnist") == preprocessing_style("Fashion_MNIST") == "fashion"
+    assert preprocessing_style("mnist") == preprocessing_style("anything else") == "mnist"
 
 
 def test_class_names():

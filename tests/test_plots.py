@@ -8,9 +8,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from zerodl.metrics import confusion_matrix
 from zerodl.plots import (
+    image_grid,
     loss_figure,
     plot_accuracy,
+    plot_confusion_matrix,
     plot_history,
     plot_loss,
     plot_runs,
@@ -155,3 +158,54 @@ def test_several_runs_each_have_their_validation_loss():
     figure = loss_figure({"a": history(), "b": history(seed=1, validation=False)})
     assert legend(figure) == ["a (raw)", "a (smoothed)", "a (validation)", "b (raw)",
                               "b (smoothed)"]  # fmt: skip
+
+
+def test_the_legend_of_several_runs_covers_none_of_their_curves():
+    """The chapter 6 comparison on the book's (0, 1) axis: SGD's noisy loss falls slowly through
+    the upper right, where a legend inside the axes would sit."""
+    rng = np.random.default_rng(0)
+    steps = np.arange(2000)
+
+    def loss(scale, floor):
+        return (2.3 * np.exp(-steps / scale) + floor) * rng.uniform(0.6, 1.4, len(steps))
+
+    runs = {"SGD": loss(900, 0.35), "Momentum": loss(120, 0.05), "AdaGrad": loss(80, 0.04),
+            "RMSProp": loss(90, 0.05), "Adam": loss(70, 0.03)}  # fmt: skip
+    figure = loss_figure({k: v.tolist() for k, v in runs.items()}, ylim=(0, 1))
+    figure.canvas.draw()
+    ax = figure.axes[0]
+    box = ax.get_legend().get_window_extent()
+    for line in ax.get_lines():
+        x, y = line.get_data()
+        shown = (0 <= y) & (y <= 1)
+        points = ax.transData.transform(np.column_stack([x[shown], y[shown]]))
+        covered = (box.x0 < points[:, 0]) & (points[:, 0] < box.x1)
+        covered &= (box.y0 < points[:, 1]) & (points[:, 1] < box.y1)
+        assert not covered.any(), line.get_label()
+
+
+def test_the_accuracy_of_a_one_epoch_run_sits_over_epoch_1_with_room_either_side(
+    tmp_path, monkeypatch
+):
+    import zerodl.plots as plots
+
+    drawn = []
+    real_save = plots.save_figure
+    monkeypatch.setattr(plots, "save_figure", lambda f, p: drawn.append(f) or real_save(f, p))
+    plot_accuracy(history(epochs=1, steps=5), tmp_path / "accuracy.png")
+    ax = drawn[0].axes[0]
+    assert ax.get_xlim() == (0.5, 1.5)
+    drawn[0].canvas.draw()
+    assert [t for t in ax.get_xticks() if 0.5 <= t <= 1.5] == [1.0]
+
+
+def test_pictures_are_valid_pngs(tmp_path):
+    rng = np.random.default_rng(0)
+    digits = rng.random((7, 28, 28), dtype=np.float32)
+    image_grid(digits, tmp_path / "grid.png", titles=[f"true {i}" for i in range(7)], title="x")
+    image_grid(rng.standard_normal((6, 3, 5, 5)), tmp_path / "filters.png")
+    plot_confusion_matrix(confusion_matrix([0, 1, 2, 2], [0, 2, 2, 1]), tmp_path / "cm.png")
+    for name in ("grid.png", "filters.png", "cm.png"):
+        with Image.open(tmp_path / name) as image:
+            image.verify()
+            assert image.format == "PNG"

@@ -7,7 +7,15 @@ import numpy as np
 import pytest
 
 from zerodl.optimizers import SGD
-from zerodl.schedules import SCHEDULES, ConstantLR, CosineDecay, StepDecay, create_schedule
+from zerodl.schedules import (
+    SCHEDULES,
+    ConstantLR,
+    CosineDecay,
+    MultiStepDecay,
+    StepDecay,
+    create_schedule,
+    over_epochs,
+)
 
 
 def test_constant():
@@ -72,7 +80,7 @@ def test_get_config_rebuilds_through_json(schedule):
 
 
 def test_create_schedule():
-    assert set(SCHEDULES) == {"constant", "step", "cosine"}
+    assert set(SCHEDULES) == {"constant", "step", "multistep", "cosine"}
     assert isinstance(create_schedule("Constant", 0.1), ConstantLR)
     step = create_schedule("step", 0.1, step_size=4, gamma=0.2)
     assert isinstance(step, StepDecay) and step.get_config() == {
@@ -112,3 +120,35 @@ def test_invalid_arguments_show_the_value(make, message):
 
 def test_numpy_integers_are_epochs():
     assert StepDecay(0.1, np.int64(2))(np.int64(2)) == pytest.approx(0.01)
+
+
+def test_multistep_decay_multiplies_at_each_milestone():
+    schedule = MultiStepDecay(1.0, milestones=[6, 3], gamma=0.5)  # any order
+    assert [schedule(e) for e in range(8)] == [1.0, 1.0, 1.0, 0.5, 0.5, 0.5, 0.25, 0.25]
+    again = create_schedule(schedule.name, **schedule.get_config())
+    assert [again(e) for e in range(8)] == [schedule(e) for e in range(8)]
+    with pytest.raises(ValueError, match="invalid milestone: -1"):
+        MultiStepDecay(0.1, milestones=[-1])
+
+
+@pytest.mark.parametrize(
+    ("epochs", "factors"),
+    [
+        (4, [1, 1, 0.1, 0.01]),
+        (8, [1, 1, 1, 1, 0.1, 0.1, 0.01, 0.01]),
+        (10, [1, 1, 1, 1, 1, 0.1, 0.1, 0.01, 0.01, 0.01]),  # 3/4 of 10: from epoch 7 (0-based)
+    ],
+)
+def test_the_command_lines_step_schedule_is_a_tenth_from_half_and_a_hundredth_from_3_4(
+    epochs, factors
+):
+    schedule = over_epochs("step", 0.1, epochs)
+    assert [schedule(e) for e in range(epochs)] == pytest.approx([0.1 * f for f in factors])
+
+
+def test_the_command_lines_other_schedules():
+    assert over_epochs("constant", 0.3, 5)(4) == 0.3
+    cosine = over_epochs("cosine", 0.1, 10, warmup=1)
+    assert (cosine.total, cosine.warmup) == (10, 1)
+    with pytest.raises(ValueError, match="lr_schedule"):
+        over_epochs("linear", 0.1, 5)

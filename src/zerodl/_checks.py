@@ -1,21 +1,23 @@
 """Argument checks shared by the optimisers, schedules, trainer and experiments.
 
-Each raises a ValueError that names the argument, shows the value and says what was expected,
-the same words wherever the same kind of argument is checked.
+Each raises an ArgumentError (a ValueError) that names the argument, shows the value and says
+what was expected, the same words wherever the same kind of argument is checked.
 """
 
 import math
 
 import numpy as np
 
+from zerodl.errors import ArgumentError
+
 
 def number(name, value):
     """`value` as a float; it must be a finite real number (a bool is not one)."""
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise ValueError(f"invalid {name}: {value!r} (must be a number)")
+        raise ArgumentError(name, value, "must be a number")
     value = float(value)
     if not math.isfinite(value):
-        raise ValueError(f"invalid {name}: {value!r} (must be finite)")
+        raise ArgumentError(name, value, "must be finite")
     return value
 
 
@@ -23,12 +25,12 @@ def non_negative(name, value):
     """`value` as a float >= 0: a learning rate, a weight decay."""
     value = number(name, value)
     if value < 0:
-        raise ValueError(f"invalid {name}: {value!r} (must be >= 0)")
+        raise ArgumentError(name, value, "must be >= 0")
     return value
 
 
 def integer(name, value, minimum):
     """`value` as an int >= `minimum` (NumPy integers too, bools not)."""
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"invalid {name}: {value!r} (must be an integer >= {minimum})")
+        raise ArgumentError(name, value, f"must be an integer >= {minimum}")
     return int(value)

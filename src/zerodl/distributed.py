@@ -45,9 +45,11 @@ import zlib
 
 import numpy as np
 
+from zerodl.errors import OptionalDependencyError
 from zerodl.kernels import threads
+from zerodl.metrics import count_correct
 
-__all__ = ["ProcessGroup", "launched_processes", "world"]
+__all__ = ["OneProcess", "ProcessGroup", "launched_processes", "world"]
 
 # The variables through which mpiexec tells a process how many were started: MPICH, Intel MPI and
 # Slurm's srun --mpi=pmi2 (PMI_SIZE), and Open MPI (OMPI_COMM_WORLD_SIZE).
@@ -76,11 +78,46 @@ def _mpi():
     try:
         from mpi4py import MPI  # optional: zerodl[mpi]. Importing it starts MPI.
     except ImportError as err:
-        raise ImportError(
-            "training on several processes needs mpi4py and an MPI library: "
-            "pip install 'zerodl[mpi]'"
+        raise OptionalDependencyError(
+            "training on several processes", "mpi", ["mpi4py (and an MPI library)"]
         ) from err
     return MPI
+
+
+class OneProcess:
+    """This process alone, with the methods of ProcessGroup: the Trainer's one path when no
+    communicator is given. Its share is everything, its sums are the values themselves, and
+    the processes are always alike (there is one)."""
+
+    comm = None
+    rank, size, is_root = 0, 1, True
+
+    def __repr__(self):
+        return "OneProcess()"
+
+    def share(self, n):
+        return slice(0, n)
+
+    def gradient(self, network, x_batch, t_batch, labels):
+        """(grads, loss, correct) of the batch: the network's own gradient and loss."""
+        grads = network.gradient(x_batch, t_batch)
+        return grads, float(network.last_loss), count_correct(network.last_scores, labels)
+
+    def sum(self, values):
+        return np.array(values, dtype=np.float64)
+
+    def fingerprints(self, network, rng=None):
+        return [0]
+
+    def check_same(self, network, rng=None, when="at the start"):
+        pass  # one process is always the same as itself
+
+    def own_dropout_masks(self, network):
+        pass  # process 0 keeps the masks a single process draws
+
+    def abort(self, message, code=1):
+        print(message, file=sys.stderr, flush=True)
+        raise SystemExit(code)
 
 
 class ProcessGroup:
@@ -150,7 +187,7 @@ class ProcessGroup:
                 np.multiply(grads[key], weight, out=view)
             for key, view in running_views.items():
                 np.multiply(running[key], weight, out=view)
-            correct = np.count_nonzero(network.last_scores.argmax(axis=1) == labels[part])
+            correct = count_correct(network.last_scores, labels[part])
             buffer[-2:] = (float(network.last_loss) * weight, correct)
         else:  # a last batch with fewer samples than processes: this one adds nothing
             buffer[:] = 0

@@ -21,6 +21,7 @@ import time
 import numpy as np
 
 from zerodl._checks import integer
+from zerodl.errors import ArgumentError
 from zerodl.networks.multi_layer import MultiLayerNet
 from zerodl.optimizers import SGD, AdaGrad, Adam, Momentum, RMSProp
 from zerodl.plots import plot_loss
@@ -181,7 +182,7 @@ def _compare(variants, x_train, t_train, iterations, batch_size, seed, print_fn)
     if len(t_train) != n:
         raise ValueError(f"x_train and t_train differ in length: {n} and {len(t_train)}")
     if integer("batch_size", batch_size, 1) > n:
-        raise ValueError(f"invalid batch_size: {batch_size} (must be in [1, {n}], the data size)")
+        raise ArgumentError("batch_size", batch_size, f"must be in [1, {n}], the data size")
 
     batches = _batch_indices(n, batch_size, iterations, np.random.default_rng(seed))
     losses = {}

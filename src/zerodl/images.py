@@ -20,29 +20,23 @@ exactly that, so a digit from a scanner or a phone is put through the same steps
 Fashion-MNIST was made differently (the product trimmed, its longer side scaled to 28, centred):
 ``style="fashion"`` does that instead.
 
-Out: `image_grid` draws many small images with captions (misclassified digits, convolution
-filters, first-layer weights) into one PNG; `confusion_matrix` counts which class was taken for
-which, and `plot_confusion_matrix` draws it.
+Pictures of results live elsewhere: `image_grid` and `plot_confusion_matrix` in zerodl.plots,
+`confusion_matrix` in zerodl.metrics (their names still import from here).
 """
 
-import math
+import importlib
 import warnings
 from pathlib import Path
 
 import numpy as np
 
-from zerodl.plots import new_figure, save_figure
-
 __all__ = [
     "CLASS_NAMES",
     "ImageError",
     "class_names",
-    "confusion_matrix",
-    "format_confusion_matrix",
-    "image_grid",
     "load_digit",
-    "plot_confusion_matrix",
     "preprocess_digit",
+    "preprocessing_style",
     "read_image",
     "to_network_input",
     "unlike_a_digit",
@@ -81,6 +75,13 @@ CLASS_NAMES = {
 
 class ImageError(ValueError):
     """An image that cannot be read, or in which no digit can be found."""
+
+
+def preprocessing_style(dataset):
+    """How images are prepared for a network trained on `dataset`: "fashion" for Fashion-MNIST
+    (clothes keep their size and place), "mnist" for anything else (digits: cropped, fitted to
+    20x20, centred by centre of mass)."""
+    return "fashion" if str(dataset).lower().replace("_", "-") == "fashion-mnist" else "mnist"
 
 
 def class_names(dataset, num_classes=10):
@@ -296,108 +297,16 @@ def _resize(array, height, width):
     return np.clip(np.asarray(resized, dtype=np.float32), 0.0, 1.0)
 
 
-# --- out: pictures of results ---------------------------------------------------------------------
+# Names that lived here before: each now has the module its concept belongs to.
+_MOVED = {
+    "confusion_matrix": "zerodl.metrics",
+    "format_confusion_matrix": "zerodl.metrics",
+    "image_grid": "zerodl.plots",
+    "plot_confusion_matrix": "zerodl.plots",
+}
 
 
-def image_grid(images, path, *, titles=None, ncols=None, title=None, normalize="each", cmap="gray"):
-    """Draw small images in a grid with optional captions, and save the figure as a PNG.
-
-    Args:
-        images: (N, H, W) greyscale, or (N, C, H, W) with C = 1 or 3 (convolution filters).
-        path: the PNG to write (its folder is created).
-        titles: N captions, e.g. "true 4 / predicted 9".
-        ncols: images per row (default: about the square root of N, at most 10).
-        title: a title above the grid.
-        normalize: "each" stretches every image to its own min..max (weights, filters);
-            None shows values in [0, 1] as they are (digits).
-
-    Returns the path written.
-    """
-    images = np.asarray(images, dtype=np.float32)
-    if images.ndim == 4:
-        if images.shape[1] not in (1, 3):
-            images = images[:, :1]  # filters over many channels: show the first channel
-        images = images.transpose(0, 2, 3, 1)  # (N, H, W, C)
-        if images.shape[-1] == 1:
-            images = images[..., 0]
-    if images.ndim not in (3, 4) or len(images) == 0:
-        raise ValueError(f"expected a non-empty stack of images, got shape {images.shape}")
-    n = len(images)
-    ncols = ncols or min(10, math.ceil(math.sqrt(n)))
-    nrows = math.ceil(n / ncols)
-    caption = 0.35 if titles is not None else 0.0
-    height = (1.2 + caption) * nrows + (0.4 if title else 0.0)
-    figure = new_figure(1.2 * ncols, height, layout=None)
-    for i in range(nrows * ncols):
-        ax = figure.add_subplot(nrows, ncols, i + 1)
-        ax.set_axis_off()
-        if i >= n:
-            continue
-        image = images[i]
-        if normalize == "each":
-            low, high = float(image.min()), float(image.max())
-            image = (image - low) / (high - low) if high > low else np.zeros_like(image)
-        ax.imshow(np.clip(image, 0, 1), cmap=cmap, vmin=0, vmax=1, interpolation="nearest")
-        if titles is not None:
-            ax.set_title(str(titles[i]), fontsize=7)
-    if title:
-        figure.suptitle(title, fontsize=10)
-    figure.tight_layout()
-    return save_figure(figure, path)
-
-
-def confusion_matrix(t_true, t_pred, num_classes=None):
-    """(K, K) int64 counts: row i, column j = how many samples of class i were predicted j.
-
-    The diagonal holds the correct answers; `cm.diagonal() / cm.sum(axis=1)` is the accuracy
-    of each class.
-    """
-    t_true = np.asarray(t_true, dtype=np.int64).reshape(-1)
-    t_pred = np.asarray(t_pred, dtype=np.int64).reshape(-1)
-    if t_true.shape != t_pred.shape:
-        raise ValueError(f"{len(t_true)} true labels but {len(t_pred)} predictions")
-    if num_classes is None:
-        num_classes = int(max(t_true.max(initial=-1), t_pred.max(initial=-1))) + 1
-    if t_true.size and (min(t_true.min(), t_pred.min()) < 0 or
-                        max(t_true.max(), t_pred.max()) >= num_classes):  # fmt: skip
-        raise ValueError(f"labels must lie in 0..{num_classes - 1}")
-    counts = np.bincount(t_true * num_classes + t_pred, minlength=num_classes * num_classes)
-    return counts.reshape(num_classes, num_classes).astype(np.int64)
-
-
-def format_confusion_matrix(cm, labels=None):
-    """The confusion matrix as a text table (rows: true class, columns: predicted class)."""
-    cm = np.asarray(cm)
-    k = len(cm)
-    labels = [str(s) for s in (labels if labels is not None else range(k))]
-    short = [s if len(s) <= 6 else s[:5] + "." for s in labels]
-    width = max(5, *(len(str(int(v))) for v in cm.ravel()), *(len(s) for s in short))
-    head = max(len(s) for s in labels)
-    lines = [" " * (head + 2) + " ".join(f"{s:>{width}}" for s in short) + "   <- predicted"]
-    for label, row in zip(labels, cm):
-        lines.append(f"{label:>{head}}  " + " ".join(f"{int(v):>{width}}" for v in row))
-    return "\n".join(lines)
-
-
-def plot_confusion_matrix(cm, path, *, labels=None, title="Confusion matrix"):
-    """Draw the confusion matrix as a heat map with the counts written in, and save a PNG."""
-    cm = np.asarray(cm)
-    k = len(cm)
-    labels = [str(s) for s in (labels if labels is not None else range(k))]
-    figure = new_figure(1.0 + 0.6 * k, 0.8 + 0.55 * k, layout=None)
-    ax = figure.add_subplot(1, 1, 1)
-    # Colour by the share of each true class, so that small classes are as visible as big ones.
-    share = cm / np.maximum(cm.sum(axis=1, keepdims=True), 1)
-    image = ax.imshow(share, cmap="Blues", vmin=0, vmax=1)
-    for i in range(k):
-        for j in range(k):
-            colour = "white" if share[i, j] > 0.5 else "black"
-            ax.text(j, i, str(int(cm[i, j])), ha="center", va="center", fontsize=7, color=colour)
-    ax.set_xticks(range(k), labels, rotation=45 if max(map(len, labels)) > 2 else 0, ha="right")
-    ax.set_yticks(range(k), labels)
-    ax.set_xlabel("predicted")
-    ax.set_ylabel("true")
-    ax.set_title(title)
-    figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label="share of the true class")
-    figure.tight_layout()
-    return save_figure(figure, path)
+def __getattr__(name):
+    if name in _MOVED:
+        return getattr(importlib.import_module(_MOVED[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

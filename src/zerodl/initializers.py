@@ -9,6 +9,8 @@ import math
 
 import numpy as np
 
+from zerodl.errors import ArgumentError
+
 _NAMES = {"he": "he", "relu": "he", "xavier": "xavier", "glorot": "xavier", "sigmoid": "xavier"}
 
 
@@ -17,13 +19,21 @@ def weight_std(init, fan_in):
     if isinstance(init, str):
         kind = _NAMES.get(init.lower())
         if kind is None:
-            raise ValueError(
-                f"unknown weight initialisation {init!r}: use 'he', 'xavier' or a number"
+            raise ArgumentError(
+                "weight_init_std",
+                init,
+                "must be 'he', 'xavier' or a number",
+                f"unknown weight initialisation {init!r}: use 'he', 'xavier' or a number",
             )
         return math.sqrt((2.0 if kind == "he" else 1.0) / fan_in)
     std = float(init)
     if not std > 0:
-        raise ValueError(f"the weight standard deviation must be positive, got {init!r}")
+        raise ArgumentError(
+            "weight_init_std",
+            init,
+            "must be positive",
+            f"the weight standard deviation must be positive, got {init!r}",
+        )
     return std
 
 

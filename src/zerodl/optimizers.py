@@ -24,6 +24,7 @@ hyper-parameters, the step counter and every state array, so that training can r
 import numpy as np
 
 from zerodl._checks import integer, non_negative, number
+from zerodl.errors import ArgumentError
 
 __all__ = [
     "Optimizer",
@@ -502,5 +503,11 @@ def create_optimizer(name, **kwargs):
         return name
     cls = OPTIMIZERS.get(name.lower()) if isinstance(name, str) else None
     if cls is None:
-        raise ValueError(f"unknown optimizer {name!r}: choose one of {', '.join(OPTIMIZERS)}")
+        choices = ", ".join(OPTIMIZERS)
+        raise ArgumentError(
+            "optimizer",
+            name,
+            f"must be one of {choices}",
+            f"unknown optimizer {name!r}: choose one of {choices}",
+        )
     return cls(**kwargs)

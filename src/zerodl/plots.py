@@ -4,8 +4,10 @@
     plot_history(trainer.history, "runs/mnist")                 # loss.png and accuracy.png
     plot_loss({"SGD": losses_sgd, "Adam": losses_adam}, "optimizers.png", smooth=11)
     plot_runs({"lr 0.1": history_a, "lr 0.01": history_b}, "lr.png")
+    image_grid(x_wrong.reshape(-1, 28, 28), "misclassified.png", titles=captions)
+    plot_confusion_matrix(cm, "confusion_matrix.png", labels=names)   # cm: zerodl.metrics
 
-Every function takes what a run produces: a trainer's history (a dict with "step_loss", "acc",
+The curves take what a run produces: a trainer's history (a dict with "step_loss", "acc",
 ...), a plain list of losses, or a dict {label: history or list} for several runs on one figure.
 Each returns the path of the file it wrote.
 
@@ -14,11 +16,21 @@ by the Agg canvas straight into a file, so it works on a server with no display,
 state, and leaves no windows open.
 """
 
+import math
 from pathlib import Path
 
 import numpy as np
 
-__all__ = ["smooth_curve", "loss_figure", "plot_loss", "plot_accuracy", "plot_runs", "plot_history"]
+__all__ = [
+    "smooth_curve",
+    "loss_figure",
+    "plot_loss",
+    "plot_accuracy",
+    "plot_runs",
+    "plot_history",
+    "image_grid",
+    "plot_confusion_matrix",
+]
 
 
 def smooth_curve(values, window=11):
@@ -109,6 +121,7 @@ def _draw_loss(ax, runs, smooth, ylim, validation=None):
 
     colors = _colors()
     validation = validation or {}
+    several = len(runs) > 1
     for (label, values), color in zip(runs.items(), colors):
         y = _floats(values)
         steps = np.arange(1, len(y) + 1)
@@ -130,7 +143,9 @@ def _draw_loss(ax, runs, smooth, ylim, validation=None):
     if ylim is not None:
         ax.set_ylim(*ylim)
     ax.grid(alpha=0.3)
-    if ax.lines:
+    if ax.lines and several:  # beside the axes: over them it would hide a curve (SGD's)
+        ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1), borderaxespad=0)
+    elif ax.lines:
         ax.legend()
 
 
@@ -170,7 +185,11 @@ def _draw_accuracy(ax, histories, ylim):
             ax.plot(epochs, y, style, color=color, marker="o", markersize=3, label=text)
     from matplotlib.ticker import MaxNLocator
 
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs are whole numbers
+    # epochs are whole numbers (one tick is enough: a one-epoch run has one)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
+    epochs = [x for line in ax.lines for x in line.get_xdata()]
+    if epochs:  # half an epoch either side: one epoch is a column of dots over "1"
+        ax.set_xlim(min(epochs) - 0.5, max(epochs) + 0.5)
     ax.set_xlabel("epoch")
     ax.set_ylabel("accuracy")
     if ylim is not None:
@@ -286,3 +305,77 @@ def plot_history(history, folder, *, smooth=11):
         plot_loss(history, folder / "loss.png", smooth=smooth, title="Loss"),
         plot_accuracy(history, folder / "accuracy.png", title="Accuracy"),
     )
+
+
+# --- pictures of results: images in a grid, a confusion matrix ----------------------------------
+
+
+def image_grid(images, path, *, titles=None, ncols=None, title=None, normalize="each", cmap="gray"):
+    """Draw small images in a grid with optional captions, and save the figure as a PNG.
+
+    Args:
+        images: (N, H, W) greyscale, or (N, C, H, W) with C = 1 or 3 (convolution filters).
+        path: the PNG to write (its folder is created).
+        titles: N captions, e.g. "true 4 / predicted 9".
+        ncols: images per row (default: about the square root of N, at most 10).
+        title: a title above the grid.
+        normalize: "each" stretches every image to its own min..max (weights, filters);
+            None shows values in [0, 1] as they are (digits).
+
+    Returns the path written.
+    """
+    images = np.asarray(images, dtype=np.float32)
+    if images.ndim == 4:
+        if images.shape[1] not in (1, 3):
+            images = images[:, :1]  # filters over many channels: show the first channel
+        images = images.transpose(0, 2, 3, 1)  # (N, H, W, C)
+        if images.shape[-1] == 1:
+            images = images[..., 0]
+    if images.ndim not in (3, 4) or len(images) == 0:
+        raise ValueError(f"expected a non-empty stack of images, got shape {images.shape}")
+    n = len(images)
+    ncols = ncols or min(10, math.ceil(math.sqrt(n)))
+    nrows = math.ceil(n / ncols)
+    caption = 0.35 if titles is not None else 0.0
+    height = (1.2 + caption) * nrows + (0.4 if title else 0.0)
+    figure = new_figure(1.2 * ncols, height, layout=None)
+    for i in range(nrows * ncols):
+        ax = figure.add_subplot(nrows, ncols, i + 1)
+        ax.set_axis_off()
+        if i >= n:
+            continue
+        image = images[i]
+        if normalize == "each":
+            low, high = float(image.min()), float(image.max())
+            image = (image - low) / (high - low) if high > low else np.zeros_like(image)
+        ax.imshow(np.clip(image, 0, 1), cmap=cmap, vmin=0, vmax=1, interpolation="nearest")
+        if titles is not None:
+            ax.set_title(str(titles[i]), fontsize=7)
+    if title:
+        figure.suptitle(title, fontsize=10)
+    figure.tight_layout()
+    return save_figure(figure, path)
+
+
+def plot_confusion_matrix(cm, path, *, labels=None, title="Confusion matrix"):
+    """Draw the confusion matrix as a heat map with the counts written in, and save a PNG."""
+    cm = np.asarray(cm)
+    k = len(cm)
+    labels = [str(s) for s in (labels if labels is not None else range(k))]
+    figure = new_figure(1.0 + 0.6 * k, 0.8 + 0.55 * k, layout=None)
+    ax = figure.add_subplot(1, 1, 1)
+    # Colour by the share of each true class, so that small classes are as visible as big ones.
+    share = cm / np.maximum(cm.sum(axis=1, keepdims=True), 1)
+    image = ax.imshow(share, cmap="Blues", vmin=0, vmax=1)
+    for i in range(k):
+        for j in range(k):
+            colour = "white" if share[i, j] > 0.5 else "black"
+            ax.text(j, i, str(int(cm[i, j])), ha="center", va="center", fontsize=7, color=colour)
+    ax.set_xticks(range(k), labels, rotation=45 if max(map(len, labels)) > 2 else 0, ha="right")
+    ax.set_yticks(range(k), labels)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    ax.set_title(title)
+    figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label="share of the true class")
+    figure.tight_layout()
+    return save_figure(figure, path)

@@ -15,8 +15,18 @@ the same schedule again (for example from a checkpoint's JSON).
 import math
 
 from zerodl._checks import integer, non_negative, number
+from zerodl.errors import ArgumentError
 
-__all__ = ["Schedule", "ConstantLR", "StepDecay", "CosineDecay", "SCHEDULES", "create_schedule"]
+__all__ = [
+    "Schedule",
+    "ConstantLR",
+    "StepDecay",
+    "MultiStepDecay",
+    "CosineDecay",
+    "SCHEDULES",
+    "create_schedule",
+    "over_epochs",
+]
 
 
 class Schedule:
@@ -95,6 +105,36 @@ class StepDecay(Schedule):
         return self.lr * self.gamma ** (epoch // self.step_size)
 
 
+class MultiStepDecay(Schedule):
+    """Multiply the learning rate by ``gamma`` at each of the epochs ``milestones``.
+
+    lr(epoch) = lr * gamma ** (the number of milestones <= epoch)
+
+    Args:
+        lr: the learning rate before the first milestone (>= 0).
+        milestones: the epochs (counted from 0) from which the rate is multiplied once more.
+        gamma: the factor applied at each milestone, in (0, 1].
+
+    Example:
+        >>> s = MultiStepDecay(0.1, milestones=[5, 7])
+        >>> s(4), s(5), s(7)
+        (0.1, 0.010000000000000002, 0.0010000000000000002)
+    """
+
+    name = "multistep"
+    arguments = ("lr", "milestones", "gamma")
+
+    def __init__(self, lr, milestones, gamma=0.1):
+        self.lr = non_negative("learning rate", lr)
+        self.milestones = sorted(integer("milestone", m, 0) for m in milestones)
+        self.gamma = number("gamma", gamma)
+        if not 0 < self.gamma <= 1:
+            raise ArgumentError("gamma", gamma, "must be in (0, 1]")
+
+    def _lr(self, epoch):
+        return self.lr * self.gamma ** sum(epoch >= m for m in self.milestones)
+
+
 class CosineDecay(Schedule):
     """Cosine annealing from ``lr`` down to ``min_lr`` over ``total`` epochs (Loshchilov and
     Hutter 2017, "SGDR: Stochastic gradient descent with warm restarts", without the restarts),
@@ -136,7 +176,7 @@ class CosineDecay(Schedule):
             raise ValueError(f"invalid min_lr: {min_lr!r} (must be <= lr = {self.lr!r})")
         self.warmup = integer("warmup", warmup, 0)
         if self.warmup >= self.total:
-            raise ValueError(f"invalid warmup: {warmup!r} (must be < total = {self.total})")
+            raise ArgumentError("warmup", warmup, f"must be < total = {self.total}")
 
     def _lr(self, epoch):
         if epoch < self.warmup:
@@ -145,7 +185,12 @@ class CosineDecay(Schedule):
         return self.min_lr + (self.lr - self.min_lr) * (1.0 + math.cos(math.pi * progress)) / 2
 
 
-SCHEDULES = {"constant": ConstantLR, "step": StepDecay, "cosine": CosineDecay}
+SCHEDULES = {
+    "constant": ConstantLR,
+    "step": StepDecay,
+    "multistep": MultiStepDecay,
+    "cosine": CosineDecay,
+}
 
 
 def create_schedule(name, lr, **kwargs):
@@ -159,3 +204,19 @@ def create_schedule(name, lr, **kwargs):
     if cls is None:
         raise ValueError(f"unknown schedule {name!r}: choose one of {', '.join(SCHEDULES)}")
     return cls(lr, **kwargs)
+
+
+def over_epochs(name, lr, epochs, warmup=0):
+    """The schedule `zerodl train --lr-schedule NAME` runs over a run of `epochs` epochs:
+
+    constant   lr at every epoch
+    step       lr x 0.1 from half the epochs, x 0.01 from three quarters (MultiStepDecay)
+    cosine     cosine decay to 0 over the epochs, after `warmup` epochs of linear warm-up
+    """
+    if name == "constant":
+        return ConstantLR(lr)
+    if name == "step":
+        return MultiStepDecay(lr, milestones=[epochs // 2, 3 * epochs // 4])
+    if name == "cosine":
+        return CosineDecay(lr, total=epochs, warmup=warmup)
+    raise ArgumentError("lr_schedule", name, "must be constant, step or cosine")

@@ -1,5 +1,8 @@
 """zerodl book and run_script: the book's names served for one run, and nothing left behind."""
 
+import contextlib
+import io
+import json
 import subprocess
 import sys
 import textwrap
@@ -157,8 +160,6 @@ def test_each_run_gets_module_objects_of_its_own(tmp_path, capsys):
     assert first["common.layers"] is not second["common.layers"]
     assert first["common"].layers is first["common.layers"]  # common.layers.Affine works
     assert first["common.layers"].Affine is not layers.Affine
-    # the new modules know one another: the trainer's SoftmaxWithLoss is the new layers' own
-    assert first["common.trainer"].SoftmaxWithLoss is first["common.layers"].SoftmaxWithLoss
     new_net = first["common.multi_layer_net"].MultiLayerNet
     assert first["common.multi_layer_net_extend"].MultiLayerNet is new_net
     assert sys.modules["zerodl.book.common.layers"] is layers
@@ -189,3 +190,35 @@ def test_a_standard_library_module_the_script_shadowed_is_put_back(tmp_path):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split()[-1] == "2"  # statistics works again, with Python's fractions
+
+
+# Every module the book's chapters 3-8 import, with names each must give (README's table),
+# written out here rather than read from runner.SERVED.
+THE_BOOKS_MODULES = {
+    "common.functions": ["sigmoid", "softmax", "cross_entropy_error", "relu"],
+    "common.gradient": ["numerical_gradient"],
+    "common.layers": ["Relu", "Sigmoid", "Affine", "SoftmaxWithLoss", "Dropout",
+                      "BatchNormalization", "Convolution", "Pooling"],
+    "common.optimizer": ["SGD", "Momentum", "Nesterov", "AdaGrad", "RMSprop", "Adam"],
+    "common.trainer": ["Trainer"],
+    "common.util": ["smooth_curve", "shuffle_dataset", "conv_output_size", "im2col", "col2im"],
+    "common.multi_layer_net": ["MultiLayerNet"],
+    "common.multi_layer_net_extend": ["MultiLayerNetExtend"],
+    "dataset.mnist": ["load_mnist"],
+}  # fmt: skip
+
+
+def test_every_module_the_book_imports_is_served_with_the_books_names(tmp_path):
+    script = tmp_path / "imports.py"
+    script.write_text(
+        textwrap.dedent("""
+        import importlib, json, sys
+        names = json.loads(sys.argv[1])
+        found = {m: [n for n in names[m] if hasattr(importlib.import_module(m), n)] for m in names}
+        print(json.dumps(found))
+    """)
+    )
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        runner.run_script(script, [json.dumps(THE_BOOKS_MODULES)])
+    assert json.loads(out.getvalue().splitlines()[-1]) == THE_BOOKS_MODULES

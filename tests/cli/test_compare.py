@@ -8,8 +8,11 @@ from .helpers import is_png, run
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["--iterations", "0"], "invalid --iterations: 0 (must be an integer >= 1)"),
-        (["--batch-size", "31"], "invalid --batch-size: 31 (must be in [1, 30], the data size)"),
+        (["--iterations", "0"], "argument --iterations: must be an integer >= 1, got 0"),
+        (
+            ["--batch-size", "31"],
+            "argument --batch-size: must be in [1, 30], the data size, got 31",
+        ),
     ],
 )
 def test_a_wrong_option_is_one_line_naming_it(capsys, fake_mnist, argv, message):

@@ -9,7 +9,6 @@ import pytest
 
 import zerodl
 import zerodl.cli.summary
-from zerodl import kernels
 from zerodl.cli import main
 
 from .helpers import draw, one_error_line, run
@@ -69,11 +68,38 @@ def test_an_unexpected_error_is_one_line_without_a_traceback(capsys, monkeypatch
         main(["summary", "--model", "mlp"])
 
 
-def test_the_command_tunes_its_own_process(capsys, monkeypatch):
-    calls = []
-    monkeypatch.setattr(kernels, "tune_process", lambda *args: calls.append(args))
-    run(capsys, "--version")
-    assert calls == [()]
+# Whether a 20 MiB array comes from its own mmap (glibc's default) or from the heap, where the
+# command's tuning (kernels.memory.keep_freed_memory) keeps arrays up to 32 MiB.
+MMAP_PROBE = """
+import ctypes, sys
+import numpy as np
+from zerodl.cli import main
+class Info(ctypes.Structure):
+    names = "arena ordblks smblks hblks hblkhd usmblks fsmblks uordblks fordblks keepcost"
+    _fields_ = [(n, ctypes.c_size_t) for n in names.split()]
+libc = ctypes.CDLL("libc.so.6")
+libc.mallinfo2.restype = Info
+if sys.argv[1:] == ["zerodl"]:
+    main(["--version"])
+before = libc.mallinfo2().hblkhd
+array = np.ones(20 << 20, np.uint8)
+print("mmap" if libc.mallinfo2().hblkhd - before >= 20 << 20 else "heap")
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc")
+def test_the_command_tunes_its_own_process_and_importing_zerodl_does_not():
+    def where(*argv):
+        done = subprocess.run(
+            [sys.executable, "-c", MMAP_PROBE, *argv], capture_output=True, text=True, timeout=60
+        )
+        if "mallinfo2" in done.stderr:
+            pytest.skip("glibc older than 2.33 (no mallinfo2)")
+        assert done.returncode == 0, done.stderr
+        return done.stdout.split()[-1]
+
+    assert where() == "mmap"  # zerodl imported, the command not run: malloc as it was
+    assert where("zerodl") == "heap"  # `zerodl --version` ran: the command tuned its process
 
 
 @pytest.mark.slow
@@ -86,3 +112,43 @@ def test_python_dash_m_zerodl_runs_the_same_program(tmp_path, cnn_checkpoint):
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith(f"{tmp_path / '7.png'}: ")
+
+
+# --- options as written, and the nearest one for a mistyped one ----------------------------------
+
+
+def test_an_option_is_not_taken_by_its_prefix(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run(capsys, "train", "--epoch", "1")
+    assert code == 2 and one_error_line(err) and out == ""
+    assert "unrecognized option --epoch (did you mean --epochs?)" in err
+    assert not (tmp_path / "runs").exists()
+
+
+def test_an_unknown_option_suggests_the_nearest_and_the_help(capsys):
+    code, _, err = run(capsys, "train", "--batchsize", "10")
+    assert code == 2 and one_error_line(err)
+    assert err.strip() == (
+        "zerodl train: error: unrecognized option --batchsize (did you mean --batch-size?) "
+        "(see 'zerodl train --help')"
+    )
+    code, _, err = run(capsys, "predict", "--pretraned=mnist-cnn", "seven.png")
+    assert code == 2 and "did you mean --pretrained?" in err
+    code, _, err = run(capsys, "train", "--zzz")
+    assert code == 2 and "unrecognized option --zzz (see" in err
+
+
+def test_epochs_and_batch_size_0_are_worded_alike(capsys):
+    lines = []
+    for option in ("--epochs", "--batch-size"):
+        code, _, err = run(capsys, "train", option, "0")
+        assert code == 2 and one_error_line(err)
+        lines.append(err.strip().replace(option, "OPTION"))
+    assert (
+        lines[0]
+        == lines[1]
+        == (
+            "zerodl train: error: argument OPTION: must be an integer >= 1, got 0 "
+            "(see 'zerodl train --help')"
+        )
+    )

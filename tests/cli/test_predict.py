@@ -36,7 +36,7 @@ def test_top_sets_how_many_classes_are_shown(capsys, tmp_path, mlp_checkpoint):
     code, out, _ = run(capsys, "predict", mlp_checkpoint, draw(tmp_path / "7.png"), "--top", "5")
     assert code == 0 and out.count("%)") == 5
     code, out, err = run(capsys, "predict", mlp_checkpoint, tmp_path / "7.png", "--top", "0")
-    assert code == 2 and one_error_line(err) and "argument --top: must be at least 1" in err
+    assert code == 2 and one_error_line(err) and "argument --top: must be an integer >= 1" in err
 
 
 def test_predict_saves_the_28x28_inputs(capsys, tmp_path, mlp_checkpoint):
@@ -127,3 +127,41 @@ def test_save_input_naming_a_file_is_one_line_before_any_work(capsys, tmp_path, 
                          "--save-input", tmp_path / "taken")  # fmt: skip
     assert code == 2 and out == "" and one_error_line(err)
     assert "argument --save-input: " in err and "is a file, not a folder" in err
+
+
+# --- the model comes first, and says which it is -------------------------------------------------
+
+
+class ImagesRead:
+    """Counts the images predict reads, to show that a wrong model stops it before any."""
+
+    def __init__(self, monkeypatch):
+        from zerodl.cli import predict
+
+        self.names = []
+        real = predict.load_digit
+
+        def counting(name, **kwargs):
+            self.names.append(name)
+            return real(name, **kwargs)
+
+        monkeypatch.setattr(predict, "load_digit", counting)
+
+
+@pytest.mark.parametrize("model", ["runs/cn", "notes.txt", "params.pkl"])
+def test_a_wrong_model_fails_first_and_reads_no_image(capsys, tmp_path, monkeypatch, model):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "notes.txt").write_text("not a model\n")
+    (tmp_path / "params.pkl").write_bytes(b"\x80\x04\x95\x00\x00\x00\x00\x00\x00\x00\x00}\x94.")
+    read = ImagesRead(monkeypatch)
+    code, out, err = run(capsys, "predict", model, draw(tmp_path / "seven.png"))
+    assert code in (1, 2) and one_error_line(err) and out == ""
+    assert model in err and read.names == []
+
+
+def test_it_says_which_model_answered(capsys, tmp_path, mlp_checkpoint):
+    code, out, err = run(capsys, "predict", mlp_checkpoint, draw(tmp_path / "7.png"))
+    assert code == 0 and out.startswith(f"{tmp_path / '7.png'}: ")
+    assert err.splitlines() == [f"model: {mlp_checkpoint} (MultiLayerNet, trained on mnist)"]
+    code, out, err = run(capsys, "predict", "--pretrained", "mnist-mlp", tmp_path / "7.png")
+    assert err.splitlines() == ["model: the shipped mnist-mlp (MultiLayerNet, trained on mnist)"]

@@ -39,7 +39,17 @@ def test_summary_and_visualize_of_a_shipped_model(capsys, tmp_path):
     card = zoo.card("mnist-mlp")
     assert code == 0 and f"Total parameters: {card['parameters']:,}" in out
     code, _, _ = run(capsys, "visualize", "--pretrained", "mnist-mlp")
-    assert code == 0 and is_png(tmp_path / "filters.png")
+    assert code == 0 and is_png(tmp_path / "filters-mnist-mlp.png")
+
+
+def test_visualize_names_a_shipped_models_picture_after_it_so_none_replaces_another(
+    capsys, tmp_path
+):
+    names = zoo.available()[:2]
+    for name in names:
+        code, out, _ = run(capsys, "visualize", "--pretrained", name)
+        assert code == 0 and out.startswith(f"wrote filters-{name}.png")
+    assert sorted(p.name for p in tmp_path.glob("*.png")) == [f"filters-{n}.png" for n in names]
 
 
 @pytest.mark.parametrize(

@@ -66,9 +66,8 @@ def test_without_a_model_the_newest_run_is_served_and_named(capsys, served, tmp_
     (tmp_path / "runs" / "latest").symlink_to("old")
     code, out, err = run(capsys, "serve", "--port", "0")
     assert code == 0
-    assert f"no model given: serving the newest run, {os.path.join('runs', 'new', 'last.npz')}" in (
-        err
-    )
+    newest = os.path.join("runs", "new", "last.npz")
+    assert f"no model given: serving the newest run, {newest} (MultiLayerNet" in err
     assert model_of(served)["name"] == "new" and model_of(served)["network"] == "MultiLayerNet"
 
 
@@ -111,7 +110,7 @@ def test_a_shipped_model_is_served_by_name_and_by_default(capsys, served, shippe
     assert model["name"] == "fashion-cnn" and model["dataset"] == "fashion-mnist"
     assert model["classes"][0] == "T-shirt/top"
     code, _, err = run(capsys, "serve", "--port", "0")
-    assert code == 0 and "serving the shipped mnist-cnn" in err  # before the runs
+    assert code == 0 and "serving the shipped mnist-cnn (SimpleConvNet" in err  # before the runs
     assert model_of(served)["name"] == "mnist-cnn"
 
 
@@ -143,12 +142,23 @@ def test_a_network_that_does_not_take_digits_is_refused(capsys, served, tmp_path
     assert code == 1 and one_error_line(err) and "not 28x28 images" in err
 
 
-@pytest.mark.parametrize("package", ["starlette", "uvicorn", "python_multipart"])
-def test_without_a_server_package_it_says_what_to_install(capsys, served, monkeypatch, package):
-    """The package made missing as Python itself sees it (None in sys.modules: every import of
-    it fails), not by editing the command's own list of what it needs."""
-    monkeypatch.setitem(sys.modules, package, None)
-    code, _, err = run(capsys, "serve")
-    assert code == 1 and one_error_line(err)
-    assert package in err and "pip install 'zerodl[serve]'" in err
-    assert served == {}
+@pytest.mark.parametrize("absent", ["starlette", "uvicorn", "python_multipart"])
+def test_without_the_server_packages_it_says_what_to_install(capsys, served, monkeypatch, absent):
+    monkeypatch.setitem(sys.modules, absent, None)  # `import uvicorn` now fails, as if absent
+    code, out, err = run(capsys, "serve")
+    assert code == 1 and one_error_line(err) and out == "" and served == {}
+    assert (
+        err.strip()
+        == f"zerodl serve: error: zerodl serve needs {absent}: pip install 'zerodl[serve]'"
+    )
+
+
+def test_a_missing_extra_is_its_own_error_naming_the_extra(monkeypatch):
+    from zerodl.errors import OptionalDependencyError, require
+
+    monkeypatch.setitem(sys.modules, "mpi4py", None)
+    with pytest.raises(OptionalDependencyError) as caught:
+        require("training on several processes", "mpi", ["numpy", "mpi4py"])
+    assert caught.value.extra == "mpi" and caught.value.missing == ("mpi4py",)
+    assert isinstance(caught.value, ImportError)
+    assert caught.value.install == "pip install 'zerodl[mpi]'"

@@ -54,22 +54,28 @@ def test_the_options_reach_the_network_and_the_optimizer(capsys, fake_mnist):
     [
         (["--model", "cnn"], "argument --model: invalid choice: 'cnn'"),
         (["--epochs", "many"], "argument --epochs: invalid count value: 'many'"),
-        (["--epochs", "0"], "argument --epochs: must be at least 1, got 0"),
-        (["--limit", "-5"], "argument --limit: must be at least 1, got -5"),
-        (["--seed", "-1"], "argument --seed: must be at least 0, got -1"),
+        (["--epochs", "0"], "argument --epochs: must be an integer >= 1, got 0"),
+        (["--batch-size", "0"], "argument --batch-size: must be an integer >= 1, got 0"),
+        (["--limit", "-5"], "argument --limit: must be an integer >= 1, got -5"),
+        (["--seed", "-1"], "argument --seed: must be an integer >= 0, got -1"),
         (["--hidden", "100,0"], "argument --hidden: must be widths such as 100,100, got '100,0'"),
-        # checked by the library, reported with the option's name
-        (["--batch-size", "0"], "invalid --batch-size: 0 (must be an integer >= 1)"),
-        (["--lr", "-1"], "invalid --lr: -1.0 (must be >= 0)"),
-        (["--optimizer", "lbfgs"], "unknown --optimizer 'lbfgs': choose one of sgd, momentum"),
-        (["--weight-init", "huge"], "unknown --weight-init 'huge': use 'he', 'xavier' or a"),
-        (["--weight-init", "-0.5"], "--weight-init must be positive, got -0.5"),
-        (["--model", "mlp", "--dropout", "1.5"], "--dropout must lie in [0, 1), got 1.5"),
-        (["--model", "mlp", "--dropout", "-0.5"], "--dropout must lie in [0, 1), got -0.5"),
-        (["--model", "mlp", "--weight-decay", "-1"], "--weight-decay must be >= 0, got -1.0"),
+        # checked by the library, reported with the option's name, in the same words
+        (["--lr", "-1"], "argument --lr: must be >= 0, got -1.0"),
+        (["--optimizer", "lbfgs"], "argument --optimizer: must be one of sgd, momentum"),
+        (["--weight-init", "huge"], "argument --weight-init: must be 'he', 'xavier' or a number"),
+        (["--weight-init", "-0.5"], "argument --weight-init: must be positive, got -0.5"),
+        (["--model", "mlp", "--dropout", "1.5"], "argument --dropout: must lie in [0, 1), got 1.5"),
+        (
+            ["--model", "mlp", "--dropout", "-0.5"],
+            "argument --dropout: must lie in [0, 1), got -0.5",
+        ),
+        (
+            ["--model", "mlp", "--weight-decay", "-1"],
+            "argument --weight-decay: must be >= 0, got -1.0",
+        ),
         (
             ["--optimizer", "adamw", "--weight-decay", "-1"],
-            "invalid --weight-decay: -1.0 (must be >= 0)",
+            "argument --weight-decay: must be >= 0, got -1.0",
         ),
         # options that do not go together
         (["--dropout", "0.5"], "--dropout is an option of --model mlp, not simple_cnn"),
@@ -154,7 +160,23 @@ def test_a_run_diverging_in_its_first_epoch_says_nothing_was_saved(capsys, tmp_p
                        "--out", "run")  # fmt: skip
     assert code == 1 and one_error_line(err.split("\n", 2)[2]), err  # after loading, training
     assert "diverged in epoch 1 (step 2 of 3)" in err and "nothing was saved" in err
-    assert not (tmp_path / "run" / "last.npz").exists()
+    assert not (tmp_path / "run").exists()  # no folder holding nothing but config.json
+
+
+def test_a_run_diverging_in_its_first_epoch_leaves_no_run_folder_and_no_latest(
+    capsys, tmp_path, fake_mnist
+):
+    code, _, err = run(capsys, "train", "--model", "mlp", "--lr", "1e6", "--batch-size", "10")
+    assert code == 1 and "nothing was saved" in err
+    assert not (tmp_path / "runs").exists()  # neither a run folder nor runs/latest
+
+
+def test_a_resumed_runs_first_line_says_it_is_resuming(capsys, fake_mnist):
+    assert main(["train", "--model", "mlp", "--epochs", "1", "--out", "run"]) == 0
+    capsys.readouterr()
+    code, out, err = run(capsys, "train", "--resume", "run", "--epochs", "2")
+    assert code == 0 and err.splitlines()[0] == "resuming run after epoch 1 of 2"
+    assert "epoch 2/2" in out
 
 
 # --- end to end on a slice of the real MNIST ------------------------------------------------------

@@ -53,7 +53,7 @@ def test_batchnorm_builds_deep_cnn_with_batch_norm(capsys, fake_mnist):
     [
         (["--warmup", "2"], "--warmup goes with --lr-schedule cosine"),
         (["--model", "simple_cnn", "--batchnorm"], "--batchnorm is an option of --model mlp"),
-        (["--val-split", "30"], "invalid --val-split: 30 (must be in [1, 29])"),
+        (["--val-split", "30"], "argument --val-split: must be in [1, 29], got 30"),
         (["--lr-schedule", "linear"], "--lr-schedule"),
     ],
 )

@@ -57,3 +57,24 @@ def test_every_small_model_passes_gradcheck(name):
 def test_an_unknown_name_lists_the_choices():
     with pytest.raises(ValueError, match="unknown model 'resnet': choose one of two_layer, mlp"):
         registry.get("resnet")
+
+
+# --- zerodl train's options, as networks -------------------------------------------------------
+
+
+def test_from_options_builds_what_each_option_means_for_the_model():
+    network = registry.from_options(
+        "mlp", seed=0, hidden=[30, 20], dropout=0.2, batchnorm=True, l2=0.1, weight_init=0.05
+    )
+    expected = MultiLayerNet(
+        784, [30, 20], 10, weight_init_std=0.05, weight_decay_lambda=0.1, use_dropout=True,
+        dropout_ratio=0.2, use_batchnorm=True, seed=0,
+    )  # fmt: skip
+    assert network.config == expected.config
+    for key, value in expected.params.items():
+        np.testing.assert_array_equal(network.params[key], value)
+    cnn = registry.from_options("simple_cnn", seed=0, hidden=[40])
+    assert cnn.config == SimpleConvNet(hidden_size=40, weight_init_std="he", seed=0).config
+    deep = registry.from_options("deep_cnn", seed=0, batchnorm=True)
+    assert deep.config == DeepConvNet(hidden_size=50, use_batchnorm=True, seed=0).config
+    assert registry.from_options("two_layer", seed=0).config == TwoLayerNet(784, 50, 10).config

@@ -14,7 +14,9 @@ One module per command (train.py, evaluate.py, ...), each with `add_arguments(pa
 Results go to stdout, progress and notes to stderr. Every error is one line on stderr that says
 what to do, with a non-zero exit code (2 for a wrong command line, 1 for anything else, 130
 after Ctrl-C); set ZERODL_DEBUG=1 to see the traceback of an unexpected error. The library
-checks the values; a complaint about one that an option gave names the option.
+checks the values; its complaint about one that an option gave (a zerodl.errors.ArgumentError)
+names the option, found by the error's `argument`, never by reading its words. Options are taken
+only as written; a mistyped one is answered with the nearest.
 
 ``main(argv)`` returns the exit code instead of exiting, so that tests can call it directly.
 """

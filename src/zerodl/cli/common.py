@@ -1,15 +1,18 @@
 """What the commands share: one-line errors, the data, checkpoints named on the command line.
 
 Every error reaches the user as one line (but a missing dataset: the folders looked in, one a
-line, and what to do; see `dataset_not_found`). A wrong command line is a CliError with code 2;
-so is a ValueError or TypeError of the library about a value an option gave (`library_checks`
-renames the library's argument, `batch_size`, to the option, `--batch-size`). Anything else is
-code 1.
+line, and what to do; see `dataset_not_found`). A wrong command line is a UsageError, code 2,
+which names its option as data; so is the library's ArgumentError about a value an option gave
+(`library_checks` looks its `argument`, `batch_size`, up in the command's OPTIONS to find the
+option, `--batch-size`; no message is read or reworded). Anything else is code 1.
+
+The messages the user reads are written here and in the command modules, as literal strings
+or format strings, so that they can be translated.
 """
 
 import argparse
+import difflib
 import os
-import re
 import sys
 import traceback
 import warnings
@@ -21,10 +24,14 @@ from zerodl.checkpoint import load_checkpoint
 from zerodl.datasets import DatasetNotFoundError, load_dataset
 from zerodl.datasets.download import MIRRORS
 from zerodl.datasets.sources import DATASETS, FILE_NAMES, user_cache_dir
+from zerodl.errors import ArgumentError, OptionalDependencyError
+from zerodl.images import preprocessing_style
+from zerodl.run_folder import RunFolder, newest_checkpoint
 
 __all__ = [
     "CliError",
     "SharedError",
+    "UsageError",
     "DATASETS",
     "check_image_network",
     "checkpoint_path",
@@ -37,6 +44,9 @@ __all__ = [
     "library_checks",
     "load",
     "load_data",
+    "load_model",
+    "Model",
+    "DEFAULT_MODEL",
     "one_line",
     "say",
     "seed",
@@ -52,6 +62,28 @@ class CliError(Exception):
         self.code = code
 
 
+class UsageError(CliError):
+    """A wrong command line (exit status 2): `option` is the option at fault ("--batch-size"),
+    or None when the command line as a whole is wrong; `message` says what is wrong with it."""
+
+    def __init__(self, message, option=None):
+        super().__init__(message, code=2)
+        self.option = option
+
+    @classmethod
+    def invalid(cls, option, expected, value):
+        """The one wording of a value an option cannot take, whoever checked it (argparse's
+        types here, or the library): "argument --epochs: must be an integer >= 1, got 0"."""
+        return cls(f"argument {option}: {expected}, got {value!r}", option)
+
+    @classmethod
+    def unknown_option(cls, option, known):
+        """An option the command does not have, with the nearest one it does have."""
+        near = difflib.get_close_matches(option, known, n=1, cutoff=0.6)
+        hint = f" (did you mean {near[0]}?)" if near else ""
+        return cls(f"unrecognized option {option}{hint}", option)
+
+
 class SharedError(CliError):
     """An error every process of a distributed run meets at the same step (they all saw the
     same averaged loss): process 0 reports it and every process exits, with no MPI Abort."""
@@ -63,10 +95,10 @@ def say(*parts):
 
 
 def count(text):
-    """argparse type: an integer >= 1 (epochs, images, classes shown)."""
+    """argparse type: an integer >= 1 (epochs, batch size, images, classes shown)."""
     value = int(text)
     if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+        raise argparse.ArgumentTypeError(f"must be an integer >= 1, got {value}")
     return value
 
 
@@ -83,7 +115,7 @@ def seed(text):
     """argparse type: a seed, an integer >= 0 (NumPy's own complaint would not name --seed)."""
     value = int(text)
     if value < 0:
-        raise argparse.ArgumentTypeError(f"must be at least 0, got {value}")
+        raise argparse.ArgumentTypeError(f"must be an integer >= 0, got {value}")
     return value
 
 
@@ -92,28 +124,28 @@ def seed(text):
 
 @contextmanager
 def library_checks(options):
-    """Report the library's complaint about an option's value as a wrong command line (code 2).
+    """Report the library's complaint about a value an option gave as a wrong command line.
 
-    `options` maps the library's name of a value (a whole word or phrase of its messages) to
-    the option that sets it, e.g. {"batch_size": "--batch-size"}: "invalid batch_size: 0 (must
-    be an integer >= 1)" becomes "invalid --batch-size: 0 (must be an integer >= 1)". Errors
-    that name none of them (a damaged file, data of the wrong shape) pass on unchanged.
+    `options` maps the library's name of an argument (an ArgumentError's `argument`) to the
+    option that sets it, e.g. {"batch_size": "--batch-size"}: ArgumentError("batch_size", 0,
+    "must be an integer >= 1") becomes UsageError "argument --batch-size: must be an integer
+    >= 1, got 0". Other errors, and complaints about arguments no option sets, pass unchanged.
     """
-    names = "|".join(re.escape(name) for name in sorted(options, key=len, reverse=True))
-    pattern = re.compile(rf"(?<![\w-])({names})(?![\w-])")
     try:
         yield
-    except (ValueError, TypeError) as err:
-        message = one_line(err)
-        if not options or not pattern.search(message):
+    except ArgumentError as err:
+        option = options.get(err.argument)
+        if option is None:
             raise
-        raise CliError(pattern.sub(lambda m: options[m.group(1)], message), code=2) from err
+        raise UsageError.invalid(option, err.expected, err.value) from err
 
 
 def error_report(name, err):
     """(the one line to print, the exit code) of the error `err` that ends command `name`."""
     if isinstance(err, KeyboardInterrupt):
         return f"{name}: interrupted", 130
+    if isinstance(err, UsageError):
+        return f"{name}: error: {err} (see '{name} --help')", err.code
     if isinstance(err, CliError):
         return f"{name}: error: {err}", err.code
     return f"{name}: error: {one_line(err)}", 1
@@ -141,7 +173,7 @@ def one_line(err):
     first = text.splitlines()[0]
     if isinstance(err, DatasetNotFoundError) and err.dataset in DATASETS:
         return dataset_not_found(err)
-    if isinstance(err, (ValueError, TypeError, RuntimeError, OSError)):
+    if isinstance(err, (ValueError, TypeError, RuntimeError, OSError, OptionalDependencyError)):
         return first  # the library's own messages: CheckpointError, ImageError, a missing file...
     return f"unexpected {type(err).__name__}: {first} (set ZERODL_DEBUG=1 to see the traceback)"
 
@@ -216,11 +248,11 @@ def checkpoint_path(text, prefer="best.npz"):
     """A checkpoint file from a path to a file or to a run folder (its best.npz or last.npz)."""
     path = Path(text)
     if path.is_dir():
-        order = [prefer] + [n for n in ("best.npz", "last.npz") if n != prefer]
-        for name in order:
-            if (path / name).is_file():
-                return path / name
-        raise CliError(f"{path} holds no checkpoint ({' or '.join(order)}): train one first")
+        found = RunFolder(path).checkpoint(prefer)
+        if found is None:
+            order = [prefer] + [n for n in ("best.npz", "last.npz") if n != prefer]
+            raise CliError(f"{path} holds no checkpoint ({' or '.join(order)}): train one first")
+        return found
     if not path.exists():
         raise CliError(f"{path}: no such checkpoint file or run folder")
     return path
@@ -231,9 +263,72 @@ def load(text, prefer="best.npz"):
     return load_checkpoint(checkpoint_path(text, prefer))
 
 
-def add_model_arguments(parser):
+# --- the model a command works with -----------------------------------------------------------
+
+DEFAULT_MODEL = "mnist-cnn"  # the shipped model of a command given none (predict, serve)
+
+
+class Model:
+    """The model a command was given: its checkpoint, its name, where it came from, and what
+    follows from them (the dataset it was trained on, how its input images are prepared).
+
+    Attributes:
+        checkpoint: the zerodl Checkpoint (network, path, extra, epoch).
+        name: the shipped model's name, or the run's (the folder of best.npz / last.npz, or the
+            file's stem).
+        from_zoo: True for a model shipped with zerodl (nothing is written beside it).
+        default: why it was chosen when the command line named none, else None.
+    """
+
+    def __init__(self, checkpoint, name, from_zoo=False, default=None):
+        self.checkpoint, self.name = checkpoint, name
+        self.from_zoo, self.default = from_zoo, default
+
+    @property
+    def network(self):
+        return self.checkpoint.network
+
+    @property
+    def path(self):
+        return self.checkpoint.path
+
+    @property
+    def epoch(self):
+        return self.checkpoint.epoch
+
+    @property
+    def extra(self):
+        return self.checkpoint.extra
+
+    @property
+    def dataset(self):
+        """The dataset it was trained on ("mnist" when the file does not say)."""
+        return self.extra.get("dataset") or "mnist"
+
+    @property
+    def style(self):
+        """How images are prepared for it: "mnist" (digits) or "fashion"."""
+        return preprocessing_style(self.dataset)
+
+    def describe(self):
+        """One line saying which model this is, e.g. "the shipped mnist-cnn (SimpleConvNet,
+        trained on mnist)" or "runs/a/best.npz (MultiLayerNet, trained on mnist, epoch 3)"."""
+        details = [type(self.network).__name__, f"trained on {self.dataset}"]
+        if self.from_zoo:
+            return f"the shipped {self.name} ({', '.join(details)})"
+        if self.epoch:
+            details.append(f"epoch {self.epoch}")
+        which = f"the newest run, {self.path}" if self.default else str(self.path)
+        return f"{which} ({', '.join(details)})"
+
+
+def add_model_arguments(parser, default=None):
     """RUN_OR_CHECKPOINT, or --pretrained NAME: a model shipped with zerodl (zerodl models)."""
-    parser.add_argument("checkpoint", nargs="?", help="a checkpoint (.npz) or a run folder")
+    if default is None:
+        help = "a checkpoint (.npz) or a run folder"
+    else:
+        help = f"a checkpoint or run folder (default: the shipped {default}, else the newest run)"
+    parser.add_argument("checkpoint", nargs="?", metavar="RUN_OR_CHECKPOINT", help=help)
     add_pretrained_option(parser)
 
 
@@ -245,28 +340,45 @@ def add_pretrained_option(parser):
 
 
 def load_model(args, default=None):
-    """The Checkpoint of args.checkpoint or of --pretrained NAME (`default`: the shipped model
-    used when neither is given). Its `from_zoo` says which, so that nothing is written beside a
-    shipped model."""
+    """The Model of args.checkpoint or of --pretrained NAME. With `default` (a shipped model's
+    name), a command line that names neither gets that model, or when it is not installed,
+    the newest run in ./runs; without, it is a UsageError."""
     if args.checkpoint and args.pretrained:
-        raise CliError("give a RUN_OR_CHECKPOINT or --pretrained NAME, not both", code=2)
-    name = args.pretrained or (None if args.checkpoint else default)
-    if name is None and not args.checkpoint:
-        raise CliError("give a RUN_OR_CHECKPOINT or --pretrained NAME (see zerodl models)", 2)
-    if name is not None:
-        if name not in zoo.available():
-            names = ", ".join(zoo.available()) or "none are installed"
-            raise CliError(f"unknown --pretrained {name!r}: choose one of {names}", code=2)
-        ckpt = zoo.checkpoint(name)
-    else:
-        ckpt = load(args.checkpoint)
-    ckpt.from_zoo = name is not None
-    return ckpt
+        raise UsageError("give a RUN_OR_CHECKPOINT or --pretrained NAME, not both")
+    if args.pretrained:
+        return shipped_model(args.pretrained)
+    if args.checkpoint:
+        return model_of_checkpoint(checkpoint_path(args.checkpoint))
+    if default is None:
+        raise UsageError("give a RUN_OR_CHECKPOINT or --pretrained NAME (see zerodl models)")
+    if default in zoo.available():
+        return shipped_model(default, default="no model was given")
+    newest = newest_checkpoint(Path("runs"))
+    if newest is None:
+        raise CliError(
+            "no model given, and runs/ holds no trained run: train one first with "
+            "`zerodl train` (`zerodl train --epochs 1 --limit 5000` takes a minute), or name "
+            "a checkpoint or run folder"
+        )
+    return model_of_checkpoint(newest, default="no model was given")
 
 
-def output_folder(args_out, ckpt):
+def shipped_model(name, default=None):
+    if name not in zoo.available():
+        names = ", ".join(zoo.available()) or "none are installed"
+        raise UsageError(f"unknown --pretrained {name!r}: choose one of {names}", "--pretrained")
+    return Model(zoo.checkpoint(name), name, from_zoo=True, default=default)
+
+
+def model_of_checkpoint(path, default=None):
+    path = Path(path)
+    run_name = path.parent.name if path.name in ("best.npz", "last.npz") else path.stem
+    return Model(load_checkpoint(path), run_name, default=default)
+
+
+def output_folder(args_out, model):
     """Where a command writes its pictures: --out, else the run's folder (the current folder
     for a shipped model, whose package folder is no place for them)."""
     if args_out:
         return Path(args_out)
-    return Path(".") if getattr(ckpt, "from_zoo", False) else ckpt.path.parent
+    return Path(".") if model.from_zoo else model.path.parent

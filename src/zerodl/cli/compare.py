@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from zerodl import experiments
-from zerodl.cli.common import data_options, folder, load_data, say, seed
+from zerodl.cli.common import count, data_options, folder, load_data, say, seed
 
 HELP = (
     "The chapter 6 experiments on MNIST: optimisers (SGD, Momentum, AdaGrad, RMSProp, Adam) "
@@ -15,7 +15,7 @@ examples:
   zerodl compare optimizers
   zerodl compare init --iterations 500 --out figs"""
 
-# The library's names of the values the options set: its errors then name the options.
+# The library's names of the arguments the options set: its errors then name the options.
 OPTIONS = {"iterations": "--iterations", "batch_size": "--batch-size"}
 EXPERIMENTS = {
     "optimizers": experiments.compare_optimizers,
@@ -25,8 +25,8 @@ EXPERIMENTS = {
 
 def add_arguments(parser):
     parser.add_argument("experiment", choices=tuple(EXPERIMENTS), help="which experiment")
-    parser.add_argument("--iterations", type=int, default=2000, help="training steps (2000)")
-    parser.add_argument("--batch-size", type=int, default=128, help="samples per step (128)")
+    parser.add_argument("--iterations", type=count, default=2000, help="training steps (2000)")
+    parser.add_argument("--batch-size", type=count, default=128, help="samples per step (128)")
     parser.add_argument("--seed", type=seed, default=0, help="seed (0)")
     parser.add_argument(
         "--out", type=folder, default=".", help="folder for the PNG (default: here)"

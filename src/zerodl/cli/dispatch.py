@@ -18,7 +18,7 @@ from zerodl.cli import (
     train,
     visualize,
 )
-from zerodl.cli.common import CliError, error_report, library_checks, say
+from zerodl.cli.common import UsageError, error_report, library_checks, say
 
 # Each module adds its arguments and runs: HELP, EXAMPLES, add_arguments(parser), run(args), and
 # where the library checks its options' values, OPTIONS: the library's name of each value -> the
@@ -39,10 +39,17 @@ COMMANDS = {
 
 
 class Parser(argparse.ArgumentParser):
-    """argparse, with a wrong command line reported in one line instead of usage + error."""
+    """argparse, with a wrong command line reported in one line instead of usage + error, and
+    options taken only as written (no prefixes: --epoch is not --epochs)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, allow_abbrev=False, **kwargs)
 
     def error(self, message):
-        raise CliError(f"{message} (see '{self.prog} --help')", code=2)
+        raise UsageError(message)
+
+    def known_options(self):
+        return [option for option in self._option_string_actions if option.startswith("--")]
 
 
 def build_parser():
@@ -54,6 +61,7 @@ def build_parser():
     )
     parser.add_argument("--version", action="version", version=f"zerodl {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+    parser.commands = {}
     for name, module in COMMANDS.items():
         sub = commands.add_parser(
             name,
@@ -63,7 +71,20 @@ def build_parser():
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
         module.add_arguments(sub)
+        parser.commands[name] = sub
     return parser
+
+
+def parse(parser, argv):
+    """The options of `argv`; an unknown option is a UsageError naming the nearest known one."""
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:
+        command = parser.commands.get(getattr(args, "command", None), parser)
+        option = next((word for word in unknown if word.startswith("-")), None)
+        if option is None:
+            raise UsageError(f"unrecognized arguments: {' '.join(unknown)}")
+        raise UsageError.unknown_option(option.split("=")[0], command.known_options())
+    return args
 
 
 def main(argv=None):
@@ -73,7 +94,10 @@ def main(argv=None):
     parser = build_parser()
     name = "zerodl"
     try:
-        args = parser.parse_args(argv)
+        command = next((word for word in argv if not word.startswith("-")), None)
+        if command in COMMANDS:  # a wrong command line then names the command
+            name = f"zerodl {command}"
+        args = parse(parser, argv)
         if args.command is None:
             parser.print_help(sys.stderr)
             return 2
@@ -88,7 +112,7 @@ def main(argv=None):
         os.dup2(devnull, sys.stdout.fileno())
         return 141
     except (Exception, KeyboardInterrupt) as err:  # every error: one line, never a traceback
-        if os.environ.get("ZERODL_DEBUG") and not isinstance(err, (CliError, KeyboardInterrupt)):
+        if os.environ.get("ZERODL_DEBUG") and not isinstance(err, (UsageError, KeyboardInterrupt)):
             raise
         line, code = error_report(name, err)
         say(line)

@@ -15,13 +15,9 @@ from zerodl.cli.common import (
     takes_flat_input,
 )
 from zerodl.functions import cross_entropy_error
-from zerodl.images import (
-    class_names,
-    confusion_matrix,
-    format_confusion_matrix,
-    image_grid,
-    plot_confusion_matrix,
-)
+from zerodl.images import class_names
+from zerodl.metrics import confusion_matrix, format_confusion_matrix
+from zerodl.plots import image_grid, plot_confusion_matrix
 
 HELP = (
     "Test accuracy and loss, per-class accuracy, the confusion matrix (printed and as PNG) "
@@ -44,15 +40,15 @@ def add_arguments(parser):
 
 
 def run(args):
-    ckpt = load_model(args)
-    network = ckpt.network
-    trained_on = ckpt.extra.get("dataset") or "mnist"
+    model = load_model(args)
+    network = model.network
+    trained_on = model.dataset
     dataset = args.dataset or trained_on
-    check_image_network(network, ckpt.path)
+    check_image_network(network, model.path)
     if dataset != trained_on:
-        say(f"warning: {ckpt.path} was trained on {trained_on}, not {dataset}: expect "
+        say(f"warning: {model.path} was trained on {trained_on}, not {dataset}: expect "
             "meaningless scores; the pictures are named after the dataset")  # fmt: skip
-    data_dir = args.data_dir or (ckpt.extra.get("config") or {}).get("data_dir")
+    data_dir = args.data_dir or (model.extra.get("config") or {}).get("data_dir")
     _, (x_test, t_test) = load_data(dataset, takes_flat_input(network), data_dir, args.limit)
 
     probs = network.predict_proba(x_test)  # (N, K)
@@ -63,8 +59,8 @@ def run(args):
     accuracy = float(np.mean(predicted == t_test))
     loss = cross_entropy_error(probs, t_test)
 
-    epoch = f", epoch {ckpt.epoch}" if ckpt.epoch else ""
-    print(f"{type(network).__name__} from {ckpt.path}{epoch}")
+    epoch = f", epoch {model.epoch}" if model.epoch else ""
+    print(f"{type(network).__name__} from {model.path}{epoch}")
     print(f"{dataset} test set: {len(x_test):,} images")
     print(f"test accuracy {accuracy:.4f}  cross-entropy {loss:.4f}")  # no weight decay term
     print("per-class accuracy:")
@@ -76,7 +72,7 @@ def run(args):
     print("confusion matrix (rows: true class, columns: predicted class):")
     print(format_confusion_matrix(cm, names))
 
-    out = output_folder(args.out, ckpt)
+    out = output_folder(args.out, model)
     # The pictures of the training dataset keep their plain names; another's never replace them.
     suffix = "" if dataset == trained_on else f"-{dataset}"
     written = [plot_confusion_matrix(cm, out / f"confusion_matrix{suffix}.png", labels=names)]

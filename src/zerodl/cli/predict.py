@@ -5,7 +5,8 @@ from pathlib import Path
 import numpy as np
 
 from zerodl.cli.common import (
-    CliError,
+    DEFAULT_MODEL,
+    UsageError,
     add_pretrained_option,
     check_image_network,
     count,
@@ -24,7 +25,6 @@ HELP = (
 # What predict reads from a folder (what Pillow opens, by the usual names).
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff", ".pgm", ".ppm")
 UNSURE = 0.5  # a top probability below this is said to be unsure
-DEFAULT_MODEL = "mnist-cnn"  # used when neither a run nor --pretrained is given
 EXAMPLES = """\
 examples:
   zerodl predict runs/latest seven.png photo_of_a_three.jpg
@@ -37,8 +37,8 @@ def add_arguments(parser):
         "paths",
         nargs="+",
         metavar="[RUN_OR_CHECKPOINT] IMAGE",
-        help="a checkpoint or run folder (default: the shipped mnist-cnn), then image files or "
-        "folders of images",
+        help=f"a checkpoint or run folder (default: the shipped {DEFAULT_MODEL}, else the newest "
+        "run), then image files or folders of images",
     )
     add_pretrained_option(parser)
     parser.add_argument("--top", type=count, default=3, help="how many classes to show (3)")
@@ -50,11 +50,11 @@ def add_arguments(parser):
 
 def run(args):
     args.checkpoint, args.images = _split_paths(args.paths)
-    ckpt = load_model(args, default=DEFAULT_MODEL)
-    network = ckpt.network
-    check_image_network(network, ckpt.path)
-    dataset = ckpt.extra.get("dataset") or "mnist"
-    style = args.style or ("fashion" if dataset == "fashion-mnist" else "mnist")
+    model = load_model(args, default=DEFAULT_MODEL)  # a wrong model fails before any image
+    network = model.network
+    check_image_network(network, model.path)
+    style = args.style or model.style
+    answered_by = f"model: {model.describe()}" + (f", as {model.default}" if model.default else "")
     images, failures = _image_files(args.images)
     total = len(images) + failures  # the images, and the folders without any
     for name in images:
@@ -65,9 +65,12 @@ def run(args):
             failures += 1
             continue
         probs = network.predict_proba(to_network_input(x, network.input_shape))[0]  # (K,)
-        names = class_names(dataset, len(probs))
+        names = class_names(model.dataset, len(probs))
         top = np.argsort(-probs, kind="stable")[: args.top]
         line = f"{name}: " + "  ".join(f"{names[k]} ({probs[k]:.1%})" for k in top)
+        if answered_by:  # before the first answer: which model gave it
+            say(answered_by)
+            answered_by = None
         print(line + _remark(x, probs[top[0]], style))
         if args.save_input:
             _save_grey_png(x, Path(args.save_input) / (Path(name).stem + "_28x28.png"))
@@ -77,14 +80,19 @@ def run(args):
 
 
 def _split_paths(paths):
-    """(checkpoint or None, images): the first path is a checkpoint when it is an .npz file or
-    a folder holding one (a run folder); otherwise every path is an image or a folder of them."""
+    """(model or None, images). Of two or more paths, the first names the model unless it is an
+    image (by its suffix) or a folder without a checkpoint: so a mistyped run folder, a text
+    file or a pickle in first place is refused as a model before any image is read. One path
+    alone is an image (or a folder of them) for the default model."""
     first = Path(paths[0])
-    is_run = first.is_dir() and any(first.glob("*.npz"))
-    if (first.suffix == ".npz" or is_run) and len(paths) > 1:
-        return paths[0], paths[1:]
-    if first.suffix == ".npz" or is_run:
-        raise CliError(f"give one or more images to predict after {paths[0]}", code=2)
+    if first.is_dir():
+        is_model = any(first.glob("*.npz"))
+    else:
+        is_model = first.suffix.lower() not in IMAGE_SUFFIXES
+    if len(paths) > 1:
+        return (paths[0], paths[1:]) if is_model else (None, paths)
+    if first.suffix == ".npz" or (first.is_dir() and is_model):
+        raise UsageError(f"give one or more images to predict after {paths[0]}")
     return None, paths
 
 

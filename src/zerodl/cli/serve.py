@@ -2,11 +2,16 @@
 
 import argparse
 import errno
-import importlib.util
-from pathlib import Path
 
-from zerodl import zoo
-from zerodl.cli.common import CliError, check_image_network, checkpoint_path, load, say
+from zerodl.cli.common import (
+    DEFAULT_MODEL,
+    CliError,
+    add_model_arguments,
+    check_image_network,
+    load_model,
+    say,
+)
+from zerodl.errors import require
 from zerodl.serve import Predictor, bind, create_app, serve, url
 
 HELP = (
@@ -25,7 +30,6 @@ It listens on 127.0.0.1 only and answers only requests addressed to localhost, 1
 [::1]. --host 0.0.0.0 makes it reachable from other machines (no password, no HTTPS): only on
 a network you trust. Ctrl-C stops it."""
 
-DEFAULT_PRETRAINED = "mnist-cnn"
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 SERVER_MODULES = ("starlette", "uvicorn", "python_multipart")
 
@@ -39,13 +43,7 @@ def port(text):
 
 
 def add_arguments(parser):
-    parser.add_argument(
-        "model",
-        nargs="?",
-        metavar="RUN_OR_CHECKPOINT",
-        help="a run folder or checkpoint (default: the shipped mnist-cnn, else the newest run)",
-    )
-    parser.add_argument("--pretrained", metavar="NAME", help="a model shipped with zerodl")
+    add_model_arguments(parser, default=DEFAULT_MODEL)
     parser.add_argument("--port", type=port, default=8000, help="the port (8000; 0: any free)")
     parser.add_argument(
         "--host",
@@ -54,13 +52,13 @@ def add_arguments(parser):
 
 
 def run(args):
-    missing = [name for name in SERVER_MODULES if importlib.util.find_spec(name) is None]
-    if missing:
-        raise CliError(
-            f"zerodl serve needs {', '.join(missing)}: pip install 'zerodl[serve]'", code=1
-        )
+    require("zerodl serve", "serve", SERVER_MODULES)
     host = args.host or "127.0.0.1"
-    predictor = choose_model(args)
+    model = load_model(args, default=DEFAULT_MODEL)  # the same models as predict and evaluate
+    check_image_network(model.network, model.path)
+    if model.default:
+        say(f"no model given: serving {model.describe()}")
+    predictor = Predictor(model.network, name=model.name, dataset=model.dataset)
     local = host in LOOPBACK
     if not local:
         say(
@@ -86,56 +84,3 @@ def run(args):
         pass
     say("zerodl serve: stopped")
     return 0
-
-
-# --- which model --------------------------------------------------------------------------------
-
-
-def choose_model(args):
-    """The Predictor for the model the command line names, or the default one (saying which)."""
-    if args.model and args.pretrained:
-        raise CliError("give a RUN_OR_CHECKPOINT or --pretrained NAME, not both", code=2)
-    if args.pretrained:
-        return predictor_of_pretrained(args.pretrained)
-    if args.model:
-        return predictor_of_checkpoint(checkpoint_path(args.model))
-    if DEFAULT_PRETRAINED in zoo.available():
-        say(f"no model given: serving the shipped {DEFAULT_PRETRAINED}")
-        return predictor_of_pretrained(DEFAULT_PRETRAINED)
-    newest = newest_checkpoint(Path("runs"))
-    if newest is None:
-        raise CliError(
-            "no model given, and runs/ holds no trained run: train one first with "
-            "`zerodl train` (`zerodl train --epochs 1 --limit 5000` takes a minute), then "
-            "run zerodl serve again, or name a checkpoint: zerodl serve RUN_OR_CHECKPOINT"
-        )
-    say(f"no model given: serving the newest run, {newest}")
-    return predictor_of_checkpoint(newest)
-
-
-def predictor_of_pretrained(name):
-    if name not in zoo.available():
-        names = ", ".join(zoo.available()) or "none are installed"
-        raise CliError(f"unknown --pretrained {name!r}: choose one of {names}", code=2)
-    return Predictor(zoo.pretrained(name), name=name, dataset=zoo.card(name)["dataset"])
-
-
-def predictor_of_checkpoint(path):
-    ckpt = load(path)
-    check_image_network(ckpt.network, ckpt.path)
-    run_name = path.parent.name if path.name in ("best.npz", "last.npz") else path.stem
-    return Predictor(ckpt.network, name=run_name, dataset=ckpt.extra.get("dataset") or "mnist")
-
-
-def newest_checkpoint(runs):
-    """The checkpoint (best.npz, else last.npz) of the most recently written run in `runs`."""
-    found = []
-    if runs.is_dir():
-        for folder in runs.iterdir():
-            if folder.is_symlink() or not folder.is_dir():  # runs/latest points to one of them
-                continue
-            for name in ("best.npz", "last.npz"):
-                if (folder / name).is_file():
-                    found.append(((folder / name).stat().st_mtime, folder / name))
-                    break
-    return max(found)[1] if found else None

@@ -2,8 +2,7 @@
 
 import sys
 
-from zerodl.cli.common import CliError, add_model_arguments, load_model
-from zerodl.cli.train import TRAIN_DEFAULTS, build_network
+from zerodl.cli.common import UsageError, add_model_arguments, load_model
 from zerodl.networks import registry
 
 HELP = "The layer table of a network: output shapes and parameter counts."
@@ -23,9 +22,9 @@ def add_arguments(parser):
 def run(args):
     given = [a for a in (args.checkpoint, args.model, args.pretrained) if a is not None]
     if len(given) != 1:
-        raise CliError("give a CHECKPOINT, --model NAME or --pretrained NAME (one of them)", 2)
+        raise UsageError("give a CHECKPOINT, --model NAME or --pretrained NAME (one of them)")
     if args.model:
-        network = build_network({**TRAIN_DEFAULTS, "model": args.model})
+        network = registry.from_options(args.model, seed=0)  # as `zerodl train --model` does
     else:
         network = load_model(args).network
     network.summary(file=sys.stdout)

@@ -11,6 +11,8 @@ Keras's ``fit``:
 
 import numpy as np
 
+from zerodl.errors import ArgumentError
+
 __all__ = ["minibatches"]
 
 
@@ -69,7 +71,7 @@ def validation_split(x, t, n, *, seed=0):
     split (the samples are drawn from numpy.random.default_rng(seed)).
     """
     if not 1 <= n < len(x):
-        raise ValueError(f"invalid validation size: {n} (must be in [1, {len(x) - 1}])")
+        raise ArgumentError("validation size", n, f"must be in [1, {len(x) - 1}]")
     chosen = np.zeros(len(x), dtype=bool)
     chosen[np.random.default_rng(seed).choice(len(x), n, replace=False)] = True
     return (x[~chosen], t[~chosen]), (x[chosen], t[chosen])

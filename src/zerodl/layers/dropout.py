@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from zerodl.errors import ArgumentError
 from zerodl.layers.base import Layer, as_rng
 
 
@@ -28,7 +29,12 @@ class Dropout(Layer):
     def __init__(self, dropout_ratio=0.5, *, seed=None):
         super().__init__()
         if not 0.0 <= dropout_ratio < 1.0:
-            raise ValueError(f"dropout_ratio must lie in [0, 1), got {dropout_ratio!r}")
+            raise ArgumentError(
+                "dropout_ratio",
+                dropout_ratio,
+                "must lie in [0, 1)",
+                f"dropout_ratio must lie in [0, 1), got {dropout_ratio!r}",
+            )
         self.dropout_ratio = float(dropout_ratio)
         self.rng = as_rng(seed)
         self.freeze_mask = False

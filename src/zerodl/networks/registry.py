@@ -3,9 +3,11 @@
     network = build("simple_cnn", seed=0)                 # SimpleConvNet with zerodl's defaults
     network = build("mlp", seed=0, hidden_size_list=[50]) # any constructor argument overrides
     network, x, t = small("deep_cnn")                     # tiny float64 instance for gradcheck
+    network = from_options("mlp", seed=0, hidden=[50, 50], dropout=0.2, batchnorm=True)
 
-The command line (`zerodl train --model NAME`), the benchmark, the examples and the tests all
-build their networks here, so a model's defaults are written down once.
+The command line (`zerodl train --model NAME --hidden ... --dropout ...`), the benchmark, the
+examples and the tests all build their networks here, so a model's defaults, and what each of
+`zerodl train`'s options means for it, are written down once.
 """
 
 from dataclasses import dataclass, field
@@ -148,3 +150,34 @@ def build(name, *, seed=None, dtype=np.float32, **overrides):
 def small(name, *, seed=0, batch=3, dtype=np.float64):
     """(network, x, t): a small instance of model `name` for gradient checks (see Model.small)."""
     return get(name).small(seed=seed, batch=batch, dtype=dtype)
+
+
+def from_options(name, *, seed=None, hidden=None, dropout=0.0, batchnorm=False, l2=0.0,
+                 weight_init=None, dtype=np.float32):  # fmt: skip
+    """The network `zerodl train --model NAME` builds with its options: the model's defaults,
+    and on top of them
+
+        hidden       hidden layer widths: mlp's hidden_size_list, else one width (hidden_size)
+        dropout      mlp: dropout of this ratio after each hidden layer (0: none)
+        batchnorm    mlp and deep_cnn: batch normalisation
+        l2           mlp: the L2 weight decay term of the loss (weight_decay_lambda)
+        weight_init  the weights' standard deviation or "he" / "xavier"
+
+    Which options go with which model is the command line's to check (it names the option);
+    a model given an argument it does not take refuses it with a TypeError.
+    """
+    overrides = {}
+    if name == "mlp":
+        if hidden:
+            overrides["hidden_size_list"] = list(hidden)
+        if dropout:
+            overrides.update(use_dropout=True, dropout_ratio=dropout)
+        if l2:
+            overrides["weight_decay_lambda"] = l2
+    elif hidden:
+        overrides["hidden_size"] = hidden[0]
+    if batchnorm:
+        overrides["use_batchnorm"] = True
+    if weight_init is not None:
+        overrides["weight_init_std"] = weight_init
+    return build(name, seed=seed, dtype=dtype, **overrides)

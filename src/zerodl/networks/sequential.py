@@ -16,9 +16,11 @@ the network computes.
 import numpy as np
 
 from zerodl import checkpoint_file
+from zerodl.errors import ArgumentError
 from zerodl.gradient import numerical_gradient
 from zerodl.layers import LAYERS
 from zerodl.layers.softmax_loss import check_labels
+from zerodl.metrics import count_correct
 
 
 class Sequential:
@@ -40,7 +42,12 @@ class Sequential:
         if not self.layers or not hasattr(self.layers[-1], "forward"):
             raise ValueError("a Sequential network needs at least a loss layer")
         if weight_decay_lambda < 0:
-            raise ValueError(f"weight_decay_lambda must be >= 0, got {weight_decay_lambda!r}")
+            raise ArgumentError(
+                "weight_decay_lambda",
+                weight_decay_lambda,
+                "must be >= 0",
+                f"weight_decay_lambda must be >= 0, got {weight_decay_lambda!r}",
+            )
         self.weight_decay_lambda = float(weight_decay_lambda)
         self.input_shape = tuple(input_shape) if input_shape is not None else None
         # Training never uses dL/dx of the data itself, and a first convolution can skip it
@@ -146,7 +153,7 @@ class Sequential:
         for i in range(0, n, batch_size):
             scores = self.predict(x[i : i + batch_size])
             labels = check_labels(t[i : i + batch_size], scores.shape)
-            correct += int(np.sum(scores.argmax(axis=1) == labels))
+            correct += count_correct(scores, labels)
         return correct / n
 
     def astype(self, dtype):

@@ -28,7 +28,13 @@ import warnings
 import numpy as np
 from PIL import Image, ImageOps
 
-from zerodl.images import ImageError, class_names, preprocess_digit, to_network_input
+from zerodl.images import (
+    ImageError,
+    class_names,
+    preprocess_digit,
+    preprocessing_style,
+    to_network_input,
+)
 from zerodl.layers import Convolution
 
 __all__ = ["MAX_SIDE", "InputError", "Predictor", "check_pixels", "decode_image"]
@@ -111,7 +117,7 @@ class Predictor:
         self.network = network
         self.name = str(name)
         self.dataset = str(dataset)
-        self.style = "fashion" if self.dataset == "fashion-mnist" else "mnist"
+        self.style = preprocessing_style(self.dataset)
         self._first_conv = next(
             (layer for layer in network.layers if isinstance(layer, Convolution)), None
         )

@@ -1,5 +1,6 @@
-"""Training: the Trainer (loop.py), the pieces around its loop (callbacks.py), the book's
-Trainer (book.py) and resuming from a checkpoint (resume.py).
+"""Training: the Trainer (loop.py), what it records (metrics.py), its divergence guard
+(divergence.py), the callbacks around its loop (callbacks.py), the book's Trainer (book.py,
+BookTrainer) and resuming from a checkpoint (resume.py).
 
     trainer = Trainer(network, "adam", optimizer_param={"lr": 0.001}, batch_size=100, seed=0)
     history = trainer.fit(x_train, t_train, epochs=10, validation_data=(x_test, t_test))
@@ -26,11 +27,12 @@ instead, as the book does, on n random training samples in evaluation mode after
 
 A run saved with ``zerodl.checkpoint.save(network, path, trainer=trainer)`` continues with
 ``resume(path)``, giving the same result as a run that was never interrupted. The book's
-signature works too, so that the book's scripts run unchanged (see book.py).
+signature is BookTrainer's, so that the book's scripts run unchanged (see book.py).
 """
 
 from zerodl.trainer.book import BookTrainer
-from zerodl.trainer.callbacks import MONITORS, StopTraining, TrainingDivergedError, check_finite
+from zerodl.trainer.callbacks import MONITORS, StopTraining
+from zerodl.trainer.divergence import TrainingDivergedError, check_finite
 from zerodl.trainer.loop import Trainer
 from zerodl.trainer.resume import resume
 

@@ -1,215 +1,50 @@
-"""The pieces of training around the loop, each small and named.
+"""The callbacks: what runs after each epoch and decides whether training goes on.
 
-The loop (loop.py) runs the steps; these keep the books and make the decisions:
-
-    EpochMetrics        the epoch's training loss and accuracy, summed over its steps
-    format_record       the one line printed per epoch
-    DivergenceGuard     a copy of the parameters and the optimiser's state before each step,
-                        put back if it goes wrong
-    check_finite        says what became NaN or infinite, if anything did
-    check_growth        says whether the loss grew far beyond its first value (DIVERGENCE_FACTOR)
     BestEpoch           the best epoch so far by one figure, and (if asked) its parameters
     EarlyStopping       stop when that figure has not improved for `patience` epochs
     ProgressBar         a tqdm bar of the epoch's steps, with the loss and the speed
     run_callbacks       the user's functions callback(trainer, record), after each epoch
 
-The history a Trainer returns is a dict of plain lists (JSON-ready), one entry per epoch under
-HISTORY_KEYS, and one per step under "step_loss".
+The epoch's metrics and its printed line are in metrics.py, the divergence guard in
+divergence.py; their names are importable from here too, where they used to live.
 """
 
-import math
 import sys
 import time
 
 import numpy as np
 from tqdm.auto import tqdm
 
+# Their earlier home was this module: importable from here still.
+from zerodl.trainer.divergence import (  # noqa: F401
+    DIVERGENCE_FACTOR,
+    DivergenceGuard,
+    TrainingDivergedError,
+    check_finite,
+    check_growth,
+)
+from zerodl.trainer.metrics import (  # noqa: F401
+    HISTORY_KEYS,
+    EpochMetrics,
+    empty_history,
+    format_record,
+)
+
 __all__ = [
-    "HISTORY_KEYS",
     "MONITORS",
     "BestEpoch",
-    "DivergenceGuard",
     "EarlyStopping",
-    "EpochMetrics",
     "ProgressBar",
     "StopTraining",
-    "DIVERGENCE_FACTOR",
-    "TrainingDivergedError",
-    "check_finite",
-    "check_growth",
-    "empty_history",
-    "format_record",
     "run_callbacks",
 ]
 
 # What early stopping and restore_best may watch, and whether larger is better.
 MONITORS = {"val_acc": "max", "val_loss": "min", "acc": "max", "loss": "min"}
-# One entry per epoch in the history; "step_loss" has one per step.
-HISTORY_KEYS = ("epoch", "loss", "acc", "val_loss", "val_acc", "seconds", "lr")
-# Training has diverged when a step's loss exceeds this many times the run's first loss (or this
-# many times 1, when the first loss was below 1): see check_growth.
-DIVERGENCE_FACTOR = 100.0
-
-
-class TrainingDivergedError(RuntimeError):
-    """The loss, a gradient or a parameter became NaN or infinite during training, or the loss
-    grew far beyond its first value (see check_growth).
-
-    Attributes:
-        epoch: the epoch of the bad step, counted from 1.
-        step: the step within that epoch, counted from 1.
-        steps: the number of steps in the epoch.
-        reason: what was found, e.g. "the loss is nan".
-        loss: the loss of the bad step (None when not known).
-        lr: the learning rate of the bad step (None when not known).
-    """
-
-    def __init__(self, epoch, step, steps, reason, lr=None, loss=None):
-        self.epoch, self.step, self.steps, self.reason = epoch, step, steps, reason
-        self.loss, self.lr = loss, lr
-        lr_text = f" (it is {lr:g} now)" if lr is not None else ""
-        super().__init__(
-            f"training diverged at epoch {epoch}, step {step} of {steps}: {reason}. "
-            "The network and the optimiser keep the state they had before this step. "
-            f"Try a smaller learning rate{lr_text}, or check the data for NaN or huge values."
-        )
 
 
 class StopTraining(Exception):  # noqa: N818 (a signal, like StopIteration, not an error)
     """Raise this in a callback to end training after the current epoch."""
-
-
-# --- per-epoch metrics and history ----------------------------------------------------------------
-
-
-def empty_history():
-    return {key: [] for key in (*HISTORY_KEYS, "step_loss")}
-
-
-class EpochMetrics:
-    """The mean training loss and the accuracy of one epoch, from the steps' own forward passes.
-
-    Every sample counts once, so a short last batch weighs less than a full one. Counting
-    correct answers from the training passes is free (and what Keras reports); it lags slightly
-    behind the network at the end of the epoch and includes dropout.
-    """
-
-    def __init__(self):
-        self.loss_sum, self.correct, self.samples = 0.0, 0, 0
-
-    def add_loss(self, loss, size):
-        """One step's mean loss over its `size` samples."""
-        self.loss_sum += loss * size
-        self.samples += size
-
-    def add_correct(self, correct):
-        """One step's number of correct answers."""
-        self.correct += int(correct)
-
-    @property
-    def loss(self):
-        return self.loss_sum / self.samples
-
-    @property
-    def acc(self):
-        return self.correct / self.samples
-
-
-def format_record(record, last_epoch=None, show_lr=False):
-    """The per-epoch line: ``epoch 3/10  loss 0.0623  acc 0.9812  val_acc 0.9790  4.1s``.
-
-    Figures that are None (no validation data) are left out; ``show_lr`` adds the learning
-    rate (the trainer shows it when a schedule changes it).
-    """
-    total = f"/{last_epoch}" if last_epoch is not None else ""
-    parts = [f"epoch {record['epoch']}{total}"]
-    for key in ("loss", "acc", "val_loss", "val_acc"):
-        if record.get(key) is not None:
-            parts.append(f"{key} {record[key]:.4f}")
-    if show_lr and record.get("lr") is not None:
-        parts.append(f"lr {record['lr']:.3g}")
-    seconds = record["seconds"]
-    parts.append(f"{seconds:.1f}s" if seconds >= 1 else f"{seconds:.2f}s")
-    return "  ".join(parts)
-
-
-# --- the divergence guard -------------------------------------------------------------------------
-
-
-def check_finite(loss, arrays, after_update=False):
-    """None when the loss and every array are finite; else a sentence saying what is not."""
-    if loss is not None and not math.isfinite(loss):
-        return f"the loss is {loss}"
-    for key, a in arrays.items():
-        if not np.isfinite(a).all():
-            if after_update:
-                return f"the update made parameter {key!r} non-finite"
-            return f"the gradient of {key!r} holds NaN or infinite values"
-    return None
-
-
-def check_growth(loss, first_loss, factor=DIVERGENCE_FACTOR):
-    """None, unless `loss` exceeds `factor` times max(`first_loss`, 1): then a sentence saying so.
-
-    The rule of divergence by size: a step's loss more than 100 times the run's first loss (or
-    than 100 when the first loss is below 1, so that a run starting from a low loss, such as a
-    fine-tuning, is not stopped by an ordinary noisy batch). A cross-entropy starts near ln(10)
-    = 2.3 for ten classes; a learning rate far too large sends it to 1e4..1e22 within a few
-    steps, while a good run's loss never goes near 230. None as `factor` turns the rule off.
-    """
-    if factor is None or loss is None or first_loss is None:
-        return None
-    if loss > factor * max(first_loss, 1.0):
-        return (
-            f"the loss {loss:.4g} is more than {factor:g} times the first step's {first_loss:.4g}"
-        )
-    return None
-
-
-class DivergenceGuard:
-    """What the network must never be left with is a NaN: keep a copy to go back to.
-
-    ``save()`` copies every parameter and buffer (batch norm's running statistics change in the
-    forward pass) into arrays allocated once, and the optimiser's step count and state arrays
-    (Adam's moments, momentum's velocity); ``restore()`` writes them back in place, so the
-    layers, the optimiser and anyone holding ``network.params`` see the old values again, and a
-    state array the failed step created is removed.
-    """
-
-    def __init__(self, network, optimizer=None):
-        buffers = getattr(network, "buffers", None) or {}
-        self.watched = {**network.params, **{f"buffer:{k}": b for k, b in buffers.items()}}
-        self.backup = {key: np.empty_like(a) for key, a in self.watched.items()}
-        self.optimizer = optimizer
-        self.step, self.slots, self.slot_backup = None, {}, {}
-
-    def save(self):
-        for key, a in self.watched.items():
-            np.copyto(self.backup[key], a)
-        if self.optimizer is None:
-            return
-        self.step = self.optimizer.t
-        self.slots = {slot: list(arrays) for slot, arrays in self.optimizer.state.items()}
-        for slot, arrays in self.optimizer.state.items():
-            for key, a in arrays.items():
-                backup = self.slot_backup.get((slot, key))
-                if backup is None or backup.shape != a.shape or backup.dtype != a.dtype:
-                    backup = self.slot_backup[slot, key] = np.empty_like(a)
-                np.copyto(backup, a)
-
-    def restore(self):
-        for key, a in self.watched.items():
-            np.copyto(a, self.backup[key])
-        if self.optimizer is None:
-            return
-        self.optimizer.t = self.step
-        for slot, arrays in self.optimizer.state.items():
-            kept = self.slots.get(slot, ())
-            for key in list(arrays):
-                if key in kept:
-                    np.copyto(arrays[key], self.slot_backup[slot, key])
-                else:  # created by the step being undone
-                    del arrays[key]
 
 
 # --- the best epoch and early stopping ------------------------------------------------------------

@@ -15,8 +15,8 @@ What one epoch does:
         check that the parameters are still finite      # else roll back and stop
 
 and after it: evaluate, record, print one line, run the callbacks, maybe stop early. The
-pieces around the loop (metrics, the divergence guard, best epoch, early stopping, the progress
-bar) are in callbacks.py.
+pieces around the loop are in metrics.py (the history, the epoch's figures, its line),
+divergence.py (the guard) and callbacks.py (best epoch, early stopping, the progress bar).
 """
 
 import copy
@@ -26,23 +26,18 @@ import numpy as np
 
 from zerodl._checks import integer
 from zerodl.datasets.batches import minibatches
-from zerodl.distributed import ProcessGroup
+from zerodl.distributed import OneProcess, ProcessGroup
+from zerodl.metrics import count_correct
 from zerodl.optimizers import Optimizer, create_optimizer
-from zerodl.trainer.callbacks import (
+from zerodl.trainer.callbacks import BestEpoch, EarlyStopping, ProgressBar, run_callbacks
+from zerodl.trainer.divergence import (
     DIVERGENCE_FACTOR,
-    HISTORY_KEYS,
-    BestEpoch,
     DivergenceGuard,
-    EarlyStopping,
-    EpochMetrics,
-    ProgressBar,
     TrainingDivergedError,
     check_finite,
     check_growth,
-    empty_history,
-    format_record,
-    run_callbacks,
 )
+from zerodl.trainer.metrics import HISTORY_KEYS, EpochMetrics, empty_history, format_record
 
 __all__ = ["Trainer", "is_book_call"]
 
@@ -112,24 +107,17 @@ class Trainer:
     which ``state_dict()`` saves: a run resumed from a checkpoint gives the same result as one
     that was never interrupted (see zerodl.trainer.resume).
 
-    The book's call (its second argument is data, not an optimiser) gives a BookTrainer::
-
-        trainer = Trainer(network, x_train, t_train, x_test, t_test, epochs=20,
-                          mini_batch_size=100, optimizer="Adam", optimizer_param={"lr": 0.001})
-        trainer.train()
-
-    How: ``__new__`` below returns a BookTrainer (book.py) for that call. A BookTrainer is not a
-    Trainer (it has one), and Python calls ``__init__`` only on an object of the class it was
-    asked for, so Trainer.__init__ never sees the book's arguments. book.py imports this module
-    to build its Trainer; in return it names itself here as ``Trainer.book_trainer``, so that
-    this module need not import book.py (which would be a cycle).
+    The book's call, ``Trainer(network, x_train, t_train, x_test, t_test, ...)``, is
+    zerodl.trainer.BookTrainer's (``from common.trainer import Trainer`` under ``zerodl book``):
+    made here, it is a TypeError that says so, rather than Python's count of arguments.
     """
 
-    book_trainer = None  # the class that takes the book's call: BookTrainer, set by book.py
-
     def __new__(cls, network=None, *args, **kwargs):
-        if cls is Trainer and is_book_call(args, kwargs):
-            return cls.book_trainer(network, *args, **kwargs)
+        if is_book_call(args, kwargs):
+            raise TypeError(
+                "Trainer(network, x_train, t_train, x_test, t_test, ...) is the book's call: "
+                "use zerodl.trainer.BookTrainer with the same arguments"
+            )
         return super().__new__(cls)
 
     def __init__(
@@ -182,11 +170,10 @@ class Trainer:
                 f"augment must be a callable (x_batch, rng) -> x_batch, got {augment!r}"
             )
         self.augment = augment
-        self.group = None if comm is None else ProcessGroup(comm)
-        if self.group is not None:
-            self.group.own_dropout_masks(network)
-            if not self.group.is_root:  # one process prints and shows the progress bar
-                self.verbose, self.progress = False, False
+        self.group = OneProcess() if comm is None else ProcessGroup(comm)
+        self.group.own_dropout_masks(network)
+        if not self.group.is_root:  # one process prints and shows the progress bar
+            self.verbose, self.progress = False, False
 
         self.epoch = 0
         self.history = empty_history()
@@ -248,15 +235,13 @@ class Trainer:
 
         self.stop_reason = None
         last_epoch = self.epoch + int(epochs)
-        if self.group is not None:  # the processes must start alike: checked, not assumed
-            self.group.check_same(self.network, self.rng)
+        self.group.check_same(self.network, self.rng)  # the processes start alike: checked
         while self.epoch < last_epoch and self.stop_reason is None:
             start = time.perf_counter()
             record = self._train_epoch(x_train, t_train, last_epoch, counted=sample_num is None)
             record.update(self._evaluate_epoch(x_train, t_train, validation_data, sample_num))
             record["seconds"] = time.perf_counter() - start
-            if self.group is not None:
-                self.group.check_same(self.network, self.rng, f"after epoch {self.epoch + 1}")
+            self.group.check_same(self.network, self.rng, f"after epoch {self.epoch + 1}")
             self._end_epoch(record, last_epoch)
         if self.restore_best:
             self._say(self.best_tracker.restore(self.network, self.epoch))
@@ -304,12 +289,8 @@ class Trainer:
         or the loss grows more than divergence_factor times the run's first. `labels` are the
         batch's class numbers; `where` is (epoch, step, steps)."""
         guard.save()
-        if self.group is None:
-            grads = self.network.gradient(x_batch, t_batch)
-            loss = float(self.network.last_loss)
-            correct = int(np.count_nonzero(self.network.last_scores.argmax(axis=1) == labels))
-        else:  # each process its share; the same averaged gradient and loss in all of them
-            grads, loss, correct = self.group.gradient(self.network, x_batch, t_batch, labels)
+        # With several processes, each computes its share; all get the same averaged gradient.
+        grads, loss, correct = self.group.gradient(self.network, x_batch, t_batch, labels)
         step_loss = self.history["step_loss"]
         first = step_loss[0] if step_loss else loss
         problem = check_finite(loss, grads) or check_growth(loss, first, self.divergence_factor)
@@ -364,19 +345,16 @@ class Trainer:
         """(mean loss, accuracy) of the network on (x, t), in evaluation mode, in batches;
         with comm, each process scores its share and the sums are added up."""
         total = len(x)
-        if self.group is not None:
-            part = self.group.share(total)
-            x, t = x[part], t[part]
+        part = self.group.share(total)
+        x, t = x[part], t[part]
         network, labels, size = self.network, _class_indices(t), self.eval_batch_size
         loss_sum, correct = 0.0, 0
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             for i in range(0, len(x), size):
                 x_batch, t_batch = x[i : i + size], t[i : i + size]
                 loss_sum += network.loss(x_batch, t_batch, train=False) * len(x_batch)
-                y = network.last_scores.argmax(axis=1)
-                correct += int(np.count_nonzero(y == labels[i : i + size]))
-        if self.group is not None:
-            loss_sum, correct = self.group.sum([loss_sum, correct])
+                correct += count_correct(network.last_scores, labels[i : i + size])
+        loss_sum, correct = self.group.sum([loss_sum, correct])
         return float(loss_sum) / total, int(round(correct)) / total
 
     def evaluate(self, x, t):
