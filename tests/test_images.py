@@ -276,3 +276,49 @@ def test_a_drawn_digit_looks_like_one():
     image = Image.new("L", (200, 260), 255)
     ImageDraw.Draw(image).line([(50, 40), (150, 40), (80, 220)], fill=0, width=16)
     assert unlike_a_digit(preprocess_digit(image)) is None
+
+
+# --- in a notebook: Figures, filters and feature maps ---------------------------------------------
+
+
+def test_without_a_path_the_grid_and_the_matrix_are_figures():
+    from matplotlib.figure import Figure
+
+    grid = image_grid(np.random.default_rng(0).random((5, 8, 8)), titles=list("abcde"))
+    matrix = plot_confusion_matrix(confusion_matrix([0, 1, 1], [0, 1, 0]))
+    for figure in (grid, matrix):
+        assert isinstance(figure, Figure) and figure._repr_png_()[:4] == b"\x89PNG"
+    assert [ax.get_title() for ax in grid.axes[:5]] == list("abcde")
+
+
+def test_plot_filters_draws_the_first_convolutions_filters(tmp_path):
+    from zerodl.images import first_layer_images, plot_filters
+    from zerodl.networks import SimpleConvNet, TwoLayerNet
+
+    cnn = SimpleConvNet((1, 12, 12), {"filter_num": 6, "filter_size": 3}, 10, 4, seed=0)
+    images, what = first_layer_images(cnn)
+    np.testing.assert_array_equal(images, cnn.params["W1"])
+    assert what == "6 filters 3x3 of the first layer"
+    assert plot_filters(cnn).texts[0].get_text() == what  # the figure's title
+    mlp = TwoLayerNet(16, 5, 3, seed=0)
+    images, what = first_layer_images(mlp, limit=2)
+    np.testing.assert_array_equal(images[1], mlp.params["W1"][:, 1].reshape(4, 4))
+    assert what == "weights of 2 of 5 hidden units, 4x4"
+    assert plot_filters(mlp, tmp_path / "w.png").read_bytes()[:4] == b"\x89PNG"
+    with pytest.raises(ValueError, match="12 inputs are no image"):
+        first_layer_images(TwoLayerNet(12, 5, 3, seed=0))
+
+
+def test_feature_maps_are_the_layers_output_for_one_image():
+    from zerodl.images import feature_maps, plot_feature_maps
+    from zerodl.networks import SimpleConvNet
+
+    cnn = SimpleConvNet((1, 12, 12), {"filter_num": 6, "filter_size": 3}, 10, 4, seed=0)
+    x = np.random.default_rng(1).random((1, 12, 12)).astype(np.float32)
+    maps = feature_maps(cnn, x, 1)  # after the convolution's ReLU
+    conv = cnn.layers[0].forward(x[None], train=False)[0]  # (6, 10, 10), computed directly
+    np.testing.assert_allclose(maps, np.maximum(conv, 0), rtol=1e-6)
+    figure = plot_feature_maps(cnn, x)  # the default: the layer after the first convolution
+    assert "6 feature maps 10x10 after layer 1 (ReLU)" in figure.texts[0].get_text()
+    with pytest.raises(ValueError, match="not feature maps"):
+        feature_maps(cnn, x, 4)  # an affine layer's output

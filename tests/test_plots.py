@@ -1,5 +1,6 @@
 """Plots: PNG files that decode, of a sane size, from histories, lists and several runs."""
 
+import io
 import os
 import subprocess
 import sys
@@ -155,3 +156,57 @@ def test_several_runs_each_have_their_validation_loss():
     figure = loss_figure({"a": history(), "b": history(seed=1, validation=False)})
     assert legend(figure) == ["a (raw)", "a (smoothed)", "a (validation)", "b (raw)",
                               "b (smoothed)"]  # fmt: skip
+
+
+# --- in a notebook: no path, a Figure that shows itself ------------------------------------------
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.parametrize(
+    "draw",
+    [
+        lambda: plot_loss(history()),
+        lambda: plot_accuracy(history()),
+        lambda: plot_runs({"a": history(), "b": history(seed=1)}),
+        lambda: plot_history(history()),
+    ],
+    ids=["loss", "accuracy", "runs", "history"],
+)
+def test_without_a_path_a_figure_comes_back_that_jupyter_shows_as_png(draw):
+    from matplotlib.figure import Figure
+
+    figure = draw()
+    assert isinstance(figure, Figure) and figure.axes
+    png = figure._repr_png_()  # what IPython calls to show it inline
+    assert png.startswith(PNG_MAGIC)
+    with Image.open(io.BytesIO(png)) as image:
+        assert image.width >= 400
+
+
+def test_with_a_path_the_figure_is_written_and_cleared(tmp_path, monkeypatch):
+    from zerodl import plots
+
+    drawn = []
+    original = plots.new_figure
+    monkeypatch.setattr(
+        plots, "new_figure", lambda *a, **k: drawn.append(original(*a, **k)) or drawn[-1]
+    )
+    path = plot_loss(history(), tmp_path / "loss.png")
+    check_png(path)
+    assert len(drawn) == 1 and drawn[0].axes == []  # cleared: nothing keeps its artists alive
+
+
+def test_a_notebook_figure_leaves_pyplot_and_the_backend_alone():
+    # What a Jupyter kernel does: MPLBACKEND names the inline backend. Drawing and showing a
+    # figure must neither import pyplot nor resolve (and so load or switch) the backend: this
+    # one does not exist, so loading it would fail, and the setting stays as it was.
+    code = (
+        "import sys, matplotlib; import zerodl.plots as p; "
+        "f = p.plot_loss([1.0, 0.5, 0.2]); png = f._repr_png_(); "
+        "assert png[:4] == b'\\x89PNG'; assert 'matplotlib.pyplot' not in sys.modules; "
+        "assert type(f).__name__ == 'Figure'; "
+        "assert matplotlib.rcParams._get_backend_or_none() == 'module://no.such.inline.backend'"
+    )
+    env = {**os.environ, "MPLBACKEND": "module://no.such.inline.backend"}
+    subprocess.run([sys.executable, "-c", code], check=True, env=env)

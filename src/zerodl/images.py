@@ -21,8 +21,10 @@ Fashion-MNIST was made differently (the product trimmed, its longer side scaled 
 ``style="fashion"`` does that instead.
 
 Out: `image_grid` draws many small images with captions (misclassified digits, convolution
-filters, first-layer weights) into one PNG; `confusion_matrix` counts which class was taken for
-which, and `plot_confusion_matrix` draws it.
+filters, first-layer weights); `plot_filters` draws a network's first-layer weights and
+`plot_feature_maps` what one of its layers makes of an image; `confusion_matrix` counts which
+class was taken for which, and `plot_confusion_matrix` draws it. Each writes a PNG when given a
+path and returns the matplotlib Figure otherwise (a notebook shows it inline; see zerodl.plots).
 """
 
 import math
@@ -31,17 +33,21 @@ from pathlib import Path
 
 import numpy as np
 
-from zerodl.plots import new_figure, save_figure
+from zerodl.plots import finish, new_figure
 
 __all__ = [
     "CLASS_NAMES",
     "ImageError",
     "class_names",
     "confusion_matrix",
+    "feature_maps",
+    "first_layer_images",
     "format_confusion_matrix",
     "image_grid",
     "load_digit",
     "plot_confusion_matrix",
+    "plot_feature_maps",
+    "plot_filters",
     "preprocess_digit",
     "read_image",
     "to_network_input",
@@ -266,19 +272,21 @@ def _resize(array, height, width):
 # --- out: pictures of results ---------------------------------------------------------------------
 
 
-def image_grid(images, path, *, titles=None, ncols=None, title=None, normalize="each", cmap="gray"):
+def image_grid(
+    images, path=None, *, titles=None, ncols=None, title=None, normalize="each", cmap="gray"
+):
     """Draw small images in a grid with optional captions, and save the figure as a PNG.
 
     Args:
         images: (N, H, W) greyscale, or (N, C, H, W) with C = 1 or 3 (convolution filters).
-        path: the PNG to write (its folder is created).
+        path: the PNG to write (its folder is created); None returns the Figure.
         titles: N captions, e.g. "true 4 / predicted 9".
         ncols: images per row (default: about the square root of N, at most 10).
         title: a title above the grid.
         normalize: "each" stretches every image to its own min..max (weights, filters);
             None shows values in [0, 1] as they are (digits).
 
-    Returns the path written.
+    Returns the path written, or the Figure when no path is given.
     """
     images = np.asarray(images, dtype=np.float32)
     if images.ndim == 4:
@@ -310,7 +318,7 @@ def image_grid(images, path, *, titles=None, ncols=None, title=None, normalize="
     if title:
         figure.suptitle(title, fontsize=10)
     figure.tight_layout()
-    return save_figure(figure, path)
+    return finish(figure, path)
 
 
 def confusion_matrix(t_true, t_pred, num_classes=None):
@@ -346,8 +354,9 @@ def format_confusion_matrix(cm, labels=None):
     return "\n".join(lines)
 
 
-def plot_confusion_matrix(cm, path, *, labels=None, title="Confusion matrix"):
-    """Draw the confusion matrix as a heat map with the counts written in, and save a PNG."""
+def plot_confusion_matrix(cm, path=None, *, labels=None, title="Confusion matrix"):
+    """Draw the confusion matrix as a heat map with the counts written in: a PNG written to
+    `path` (its Path returned), or the Figure when no path is given."""
     cm = np.asarray(cm)
     k = len(cm)
     labels = [str(s) for s in (labels if labels is not None else range(k))]
@@ -367,4 +376,72 @@ def plot_confusion_matrix(cm, path, *, labels=None, title="Confusion matrix"):
     ax.set_title(title)
     figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label="share of the true class")
     figure.tight_layout()
-    return save_figure(figure, path)
+    return finish(figure, path)
+
+
+def first_layer_images(network, limit=100):
+    """(images, description): the first layer's weights as pictures, at most `limit` of them.
+
+    A convolution's filters (FN, C, FH, FW) as they are; an affine layer's weights (D, M) as
+    one D-pixel square image per hidden unit (column j of W), e.g. 28x28 for MNIST.
+    Raises ValueError when the network has no weights, or their inputs are no square image.
+    """
+    first = next((layer for layer in network.layers if "W" in layer.params), None)
+    if first is None:
+        raise ValueError("the network has no weights to draw")
+    w = first.params["W"]
+    limit = max(int(limit), 1)
+    if w.ndim == 4:  # (FN, C, FH, FW): the convolution filters
+        return w[:limit], f"{len(w)} filters {w.shape[2]}x{w.shape[3]} of the first layer"
+    side = int(round(np.sqrt(w.shape[0])))  # (D, M): unit j's weights are column j
+    if side * side != w.shape[0]:
+        raise ValueError(f"the first layer's {w.shape[0]} inputs are no image")
+    images = w.T[:limit].reshape(-1, side, side)  # (M, side, side)
+    units = f"{min(limit, w.shape[1])} of {w.shape[1]} hidden units"
+    return images, f"weights of {units}, {side}x{side}"
+
+
+def plot_filters(network, path=None, *, limit=100):
+    """The first layer's weights as a grid (see `first_layer_images`), titled with what they
+    are: a PNG written to `path` (its Path returned), or the Figure when no path is given."""
+    images, description = first_layer_images(network, limit)
+    return image_grid(images, path, title=description)
+
+
+def feature_maps(network, x, layer):
+    """What `network.layers[layer]` puts out for one input image x (C, H, W): (FN, OH, OW).
+
+    The image goes through the layers up to and including that one in evaluation mode, as
+    `predict` would take it (no dropout, batch norm's running statistics).
+    """
+    x = np.asarray(x, dtype=network.dtype)
+    if x.ndim == 2:
+        x = x[None]  # (H, W) -> (1, H, W)
+    out = x[None]  # (1, C, H, W): a batch of one
+    for current in network.layers[: layer + 1]:
+        out = current.forward(out, train=False)
+    if out.ndim != 4:
+        name = type(network.layers[layer]).__name__
+        raise ValueError(f"layer {layer} ({name}) puts out {out.shape[1:]}, not feature maps")
+    return out[0]  # (FN, OH, OW)
+
+
+def plot_feature_maps(network, x, layer=None, path=None, *, limit=64):
+    """The feature maps of one image after `layer` (an index into network.layers; default: the
+    first layer after the first convolution, its ReLU), at most `limit` of them, each stretched
+    to its own range: a PNG written to `path` (its Path returned), or the Figure otherwise."""
+    if layer is None:
+        convolutions = [i for i, lay in enumerate(network.layers) if _is_convolution(lay)]
+        if not convolutions:
+            raise ValueError("the network has no convolution layer, so no feature maps")
+        layer = min(convolutions[0] + 1, len(network.layers) - 2)
+    maps = feature_maps(network, x, layer)[:limit]  # (FN, OH, OW)
+    name = type(network.layers[layer]).__name__
+    title = f"{len(maps)} feature maps {maps.shape[1]}x{maps.shape[2]} after layer {layer} ({name})"
+    return image_grid(maps, path, titles=[str(k) for k in range(len(maps))], title=title)
+
+
+def _is_convolution(layer):
+    """A layer whose weights are filters (FN, C, FH, FW)."""
+    w = layer.params.get("W")
+    return w is not None and w.ndim == 4

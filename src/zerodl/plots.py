@@ -1,24 +1,40 @@
-"""Plots of training runs, written as PNG files: loss per step, accuracy per epoch, runs compared.
+"""Plots of training runs: loss per step, accuracy per epoch, runs compared.
 
     from zerodl.plots import plot_history, plot_loss, plot_runs
     plot_history(trainer.history, "runs/mnist")                 # loss.png and accuracy.png
     plot_loss({"SGD": losses_sgd, "Adam": losses_adam}, "optimizers.png", smooth=11)
     plot_runs({"lr 0.1": history_a, "lr 0.01": history_b}, "lr.png")
+    plot_loss(trainer.history)          # no path: the Figure, which Jupyter shows inline
 
 Every function takes what a run produces: a trainer's history (a dict with "step_loss", "acc",
 ...), a plain list of losses, or a dict {label: history or list} for several runs on one figure.
-Each returns the path of the file it wrote.
+Given a path, each writes a PNG there and returns the path; without one, it returns the
+matplotlib Figure (to look at in a notebook, or to change before saving it yourself).
 
-matplotlib is imported only when a plot is drawn, and without pyplot: each plot is a Figure drawn
-by the Agg canvas straight into a file, so it works on a server with no display, changes no global
-state, and leaves no windows open.
+matplotlib is imported only when a plot is drawn, and without pyplot: each plot is a Figure with
+its own Agg canvas, so it works on a server with no display, changes no global state (no backend
+is chosen, no figure is registered with pyplot) and leaves no windows open. A notebook shows such
+a Figure through its ``_repr_png_``; one that was saved is cleared, so its memory goes at once.
 """
 
+import functools
+import io
 from pathlib import Path
 
 import numpy as np
 
-__all__ = ["smooth_curve", "loss_figure", "plot_loss", "plot_accuracy", "plot_runs", "plot_history"]
+__all__ = [
+    "smooth_curve",
+    "loss_figure",
+    "history_figure",
+    "plot_loss",
+    "plot_accuracy",
+    "plot_runs",
+    "plot_history",
+    "new_figure",
+    "save_figure",
+    "finish",
+]
 
 
 def smooth_curve(values, window=11):
@@ -85,13 +101,33 @@ def _floats(values):
 
 
 def new_figure(width=6.4, height=4.4, layout="constrained"):
-    """A matplotlib Figure drawn by the Agg backend (into files, no display, no pyplot state)."""
+    """A matplotlib Figure drawn by the Agg backend (no display, no pyplot state) that Jupyter
+    shows inline as a PNG."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
 
-    figure = Figure(figsize=(width, height), dpi=100, layout=layout)
+    figure = _notebook_figure_class()(figsize=(width, height), dpi=100, layout=layout)
     FigureCanvasAgg(figure)
     return figure
+
+
+@functools.cache
+def _notebook_figure_class():
+    """matplotlib's Figure with a ``_repr_png_``, made when matplotlib is first needed.
+
+    IPython shows an object through its ``_repr_png_``; a plain Figure has none unless pyplot's
+    inline backend was set up, which zerodl leaves to the user (it would change the process's
+    backend). Where that backend is set up, IPython uses its own printer and shows it once.
+    """
+    from matplotlib.figure import Figure
+
+    class NotebookFigure(Figure):
+        def _repr_png_(self):
+            buffer = io.BytesIO()
+            self.savefig(buffer, format="png")
+            return buffer.getvalue()
+
+    NotebookFigure.__qualname__ = NotebookFigure.__name__ = "Figure"
+    return NotebookFigure
 
 
 def save_figure(figure, path):
@@ -99,6 +135,16 @@ def save_figure(figure, path):
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path, format="png")
+    return path
+
+
+def finish(figure, path):
+    """What every picture function returns: the Figure when `path` is None; else the Path of
+    the PNG written there, the figure then cleared (nothing keeps its artists alive)."""
+    if path is None:
+        return figure
+    path = save_figure(figure, path)
+    figure.clear()
     return path
 
 
@@ -196,22 +242,22 @@ def _histories(data):
 # --- the plots ----------------------------------------------------------------------------------
 
 
-def plot_loss(data, path, *, smooth=11, title=None, ylim=None):
+def plot_loss(data, path=None, *, smooth=11, title=None, ylim=None):
     """The loss of every step, raw (faint) and smoothed (solid), one colour per run, with the
     validation loss of each epoch (dashed, at the step that ended it) where a history has it;
     a legend names every line, and the steps are whole numbers.
 
     Args:
         data: a history, a list of losses, or {label: history or list of losses}.
-        path: the PNG file to write (its folder is created).
+        path: the PNG file to write (its folder is created); None returns the Figure.
         smooth: the window of ``smooth_curve``; 0 or 1 draws the raw losses only.
         title: the figure's title.
         ylim: (bottom, top) of the loss axis, e.g. (0, 1) as in the book.
 
     Returns:
-        The path written (a pathlib.Path).
+        The path written (a pathlib.Path), or the Figure when no path is given.
     """
-    return save_figure(loss_figure(data, smooth=smooth, title=title, ylim=ylim), path)
+    return finish(loss_figure(data, smooth=smooth, title=title, ylim=ylim), path)
 
 
 def loss_figure(data, *, smooth=11, title=None, ylim=None):
@@ -234,35 +280,35 @@ def _histories_of(data):
     return {}
 
 
-def plot_accuracy(data, path, *, title=None, ylim=None):
+def plot_accuracy(data, path=None, *, title=None, ylim=None):
     """Training (solid) and validation (dashed) accuracy per epoch; one colour per run.
 
     Args:
         data: a history or {label: history}.
-        path: the PNG file to write.
+        path: the PNG file to write; None returns the Figure.
         title: the figure's title.
         ylim: (bottom, top) of the accuracy axis.
 
     Returns:
-        The path written.
+        The path written, or the Figure when no path is given.
     """
     figure = new_figure()
     ax = figure.add_subplot()
     _draw_accuracy(ax, _histories(data), ylim)
     if title:
         ax.set_title(title)
-    return save_figure(figure, path)
+    return finish(figure, path)
 
 
-def plot_runs(runs, path, *, smooth=11, title=None):
+def plot_runs(runs, path=None, *, smooth=11, title=None):
     """Several runs on one figure: loss per step on the left, accuracy per epoch on the right.
 
     Args:
         runs: {label: history}, e.g. {"lr 0.1": trainer_a.history, "lr 0.01": ...}.
-        path: the PNG file to write.
+        path: the PNG file to write; None returns the Figure.
 
     Returns:
-        The path written.
+        The path written, or the Figure when no path is given.
     """
     runs = _histories(runs)
     figure = new_figure(2 * 6.4)
@@ -272,15 +318,24 @@ def plot_runs(runs, path, *, smooth=11, title=None):
     _draw_accuracy(right, runs, None)
     if title:
         figure.suptitle(title)
-    return save_figure(figure, path)
+    return finish(figure, path)
 
 
-def plot_history(history, folder, *, smooth=11):
-    """Write ``loss.png`` and ``accuracy.png`` for one training run into ``folder``.
+def history_figure(history, *, smooth=11, title=None):
+    """One run on one Figure: its loss per step on the left, its accuracy per epoch on the right
+    (what ``History.plot()`` shows)."""
+    return plot_runs(history, smooth=smooth, title=title)
+
+
+def plot_history(history, folder=None, *, smooth=11):
+    """Write ``loss.png`` and ``accuracy.png`` for one training run into ``folder``; without a
+    folder, return `history_figure` (both on one Figure) to look at.
 
     Returns:
-        (loss_path, accuracy_path).
+        (loss_path, accuracy_path), or the Figure when no folder is given.
     """
+    if folder is None:
+        return history_figure(history, smooth=smooth)
     folder = Path(folder)
     return (
         plot_loss(history, folder / "loss.png", smooth=smooth, title="Loss"),

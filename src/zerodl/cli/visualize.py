@@ -2,10 +2,8 @@
 
 from pathlib import Path
 
-import numpy as np
-
 from zerodl.cli.common import CliError, add_model_arguments, load_model, output_folder
-from zerodl.images import image_grid
+from zerodl.images import first_layer_images, image_grid
 
 HELP = (
     "Draw the first layer's weights as a PNG grid: the convolution filters of a CNN, or each "
@@ -27,20 +25,10 @@ def add_arguments(parser):
 
 def run(args):
     ckpt = load_model(args)
-    network = ckpt.network
-    first = next((layer for layer in network.layers if "W" in layer.params), None)
-    if first is None:
-        raise CliError(f"{ckpt.path}: the network has no weights to draw")
-    w = first.params["W"]
-    limit = max(args.max, 1)
-    if w.ndim == 4:  # (FN, C, FH, FW): the convolution filters
-        images, what = w[:limit], f"{len(w)} filters {w.shape[2]}x{w.shape[3]} of the first layer"
-    else:  # (D, M): unit j's weights are column j, an image when D is a square
-        side = int(round(np.sqrt(w.shape[0])))
-        if side * side != w.shape[0]:
-            raise CliError(f"{ckpt.path}: the first layer's {w.shape[0]} inputs are no image")
-        images = w.T[:limit].reshape(-1, side, side)  # (M, side, side)
-        what = f"weights of {min(limit, w.shape[1])} of {w.shape[1]} hidden units, {side}x{side}"
+    try:
+        images, what = first_layer_images(ckpt.network, args.max)
+    except ValueError as err:
+        raise CliError(f"{ckpt.path}: {err}") from err
     out = Path(args.out) if args.out else output_folder(None, ckpt) / "filters.png"
     image_grid(images, out, title=what)
     print(f"wrote {out}: {what}")

@@ -8,7 +8,8 @@ prints one line per epoch, in the spirit of Keras's ``fit``::
 
     epoch 3/10  loss 0.0623  acc 0.9812  val_loss 0.0712  val_acc 0.9790  4.1s
 
-and returns ``trainer.history``, a dict of plain lists (JSON-ready):
+and returns ``trainer.history``, a dict of plain lists (JSON-ready; a zerodl.history.History,
+whose ``.plot()`` draws it and which Jupyter shows as a table):
 
     "epoch"       the epoch number, counted from 1
     "loss"        the mean training loss of the epoch (every sample counted once)
@@ -29,6 +30,7 @@ A run saved with ``zerodl.checkpoint.save(network, path, trainer=trainer)`` cont
 signature works too, so that the book's scripts run unchanged (see book.py).
 """
 
+from zerodl.history import History
 from zerodl.trainer.book import BookTrainer
 from zerodl.trainer.callbacks import MONITORS, StopTraining, TrainingDivergedError, check_finite
 from zerodl.trainer.loop import Trainer
@@ -37,6 +39,7 @@ from zerodl.trainer.resume import resume
 __all__ = [
     "MONITORS",
     "BookTrainer",
+    "History",
     "StopTraining",
     "Trainer",
     "TrainingDivergedError",

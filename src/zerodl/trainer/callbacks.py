@@ -14,7 +14,8 @@ The loop (loop.py) runs the steps; these keep the books and make the decisions:
     run_callbacks       the user's functions callback(trainer, record), after each epoch
 
 The history a Trainer returns is a dict of plain lists (JSON-ready), one entry per epoch under
-HISTORY_KEYS, and one per step under "step_loss".
+HISTORY_KEYS, and one per step under "step_loss": a zerodl.history.History, which can plot
+itself and shows as a table in Jupyter.
 """
 
 import math
@@ -23,6 +24,8 @@ import time
 
 import numpy as np
 from tqdm.auto import tqdm
+
+from zerodl.history import History
 
 __all__ = [
     "HISTORY_KEYS",
@@ -83,7 +86,7 @@ class StopTraining(Exception):  # noqa: N818 (a signal, like StopIteration, not 
 
 
 def empty_history():
-    return {key: [] for key in (*HISTORY_KEYS, "step_loss")}
+    return History({key: [] for key in (*HISTORY_KEYS, "step_loss")})
 
 
 class EpochMetrics:
@@ -301,7 +304,8 @@ class ProgressBar:
     """A tqdm bar on stderr for one epoch's steps, showing the loss and samples per second.
 
     ``ProgressBar.wanted(progress, verbose)``: progress True or False decides; None shows the
-    bar only when verbose and stderr is a terminal (not in a log file or a test).
+    bar only when verbose and stderr is a terminal or the code runs in a Jupyter kernel (not in
+    a log file or a test). tqdm.auto draws it as a widget in Jupyter, as text in a terminal.
     """
 
     def __init__(self, steps, description, batch_size):
@@ -320,7 +324,7 @@ class ProgressBar:
     def wanted(progress, verbose):
         if progress is not None:
             return bool(progress)
-        return verbose and _is_terminal(sys.stderr)
+        return verbose and (_is_terminal(sys.stderr) or _in_jupyter())
 
     def update(self, step, loss):
         self.bar.update(1)
@@ -346,6 +350,13 @@ def _is_terminal(stream):
         return stream.isatty()
     except (AttributeError, ValueError):  # no isatty, or a closed stream
         return False
+
+
+def _in_jupyter():
+    """True in a Jupyter (or Colab) kernel, where stderr is no terminal but a bar is welcome."""
+    ipython = sys.modules.get("IPython")  # imported by the kernel itself; never imported here
+    shell = ipython.get_ipython() if ipython is not None else None
+    return getattr(shell, "kernel", None) is not None
 
 
 def _name(function):
