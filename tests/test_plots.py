@@ -184,6 +184,13 @@ def test_without_a_path_a_figure_comes_back_that_jupyter_shows_as_png(draw):
         assert image.width >= 400
 
 
+def test_a_figure_pickles_and_comes_back_showable():
+    import pickle
+
+    figure = pickle.loads(pickle.dumps(plot_loss([1.0, 0.5, 0.2])))
+    assert figure._repr_png_().startswith(PNG_MAGIC)
+
+
 def test_with_a_path_the_figure_is_written_and_cleared(tmp_path, monkeypatch):
     from zerodl import plots
 
@@ -205,7 +212,7 @@ def test_a_notebook_figure_leaves_pyplot_and_the_backend_alone():
         "import sys, matplotlib; import zerodl.plots as p; "
         "f = p.plot_loss([1.0, 0.5, 0.2]); png = f._repr_png_(); "
         "assert png[:4] == b'\\x89PNG'; assert 'matplotlib.pyplot' not in sys.modules; "
-        "assert type(f).__name__ == 'Figure'; "
+        "assert type(f).__name__ == 'NotebookFigure'; "
         "assert matplotlib.rcParams._get_backend_or_none() == 'module://no.such.inline.backend'"
     )
     env = {**os.environ, "MPLBACKEND": "module://no.such.inline.backend"}

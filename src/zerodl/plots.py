@@ -126,8 +126,15 @@ def _notebook_figure_class():
             self.savefig(buffer, format="png")
             return buffer.getvalue()
 
-    NotebookFigure.__qualname__ = NotebookFigure.__name__ = "Figure"
+    NotebookFigure.__module__ = __name__  # found by pickle through the module's __getattr__
+    NotebookFigure.__qualname__ = "NotebookFigure"
     return NotebookFigure
+
+
+def __getattr__(name):
+    if name == "NotebookFigure":  # the class exists once matplotlib is imported
+        return _notebook_figure_class()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def save_figure(figure, path):
