@@ -50,3 +50,12 @@ def test_cross_entropy_of_confident_predictions():
     assert np.isfinite(wrong) and wrong > 10
     one_hot = np.eye(3)[[0]]
     assert cross_entropy_error(y[:1], one_hot) == pytest.approx(0.0, abs=1e-6)
+
+
+def test_cross_entropy_of_one_sample_with_a_one_hot_label_as_in_the_book():
+    # The book's 4.2.2: y and t are single (10,) vectors; t is one-hot for the class "2".
+    t = np.zeros(10)
+    t[2] = 1
+    y = np.array([0.1, 0.05, 0.6, 0.0, 0.05, 0.1, 0.0, 0.1, 0.0, 0.0])
+    assert cross_entropy_error(y, t) == pytest.approx(-np.log(0.6 + 1e-7))  # 0.5108
+    assert cross_entropy_error(y, 2) == pytest.approx(-np.log(0.6 + 1e-7))  # a class number

@@ -1,5 +1,6 @@
 """Plots: PNG files that decode, of a sane size, from histories, lists and several runs."""
 
+import io
 import os
 import subprocess
 import sys
@@ -184,18 +185,11 @@ def test_the_legend_of_several_runs_covers_none_of_their_curves():
         assert not covered.any(), line.get_label()
 
 
-def test_the_accuracy_of_a_one_epoch_run_sits_over_epoch_1_with_room_either_side(
-    tmp_path, monkeypatch
-):
-    import zerodl.plots as plots
-
-    drawn = []
-    real_save = plots.save_figure
-    monkeypatch.setattr(plots, "save_figure", lambda f, p: drawn.append(f) or real_save(f, p))
-    plot_accuracy(history(epochs=1, steps=5), tmp_path / "accuracy.png")
-    ax = drawn[0].axes[0]
+def test_the_accuracy_of_a_one_epoch_run_sits_over_epoch_1_with_room_either_side():
+    figure = plot_accuracy(history(epochs=1, steps=5))
+    ax = figure.axes[0]
     assert ax.get_xlim() == (0.5, 1.5)
-    drawn[0].canvas.draw()
+    figure.canvas.draw()
     assert [t for t in ax.get_xticks() if 0.5 <= t <= 1.5] == [1.0]
 
 
@@ -209,3 +203,110 @@ def test_pictures_are_valid_pngs(tmp_path):
         with Image.open(tmp_path / name) as image:
             image.verify()
             assert image.format == "PNG"
+
+
+# --- in a notebook: no path, a Figure that shows itself ------------------------------------------
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.parametrize(
+    "draw",
+    [
+        lambda: plot_loss(history()),
+        lambda: plot_accuracy(history()),
+        lambda: plot_runs({"a": history(), "b": history(seed=1)}),
+        lambda: plot_history(history()),
+    ],
+    ids=["loss", "accuracy", "runs", "history"],
+)
+def test_without_a_path_a_figure_comes_back_that_jupyter_shows_as_png(draw):
+    from matplotlib.figure import Figure
+
+    figure = draw()
+    assert isinstance(figure, Figure) and figure.axes
+    png = figure._repr_png_()  # what IPython calls to show it inline
+    assert png.startswith(PNG_MAGIC)
+    with Image.open(io.BytesIO(png)) as image:
+        assert image.width >= 400
+
+
+def test_a_figure_pickles_and_comes_back_showable():
+    import pickle
+
+    figure = pickle.loads(pickle.dumps(plot_loss([1.0, 0.5, 0.2])))
+    assert figure._repr_png_().startswith(PNG_MAGIC)
+
+
+def test_with_a_path_the_figure_is_written_and_cleared(tmp_path, monkeypatch):
+    from zerodl import plots
+
+    drawn = []
+    original = plots.new_figure
+    monkeypatch.setattr(
+        plots, "new_figure", lambda *a, **k: drawn.append(original(*a, **k)) or drawn[-1]
+    )
+    path = plot_loss(history(), tmp_path / "loss.png")
+    check_png(path)
+    assert len(drawn) == 1 and drawn[0].axes == []  # cleared: nothing keeps its artists alive
+
+
+def test_a_notebook_figure_leaves_pyplot_and_the_backend_alone():
+    # What a Jupyter kernel does: MPLBACKEND names the inline backend. Drawing and showing a
+    # figure must neither import pyplot nor resolve (and so load or switch) the backend: this
+    # one does not exist, so loading it would fail, and the setting stays as it was.
+    code = (
+        "import sys, matplotlib; import zerodl.plots as p; "
+        "f = p.plot_loss([1.0, 0.5, 0.2]); png = f._repr_png_(); "
+        "assert png[:4] == b'\\x89PNG'; assert 'matplotlib.pyplot' not in sys.modules; "
+        "assert type(f).__name__ == 'NotebookFigure'; "
+        "assert matplotlib.rcParams._get_backend_or_none() == 'module://no.such.inline.backend'"
+    )
+    env = {**os.environ, "MPLBACKEND": "module://no.such.inline.backend"}
+    subprocess.run([sys.executable, "-c", code], check=True, env=env)
+
+
+# --- in a notebook: grids and matrices as Figures; a network's filters and feature maps -----------
+
+
+def test_without_a_path_the_grid_and_the_matrix_are_figures():
+    from matplotlib.figure import Figure
+
+    grid = image_grid(np.random.default_rng(0).random((5, 8, 8)), titles=list("abcde"))
+    matrix = plot_confusion_matrix(confusion_matrix([0, 1, 1], [0, 1, 0]))
+    for figure in (grid, matrix):
+        assert isinstance(figure, Figure) and figure._repr_png_()[:4] == b"\x89PNG"
+    assert [ax.get_title() for ax in grid.axes[:5]] == list("abcde")
+
+
+def test_plot_filters_draws_the_first_convolutions_filters(tmp_path):
+    from zerodl.plots import first_layer_images, plot_filters
+    from zerodl.networks import SimpleConvNet, TwoLayerNet
+
+    cnn = SimpleConvNet((1, 12, 12), {"filter_num": 6, "filter_size": 3}, 10, 4, seed=0)
+    images, what = first_layer_images(cnn)
+    np.testing.assert_array_equal(images, cnn.params["W1"])
+    assert what == "6 filters 3x3 of the first layer"
+    assert plot_filters(cnn).texts[0].get_text() == what  # the figure's title
+    mlp = TwoLayerNet(16, 5, 3, seed=0)
+    images, what = first_layer_images(mlp, limit=2)
+    np.testing.assert_array_equal(images[1], mlp.params["W1"][:, 1].reshape(4, 4))
+    assert what == "weights of 2 of 5 hidden units, 4x4"
+    assert plot_filters(mlp, tmp_path / "w.png").read_bytes()[:4] == b"\x89PNG"
+    with pytest.raises(ValueError, match="12 inputs are no image"):
+        first_layer_images(TwoLayerNet(12, 5, 3, seed=0))
+
+
+def test_feature_maps_are_the_layers_output_for_one_image():
+    from zerodl.plots import feature_maps, plot_feature_maps
+    from zerodl.networks import SimpleConvNet
+
+    cnn = SimpleConvNet((1, 12, 12), {"filter_num": 6, "filter_size": 3}, 10, 4, seed=0)
+    x = np.random.default_rng(1).random((1, 12, 12)).astype(np.float32)
+    maps = feature_maps(cnn, x, 1)  # after the convolution's ReLU
+    conv = cnn.layers[0].forward(x[None], train=False)[0]  # (6, 10, 10), computed directly
+    np.testing.assert_allclose(maps, np.maximum(conv, 0), rtol=1e-6)
+    figure = plot_feature_maps(cnn, x)  # the default: the layer after the first convolution
+    assert "6 feature maps 10x10 after layer 1 (ReLU)" in figure.texts[0].get_text()
+    with pytest.raises(ValueError, match="not feature maps"):
+        feature_maps(cnn, x, 4)  # an affine layer's output

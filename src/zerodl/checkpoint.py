@@ -28,6 +28,10 @@ metadata describes a network of gigabytes is refused before a byte of it is allo
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from zerodl._html import html_table
+from zerodl.history import History
+from zerodl.networks import NETWORKS
+from zerodl.optimizers import create_optimizer
 from zerodl.checkpoint_file import (
     CheckpointError,
     check_fits,
@@ -87,6 +91,42 @@ class Checkpoint:
     def epoch(self):
         """Completed epochs when the checkpoint was saved (0 without a trainer state)."""
         return int((self.trainer_state or {}).get("epoch", 0))
+
+    @property
+    def history(self):
+        """The saved training history (a History), or None without a trainer state."""
+        saved = (self.trainer_state or {}).get("history")
+        return History(saved) if isinstance(saved, dict) else None
+
+    def facts(self):
+        """[(what, value)]: the file, the network, the epoch, the optimiser, what was saved."""
+        optimizer = (self.optimizer_state or {}).get("type")
+        return [
+            ("file", str(self.path) if self.path is not None else "-"),
+            ("network", type(self.network).__name__),
+            ("parameters", f"{sum(int(p.size) for p in self.network.params.values()):,}"),
+            ("epochs trained", str(self.epoch) if self.trainer_state is not None else "-"),
+            ("optimiser", str(optimizer) if optimizer is not None else "-"),
+            ("zerodl version", str(self.meta.get("zerodl_version", "-"))),
+            ("extra", ", ".join(sorted(self.extra)) or "-"),
+        ]
+
+    def __repr__(self):
+        facts = dict(self.facts())
+        return (
+            f"Checkpoint({facts['file']!r}: {facts['network']}, {facts['parameters']} "
+            f"parameters, epochs trained {facts['epochs trained']}, "
+            f"optimiser {facts['optimiser']})"
+        )
+
+    def _repr_html_(self):
+        """What Jupyter shows: the facts, the network's layer table, the epoch table."""
+        parts = [html_table(("Checkpoint", ""), self.facts())]
+        if hasattr(self.network, "_repr_html_"):
+            parts.append(self.network._repr_html_())
+        if self.history is not None and self.history.epochs:
+            parts.append(self.history._repr_html_())
+        return "\n".join(parts)
 
     def create_optimizer(self):
         """A new optimiser of the saved type with the saved state, or None if none was saved."""

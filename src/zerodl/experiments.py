@@ -5,6 +5,7 @@
     print(final_loss_table(losses))
 
     losses = compare_initializations(x_train, t_train, path="initializations.png")
+    plot_optimizers(losses)         # no path: the Figure, which a notebook shows inline
 
 Each runs several variants of one training setup on the *same* mini-batches from the *same*
 initial weights, so that the only difference between the curves is the thing compared. The
@@ -32,6 +33,8 @@ __all__ = [
     "compare_initializations",
     "default_optimizers",
     "final_loss_table",
+    "plot_initializations",
+    "plot_optimizers",
     "INITIALIZATIONS",
 ]
 
@@ -93,7 +96,7 @@ def compare_optimizers(
     }
     losses = _compare(variants, x_train, t_train, iterations, batch_size, seed, print_fn)
     if path is not None:
-        _plot(losses, path, "Optimisers compared (MultiLayerNet, ReLU, He)", (0, 1))
+        plot_optimizers(losses, path)
     return losses
 
 
@@ -138,8 +141,22 @@ def compare_initializations(
     variants = {name: (network_with(init), SGD(lr=lr)) for name, init in initializations.items()}
     losses = _compare(variants, x_train, t_train, iterations, batch_size, seed, print_fn)
     if path is not None:
-        _plot(losses, path, "Weight initialisations compared (ReLU, SGD)", (0, 2.5))
+        plot_initializations(losses, path)
     return losses
+
+
+def plot_optimizers(losses, path=None):
+    """The book's figure 6-9 from what compare_optimizers returned: a PNG written to `path`
+    (its Path returned), or the Figure when no path is given."""
+    title = "Optimisers compared (MultiLayerNet, ReLU, He)"
+    return plot_loss(losses, path, smooth=11, title=title, ylim=(0, 1))
+
+
+def plot_initializations(losses, path=None):
+    """The book's figure 6-15 from what compare_initializations returned: a PNG written to
+    `path` (its Path returned), or the Figure when no path is given."""
+    title = "Weight initialisations compared (ReLU, SGD)"
+    return plot_loss(losses, path, smooth=11, title=title, ylim=(0, 2.5))
 
 
 def final_loss_table(losses, last=None):
@@ -223,7 +240,3 @@ def _sizes(x_train, t_train):
         )
     classes = t.shape[1] if t.ndim == 2 else int(t.max()) + 1
     return x_shape[1], classes
-
-
-def _plot(losses, path, title, ylim):
-    return plot_loss(losses, path, smooth=11, title=title, ylim=ylim)

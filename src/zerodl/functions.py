@@ -38,8 +38,10 @@ def cross_entropy_error(y, t):
     t holds class indices (N,) or one-hot rows (N, K). A tiny constant keeps log() finite where a
     probability underflowed to 0; SoftmaxWithLoss avoids that by working from log_softmax instead.
     """
-    y = np.atleast_2d(y)
     t = np.asarray(t)
+    if np.ndim(y) == 1:  # one sample, as the book's 4.2 example: y (K,), t (K,) one-hot or ()
+        t = t.reshape(1, -1) if t.size == np.size(y) else t
+    y = np.atleast_2d(y)
     if t.shape == y.shape:  # one-hot rows -> class indices
         t = t.argmax(axis=-1)
     t = t.reshape(-1)

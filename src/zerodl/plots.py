@@ -1,4 +1,5 @@
-"""Plots of training runs, written as PNG files: loss per step, accuracy per epoch, runs compared.
+"""Pictures: training runs (loss per step, accuracy per epoch, runs compared), images in a grid,
+a confusion matrix, a network's first-layer filters and its feature maps.
 
     from zerodl.plots import plot_history, plot_loss, plot_runs
     plot_history(trainer.history, "runs/mnist")                 # loss.png and accuracy.png
@@ -6,16 +7,22 @@
     plot_runs({"lr 0.1": history_a, "lr 0.01": history_b}, "lr.png")
     image_grid(x_wrong.reshape(-1, 28, 28), "misclassified.png", titles=captions)
     plot_confusion_matrix(cm, "confusion_matrix.png", labels=names)   # cm: zerodl.metrics
+    plot_filters(network); plot_feature_maps(network, x)             # weights, what a layer sees
+    plot_loss(trainer.history)          # no path: the Figure, which Jupyter shows inline
 
 The curves take what a run produces: a trainer's history (a dict with "step_loss", "acc",
 ...), a plain list of losses, or a dict {label: history or list} for several runs on one figure.
-Each returns the path of the file it wrote.
+Given a path, each writes a PNG there and returns the path; without one, it returns the
+matplotlib Figure (to look at in a notebook, or to change before saving it yourself).
 
-matplotlib is imported only when a plot is drawn, and without pyplot: each plot is a Figure drawn
-by the Agg canvas straight into a file, so it works on a server with no display, changes no global
-state, and leaves no windows open.
+matplotlib is imported only when a plot is drawn, and without pyplot: each plot is a Figure with
+its own Agg canvas, so it works on a server with no display, changes no global state (no backend
+is chosen, no figure is registered with pyplot) and leaves no windows open. A notebook shows such
+a Figure through its ``_repr_png_``; one that was saved is cleared, so its memory goes at once.
 """
 
+import functools
+import io
 import math
 from pathlib import Path
 
@@ -24,12 +31,20 @@ import numpy as np
 __all__ = [
     "smooth_curve",
     "loss_figure",
+    "history_figure",
     "plot_loss",
     "plot_accuracy",
     "plot_runs",
     "plot_history",
+    "new_figure",
+    "save_figure",
+    "finish",
     "image_grid",
     "plot_confusion_matrix",
+    "first_layer_images",
+    "plot_filters",
+    "feature_maps",
+    "plot_feature_maps",
 ]
 
 
@@ -97,13 +112,40 @@ def _floats(values):
 
 
 def new_figure(width=6.4, height=4.4, layout="constrained"):
-    """A matplotlib Figure drawn by the Agg backend (into files, no display, no pyplot state)."""
+    """A matplotlib Figure drawn by the Agg backend (no display, no pyplot state) that Jupyter
+    shows inline as a PNG."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
 
-    figure = Figure(figsize=(width, height), dpi=100, layout=layout)
+    figure = _notebook_figure_class()(figsize=(width, height), dpi=100, layout=layout)
     FigureCanvasAgg(figure)
     return figure
+
+
+@functools.cache
+def _notebook_figure_class():
+    """matplotlib's Figure with a ``_repr_png_``, made when matplotlib is first needed.
+
+    IPython shows an object through its ``_repr_png_``; a plain Figure has none unless pyplot's
+    inline backend was set up, which zerodl leaves to the user (it would change the process's
+    backend). Where that backend is set up, IPython uses its own printer and shows it once.
+    """
+    from matplotlib.figure import Figure
+
+    class NotebookFigure(Figure):
+        def _repr_png_(self):
+            buffer = io.BytesIO()
+            self.savefig(buffer, format="png")
+            return buffer.getvalue()
+
+    NotebookFigure.__module__ = __name__  # found by pickle through the module's __getattr__
+    NotebookFigure.__qualname__ = "NotebookFigure"
+    return NotebookFigure
+
+
+def __getattr__(name):
+    if name == "NotebookFigure":  # the class exists once matplotlib is imported
+        return _notebook_figure_class()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def save_figure(figure, path):
@@ -111,6 +153,16 @@ def save_figure(figure, path):
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path, format="png")
+    return path
+
+
+def finish(figure, path):
+    """What every picture function returns: the Figure when `path` is None; else the Path of
+    the PNG written there, the figure then cleared (nothing keeps its artists alive)."""
+    if path is None:
+        return figure
+    path = save_figure(figure, path)
+    figure.clear()
     return path
 
 
@@ -215,22 +267,22 @@ def _histories(data):
 # --- the plots ----------------------------------------------------------------------------------
 
 
-def plot_loss(data, path, *, smooth=11, title=None, ylim=None):
+def plot_loss(data, path=None, *, smooth=11, title=None, ylim=None):
     """The loss of every step, raw (faint) and smoothed (solid), one colour per run, with the
     validation loss of each epoch (dashed, at the step that ended it) where a history has it;
     a legend names every line, and the steps are whole numbers.
 
     Args:
         data: a history, a list of losses, or {label: history or list of losses}.
-        path: the PNG file to write (its folder is created).
+        path: the PNG file to write (its folder is created); None returns the Figure.
         smooth: the window of ``smooth_curve``; 0 or 1 draws the raw losses only.
         title: the figure's title.
         ylim: (bottom, top) of the loss axis, e.g. (0, 1) as in the book.
 
     Returns:
-        The path written (a pathlib.Path).
+        The path written (a pathlib.Path), or the Figure when no path is given.
     """
-    return save_figure(loss_figure(data, smooth=smooth, title=title, ylim=ylim), path)
+    return finish(loss_figure(data, smooth=smooth, title=title, ylim=ylim), path)
 
 
 def loss_figure(data, *, smooth=11, title=None, ylim=None):
@@ -253,35 +305,35 @@ def _histories_of(data):
     return {}
 
 
-def plot_accuracy(data, path, *, title=None, ylim=None):
+def plot_accuracy(data, path=None, *, title=None, ylim=None):
     """Training (solid) and validation (dashed) accuracy per epoch; one colour per run.
 
     Args:
         data: a history or {label: history}.
-        path: the PNG file to write.
+        path: the PNG file to write; None returns the Figure.
         title: the figure's title.
         ylim: (bottom, top) of the accuracy axis.
 
     Returns:
-        The path written.
+        The path written, or the Figure when no path is given.
     """
     figure = new_figure()
     ax = figure.add_subplot()
     _draw_accuracy(ax, _histories(data), ylim)
     if title:
         ax.set_title(title)
-    return save_figure(figure, path)
+    return finish(figure, path)
 
 
-def plot_runs(runs, path, *, smooth=11, title=None):
+def plot_runs(runs, path=None, *, smooth=11, title=None):
     """Several runs on one figure: loss per step on the left, accuracy per epoch on the right.
 
     Args:
         runs: {label: history}, e.g. {"lr 0.1": trainer_a.history, "lr 0.01": ...}.
-        path: the PNG file to write.
+        path: the PNG file to write; None returns the Figure.
 
     Returns:
-        The path written.
+        The path written, or the Figure when no path is given.
     """
     runs = _histories(runs)
     figure = new_figure(2 * 6.4)
@@ -291,15 +343,24 @@ def plot_runs(runs, path, *, smooth=11, title=None):
     _draw_accuracy(right, runs, None)
     if title:
         figure.suptitle(title)
-    return save_figure(figure, path)
+    return finish(figure, path)
 
 
-def plot_history(history, folder, *, smooth=11):
-    """Write ``loss.png`` and ``accuracy.png`` for one training run into ``folder``.
+def history_figure(history, *, smooth=11, title=None):
+    """One run on one Figure: its loss per step on the left, its accuracy per epoch on the right
+    (what ``History.plot()`` shows)."""
+    return plot_runs(history, smooth=smooth, title=title)
+
+
+def plot_history(history, folder=None, *, smooth=11):
+    """Write ``loss.png`` and ``accuracy.png`` for one training run into ``folder``; without a
+    folder, return `history_figure` (both on one Figure) to look at.
 
     Returns:
-        (loss_path, accuracy_path).
+        (loss_path, accuracy_path), or the Figure when no folder is given.
     """
+    if folder is None:
+        return history_figure(history, smooth=smooth)
     folder = Path(folder)
     return (
         plot_loss(history, folder / "loss.png", smooth=smooth, title="Loss"),
@@ -307,22 +368,24 @@ def plot_history(history, folder, *, smooth=11):
     )
 
 
-# --- pictures of results: images in a grid, a confusion matrix ----------------------------------
+# --- pictures of results: images in a grid, a confusion matrix, a network's filters and maps ----
 
 
-def image_grid(images, path, *, titles=None, ncols=None, title=None, normalize="each", cmap="gray"):
+def image_grid(
+    images, path=None, *, titles=None, ncols=None, title=None, normalize="each", cmap="gray"
+):
     """Draw small images in a grid with optional captions, and save the figure as a PNG.
 
     Args:
         images: (N, H, W) greyscale, or (N, C, H, W) with C = 1 or 3 (convolution filters).
-        path: the PNG to write (its folder is created).
+        path: the PNG to write (its folder is created); None returns the Figure.
         titles: N captions, e.g. "true 4 / predicted 9".
         ncols: images per row (default: about the square root of N, at most 10).
         title: a title above the grid.
         normalize: "each" stretches every image to its own min..max (weights, filters);
             None shows values in [0, 1] as they are (digits).
 
-    Returns the path written.
+    Returns the path written, or the Figure when no path is given.
     """
     images = np.asarray(images, dtype=np.float32)
     if images.ndim == 4:
@@ -354,11 +417,12 @@ def image_grid(images, path, *, titles=None, ncols=None, title=None, normalize="
     if title:
         figure.suptitle(title, fontsize=10)
     figure.tight_layout()
-    return save_figure(figure, path)
+    return finish(figure, path)
 
 
-def plot_confusion_matrix(cm, path, *, labels=None, title="Confusion matrix"):
-    """Draw the confusion matrix as a heat map with the counts written in, and save a PNG."""
+def plot_confusion_matrix(cm, path=None, *, labels=None, title="Confusion matrix"):
+    """Draw the confusion matrix as a heat map with the counts written in: a PNG written to
+    `path` (its Path returned), or the Figure when no path is given."""
     cm = np.asarray(cm)
     k = len(cm)
     labels = [str(s) for s in (labels if labels is not None else range(k))]
@@ -378,4 +442,72 @@ def plot_confusion_matrix(cm, path, *, labels=None, title="Confusion matrix"):
     ax.set_title(title)
     figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label="share of the true class")
     figure.tight_layout()
-    return save_figure(figure, path)
+    return finish(figure, path)
+
+
+def first_layer_images(network, limit=100):
+    """(images, description): the first layer's weights as pictures, at most `limit` of them.
+
+    A convolution's filters (FN, C, FH, FW) as they are; an affine layer's weights (D, M) as
+    one D-pixel square image per hidden unit (column j of W), e.g. 28x28 for MNIST.
+    Raises ValueError when the network has no weights, or their inputs are no square image.
+    """
+    first = next((layer for layer in network.layers if "W" in layer.params), None)
+    if first is None:
+        raise ValueError("the network has no weights to draw")
+    w = first.params["W"]
+    limit = max(int(limit), 1)
+    if w.ndim == 4:  # (FN, C, FH, FW): the convolution filters
+        return w[:limit], f"{len(w)} filters {w.shape[2]}x{w.shape[3]} of the first layer"
+    side = int(round(np.sqrt(w.shape[0])))  # (D, M): unit j's weights are column j
+    if side * side != w.shape[0]:
+        raise ValueError(f"the first layer's {w.shape[0]} inputs are no image")
+    images = w.T[:limit].reshape(-1, side, side)  # (M, side, side)
+    units = f"{min(limit, w.shape[1])} of {w.shape[1]} hidden units"
+    return images, f"weights of {units}, {side}x{side}"
+
+
+def plot_filters(network, path=None, *, limit=100):
+    """The first layer's weights as a grid (see `first_layer_images`), titled with what they
+    are: a PNG written to `path` (its Path returned), or the Figure when no path is given."""
+    images, description = first_layer_images(network, limit)
+    return image_grid(images, path, title=description)
+
+
+def feature_maps(network, x, layer):
+    """What `network.layers[layer]` puts out for one input image x (C, H, W): (FN, OH, OW).
+
+    The image goes through the layers up to and including that one in evaluation mode, as
+    `predict` would take it (no dropout, batch norm's running statistics).
+    """
+    x = np.asarray(x, dtype=network.dtype)
+    if x.ndim == 2:
+        x = x[None]  # (H, W) -> (1, H, W)
+    out = x[None]  # (1, C, H, W): a batch of one
+    for current in network.layers[: layer + 1]:
+        out = current.forward(out, train=False)
+    if out.ndim != 4:
+        name = type(network.layers[layer]).__name__
+        raise ValueError(f"layer {layer} ({name}) puts out {out.shape[1:]}, not feature maps")
+    return out[0]  # (FN, OH, OW)
+
+
+def plot_feature_maps(network, x, layer=None, path=None, *, limit=64):
+    """The feature maps of one image after `layer` (an index into network.layers; default: the
+    first layer after the first convolution, its ReLU), at most `limit` of them, each stretched
+    to its own range: a PNG written to `path` (its Path returned), or the Figure otherwise."""
+    if layer is None:
+        convolutions = [i for i, lay in enumerate(network.layers) if _is_convolution(lay)]
+        if not convolutions:
+            raise ValueError("the network has no convolution layer, so no feature maps")
+        layer = min(convolutions[0] + 1, len(network.layers) - 2)
+    maps = feature_maps(network, x, layer)[:limit]  # (FN, OH, OW)
+    name = type(network.layers[layer]).__name__
+    title = f"{len(maps)} feature maps {maps.shape[1]}x{maps.shape[2]} after layer {layer} ({name})"
+    return image_grid(maps, path, titles=[str(k) for k in range(len(maps))], title=title)
+
+
+def _is_convolution(layer):
+    """A layer whose weights are filters (FN, C, FH, FW)."""
+    w = layer.params.get("W")
+    return w is not None and w.ndim == 4

@@ -1,5 +1,7 @@
 """Sequential: parameter naming, in-place parameters, weight decay, accuracy, summary, config."""
 
+import io
+
 import numpy as np
 import pytest
 
@@ -137,3 +139,15 @@ def test_from_config_names_an_unknown_layer_and_the_remedy():
         Sequential.from_config(config)
     rebuilt = Sequential.from_config(config, custom_objects={"Swish": ReLU})
     assert type(rebuilt.layers[2]) is ReLU
+
+
+def test_a_network_shows_in_jupyter_as_its_summary_table():
+    net = Sequential([Affine(4, 3, seed=0), ReLU(), Affine(3, 2, seed=0), SoftmaxWithLoss()],
+                     input_shape=(4,))  # fmt: skip
+    html = net._repr_html_()
+    rows, total = net.summary_rows()
+    assert rows[0] == ("Affine", "(N, 3)", 15) and total == 15 + 8
+    for name, shape, count in rows:
+        assert f">{name}<" in html and f">{shape}<" in html and f">{count:,}<" in html
+    assert "Sequential: 23 parameters" in html and html.count("<tr>") == 1 + 4
+    assert "Total parameters: 23" in net.summary(file=io.StringIO())

@@ -151,3 +151,19 @@ def test_the_names_that_moved_out_of_callbacks_still_import_from_it():
     assert set(callbacks.__all__) == {
         "MONITORS", "BestEpoch", "EarlyStopping", "ProgressBar", "StopTraining", "run_callbacks",
     }  # fmt: skip
+
+
+def test_in_a_jupyter_kernel_the_bar_is_shown_by_default(monkeypatch):
+    # A kernel's stderr is no terminal, yet a learner wants the bar (tqdm.auto makes it a
+    # widget there). IPython is not imported here: a stand-in says what get_ipython() gives.
+    import sys
+    import types
+
+    from zerodl.trainer.callbacks import ProgressBar
+
+    shell = types.SimpleNamespace(kernel=object())
+    monkeypatch.setitem(sys.modules, "IPython", types.SimpleNamespace(get_ipython=lambda: shell))
+    assert ProgressBar.wanted(None, verbose=True)
+    assert not ProgressBar.wanted(None, verbose=False) and not ProgressBar.wanted(False, True)
+    shell.kernel = None  # IPython in a terminal: stderr decides, as in a script
+    assert not ProgressBar.wanted(None, verbose=True)

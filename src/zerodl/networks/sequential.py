@@ -16,6 +16,7 @@ the network computes.
 import numpy as np
 
 from zerodl import checkpoint_file
+from zerodl._html import html_table
 from zerodl.errors import ArgumentError
 from zerodl.gradient import numerical_gradient
 from zerodl.layers import LAYERS
@@ -163,18 +164,25 @@ class Sequential:
         self._name_parameters()
         return self
 
-    def summary(self, input_shape=None, file=None):
-        """Print (and return) each layer, its output shape and its parameter count."""
+    def summary_rows(self, input_shape=None):
+        """([(layer name, output shape, parameter count), ...], total parameter count): the
+        table that `summary` prints and a notebook shows (shape "?" without an input shape)."""
         shape = tuple(input_shape) if input_shape is not None else self.input_shape
-        rows = [("Layer", "Output shape", "Params")]
-        total = 0
+        rows, total = [], 0
         for layer in self.layers:
             if shape is not None:
                 shape = tuple(layer.output_shape(shape))
             count = sum(int(p.size) for p in layer.params.values())
             total += count
             out = "(N, " + ", ".join(map(str, shape)) + ")" if shape is not None else "?"
-            rows.append((type(layer).__name__, out, f"{count:,}"))
+            rows.append((type(layer).__name__, out, count))
+        return rows, total
+
+    def summary(self, input_shape=None, file=None):
+        """Print (and return) each layer, its output shape and its parameter count."""
+        layers, total = self.summary_rows(input_shape)
+        rows = [("Layer", "Output shape", "Params")]
+        rows += [(name, out, f"{count:,}") for name, out, count in layers]
         width = [max(len(r[i]) for r in rows) for i in range(3)]
         lines = [f"{a:<{width[0]}}  {b:<{width[1]}}  {c:>{width[2]}}" for a, b, c in rows]
         rule = "-" * len(lines[0])
@@ -184,6 +192,16 @@ class Sequential:
         )
         print(text, file=file)
         return text
+
+    def _repr_html_(self):
+        """The summary as an HTML table, which Jupyter shows for a network."""
+        layers, total = self.summary_rows()
+        return html_table(
+            ("Layer", "Output shape", "Params"),
+            [(name, out, f"{count:,}") for name, out, count in layers],
+            caption=f"{type(self).__name__}: {total:,} parameters ({np.dtype(self.dtype).name})",
+            right=(2,),
+        )
 
     def save_params(self, file_name="params.npz"):
         """The book's save_params: write the parameters (and batch-norm statistics) to a file.

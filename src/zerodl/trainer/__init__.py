@@ -9,7 +9,8 @@ prints one line per epoch, in the spirit of Keras's ``fit``::
 
     epoch 3/10  loss 0.0623  acc 0.9812  val_loss 0.0712  val_acc 0.9790  4.1s
 
-and returns ``trainer.history``, a dict of plain lists (JSON-ready):
+and returns ``trainer.history``, a dict of plain lists (JSON-ready; a zerodl.history.History,
+whose ``.plot()`` draws it and which Jupyter shows as a table):
 
     "epoch"       the epoch number, counted from 1
     "loss"        the mean training loss of the epoch (every sample counted once)
@@ -30,6 +31,7 @@ A run saved with ``zerodl.checkpoint.save(network, path, trainer=trainer)`` cont
 signature is BookTrainer's, so that the book's scripts run unchanged (see book.py).
 """
 
+from zerodl.history import History
 from zerodl.trainer.book import BookTrainer
 from zerodl.trainer.callbacks import MONITORS, StopTraining
 from zerodl.trainer.divergence import TrainingDivergedError, check_finite
@@ -39,6 +41,7 @@ from zerodl.trainer.resume import resume
 __all__ = [
     "MONITORS",
     "BookTrainer",
+    "History",
     "StopTraining",
     "Trainer",
     "TrainingDivergedError",

@@ -7,6 +7,10 @@
 
 The epoch's metrics and its printed line are in metrics.py, the divergence guard in
 divergence.py; their names are importable from here too, where they used to live.
+
+The history a Trainer returns is a zerodl.history.History (a dict of plain lists, one entry
+per epoch and one per step under "step_loss"), which can plot itself and shows as a table in
+Jupyter.
 """
 
 import sys
@@ -136,7 +140,8 @@ class ProgressBar:
     """A tqdm bar on stderr for one epoch's steps, showing the loss and samples per second.
 
     ``ProgressBar.wanted(progress, verbose)``: progress True or False decides; None shows the
-    bar only when verbose and stderr is a terminal (not in a log file or a test).
+    bar only when verbose and stderr is a terminal or the code runs in a Jupyter kernel (not in
+    a log file or a test). tqdm.auto draws it as a widget in Jupyter, as text in a terminal.
     """
 
     def __init__(self, steps, description, batch_size):
@@ -155,7 +160,7 @@ class ProgressBar:
     def wanted(progress, verbose):
         if progress is not None:
             return bool(progress)
-        return verbose and _is_terminal(sys.stderr)
+        return verbose and (_is_terminal(sys.stderr) or _in_jupyter())
 
     def update(self, step, loss):
         self.bar.update(1)
@@ -181,6 +186,13 @@ def _is_terminal(stream):
         return stream.isatty()
     except (AttributeError, ValueError):  # no isatty, or a closed stream
         return False
+
+
+def _in_jupyter():
+    """True in a Jupyter (or Colab) kernel, where stderr is no terminal but a bar is welcome."""
+    ipython = sys.modules.get("IPython")  # imported by the kernel itself; never imported here
+    shell = ipython.get_ipython() if ipython is not None else None
+    return getattr(shell, "kernel", None) is not None
 
 
 def _name(function):

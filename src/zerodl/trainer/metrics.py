@@ -1,8 +1,11 @@
 """What the Trainer records of an epoch: the history, the epoch's metrics, the printed line.
 
 The history a Trainer returns is a dict of plain lists (JSON-ready), one entry per epoch under
-HISTORY_KEYS, and one per step under "step_loss".
+HISTORY_KEYS, and one per step under "step_loss": a zerodl.history.History, which can plot
+itself and shows as a table in Jupyter.
 """
+
+from zerodl.history import History
 
 __all__ = ["HISTORY_KEYS", "EpochMetrics", "empty_history", "format_record"]
 
@@ -11,7 +14,7 @@ HISTORY_KEYS = ("epoch", "loss", "acc", "val_loss", "val_acc", "seconds", "lr")
 
 
 def empty_history():
-    return {key: [] for key in (*HISTORY_KEYS, "step_loss")}
+    return History({key: [] for key in (*HISTORY_KEYS, "step_loss")})
 
 
 class EpochMetrics:
