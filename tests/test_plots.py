@@ -280,8 +280,8 @@ def test_without_a_path_the_grid_and_the_matrix_are_figures():
 
 
 def test_plot_filters_draws_the_first_convolutions_filters(tmp_path):
-    from zerodl.plots import first_layer_images, plot_filters
     from zerodl.networks import SimpleConvNet, TwoLayerNet
+    from zerodl.plots import first_layer_images, plot_filters
 
     cnn = SimpleConvNet((1, 12, 12), {"filter_num": 6, "filter_size": 3}, 10, 4, seed=0)
     images, what = first_layer_images(cnn)
@@ -298,8 +298,8 @@ def test_plot_filters_draws_the_first_convolutions_filters(tmp_path):
 
 
 def test_feature_maps_are_the_layers_output_for_one_image():
-    from zerodl.plots import feature_maps, plot_feature_maps
     from zerodl.networks import SimpleConvNet
+    from zerodl.plots import feature_maps, plot_feature_maps
 
     cnn = SimpleConvNet((1, 12, 12), {"filter_num": 6, "filter_size": 3}, 10, 4, seed=0)
     x = np.random.default_rng(1).random((1, 12, 12)).astype(np.float32)

@@ -29,9 +29,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from zerodl._html import html_table
-from zerodl.history import History
-from zerodl.networks import NETWORKS
-from zerodl.optimizers import create_optimizer
 from zerodl.checkpoint_file import (
     CheckpointError,
     check_fits,
@@ -44,6 +41,7 @@ from zerodl.checkpoint_file import (
     save_params,
     unpack,
 )
+from zerodl.history import History
 from zerodl.im2col import conv_output_size
 from zerodl.networks import NETWORKS
 from zerodl.networks.deep_conv import CONV_LAYERS
