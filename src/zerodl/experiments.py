@@ -21,6 +21,7 @@ import time
 import numpy as np
 
 from zerodl._checks import integer
+from zerodl.fonts import picture_text as _  # English where no font draws Japanese
 from zerodl.networks.multi_layer import MultiLayerNet
 from zerodl.optimizers import SGD, AdaGrad, Adam, Momentum, RMSProp
 from zerodl.plots import plot_loss
@@ -92,7 +93,7 @@ def compare_optimizers(
     }
     losses = _compare(variants, x_train, t_train, iterations, batch_size, seed, print_fn)
     if path is not None:
-        _plot(losses, path, "Optimisers compared (MultiLayerNet, ReLU, He)", (0, 1))
+        _plot(losses, path, _("Optimisers compared (MultiLayerNet, ReLU, He)"), (0, 1))
     return losses
 
 
@@ -137,7 +138,7 @@ def compare_initializations(
     variants = {name: (network_with(init), SGD(lr=lr)) for name, init in initializations.items()}
     losses = _compare(variants, x_train, t_train, iterations, batch_size, seed, print_fn)
     if path is not None:
-        _plot(losses, path, "Weight initialisations compared (ReLU, SGD)", (0, 2.5))
+        _plot(losses, path, _("Weight initialisations compared (ReLU, SGD)"), (0, 2.5))
     return losses
 
 

@@ -31,6 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
+from zerodl.fonts import picture_text as _  # English where no font draws Japanese
 from zerodl.plots import new_figure, save_figure
 
 __all__ = [
@@ -346,7 +347,7 @@ def format_confusion_matrix(cm, labels=None):
     return "\n".join(lines)
 
 
-def plot_confusion_matrix(cm, path, *, labels=None, title="Confusion matrix"):
+def plot_confusion_matrix(cm, path, *, labels=None, title=None):
     """Draw the confusion matrix as a heat map with the counts written in, and save a PNG."""
     cm = np.asarray(cm)
     k = len(cm)
@@ -362,9 +363,9 @@ def plot_confusion_matrix(cm, path, *, labels=None, title="Confusion matrix"):
             ax.text(j, i, str(int(cm[i, j])), ha="center", va="center", fontsize=7, color=colour)
     ax.set_xticks(range(k), labels, rotation=45 if max(map(len, labels)) > 2 else 0, ha="right")
     ax.set_yticks(range(k), labels)
-    ax.set_xlabel("predicted")
-    ax.set_ylabel("true")
-    ax.set_title(title)
-    figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label="share of the true class")
+    ax.set_xlabel(_("predicted"))
+    ax.set_ylabel(_("true"))
+    ax.set_title(_("Confusion matrix") if title is None else title)
+    figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label=_("share of the true class"))
     figure.tight_layout()
     return save_figure(figure, path)
