@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from zerodl.fonts import picture_text as _  # English where no font draws Japanese
+from zerodl.fonts import use_japanese_font
 from zerodl.plots import new_figure, save_figure
 
 __all__ = [
@@ -310,6 +311,7 @@ def image_grid(images, path, *, titles=None, ncols=None, title=None, normalize="
             ax.set_title(str(titles[i]), fontsize=7)
     if title:
         figure.suptitle(title, fontsize=10)
+    use_japanese_font(figure)  # before the layout measures the texts
     figure.tight_layout()
     return save_figure(figure, path)
 
@@ -367,5 +369,6 @@ def plot_confusion_matrix(cm, path, *, labels=None, title=None):
     ax.set_ylabel(_("true"))
     ax.set_title(_("Confusion matrix") if title is None else title)
     figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label=_("share of the true class"))
+    use_japanese_font(figure)  # before the layout measures the texts
     figure.tight_layout()
     return save_figure(figure, path)
