@@ -1,6 +1,6 @@
 // zerodl serve: draw on a canvas, send it as a PNG to /api/predict, show what comes back.
 // The server does all the preprocessing (the same code as `zerodl predict`); this page only
-// draws, sends and shows.
+// draws, sends and shows. Its words come from t(key) of i18n.js, in English or Japanese.
 "use strict";
 
 const pad = document.getElementById("pad");
@@ -18,6 +18,7 @@ let model = null; // GET /api/model
 let sequence = 0; // each request's number: an answer older than the last request is dropped
 let drawing = false;
 let last = null;
+let saying = () => t("start"); // what the status line says, said again in a new language
 
 // --- the model -----------------------------------------------------------------------------
 
@@ -26,17 +27,20 @@ async function loadModel() {
     const response = await fetch("/api/model");
     model = await response.json();
   } catch (err) {
-    say("The server did not answer: is zerodl serve still running?", true);
+    say(() => t("no_answer"), true);
     return;
   }
-  const params = model.parameters.toLocaleString("en");
-  document.getElementById("model").textContent =
-    `Model: ${model.name} (${model.network}, ${params} parameters, trained on ${model.dataset})`;
-  if (model.dataset !== "mnist") {
-    document.getElementById("title").textContent = `Draw something from ${model.dataset}`;
-  }
+  describeModel();
   buildBars(model.classes);
   clearAll(false);
+}
+
+function describeModel() {
+  const parameters = model.parameters.toLocaleString(language);
+  document.getElementById("model").textContent = t("model", { ...model, parameters });
+  if (model.dataset !== "mnist") {
+    document.getElementById("title").textContent = t("title_dataset", { dataset: model.dataset });
+  }
 }
 
 function buildBars(classes) {
@@ -117,7 +121,7 @@ pad.addEventListener("lostpointercapture", endStroke);
 async function readFile(file) {
   if (!file) return;
   if (!["image/png", "image/jpeg"].includes(file.type)) {
-    say(`${file.name} is not a PNG or JPEG image.`, true);
+    say(() => t("not_an_image", { name: file.name }), true);
     return;
   }
   try { // show it on the canvas, fitted, so that one can draw over it
@@ -154,7 +158,8 @@ async function predict(blob, name) {
   if (!model) return;
   if (blob.size > model.limits.max_body_bytes - 1024) {
     const kib = Math.round(model.limits.max_body_bytes / 1024);
-    say(`${name} is ${Math.round(blob.size / 1024)} KiB; the server reads at most ${kib} KiB.`, true);
+    const size = Math.round(blob.size / 1024);
+    say(() => t("too_big", { name, size, limit: kib }), true);
     return;
   }
   const id = ++sequence;
@@ -168,14 +173,14 @@ async function predict(blob, name) {
     response = await fetch(`/api/predict?feature_maps=${maps}`, { method: "POST", body: form });
     answer = await response.json();
   } catch (err) {
-    if (id === sequence) say("The server did not answer: is zerodl serve still running?", true);
+    if (id === sequence) say(() => t("no_answer"), true);
     return;
   } finally {
     if (id === sequence) bars.removeAttribute("aria-busy");
   }
   if (id !== sequence) return; // a newer drawing is on its way
   if (!response.ok) {
-    say(`The server could not read it: ${answer.error}.`, true);
+    say(() => t("unreadable", { error: answer.error }), true);
     return;
   }
   show(answer);
@@ -192,8 +197,8 @@ function show(answer) {
     row.querySelector(".value").textContent = percent(probs[k]);
   });
   const name = model.classes[top];
-  const unsure = probs[top] < 0.5 ? " It is not sure." : "";
-  say(`The network reads ${name} (${percent(probs[top])}).${unsure}`);
+  const sure = probs[top] >= 0.5;
+  say(() => t("reads", { name, percent: percent(probs[top]) }) + (sure ? "" : t("unsure")));
   drawGrey(preview, answer.input, 28, 28, false);
   if (answer.feature_maps) showMaps(answer.feature_maps);
 }
@@ -202,8 +207,9 @@ function percent(p) {
   return `${(p * 100).toFixed(1)}%`;
 }
 
-function say(text, isError = false) {
-  statusLine.textContent = text;
+function say(words, isError = false) {
+  saying = words;
+  statusLine.textContent = words();
   statusLine.classList.toggle("error", isError);
 }
 
@@ -236,7 +242,7 @@ function showMaps(maps) { // maps (FN, OH, OW)
       canvas.height = height;
       canvas.setAttribute("aria-hidden", "true");
       const caption = document.createElement("figcaption");
-      caption.textContent = `filter ${k + 1}`;
+      caption.textContent = t("filter", { number: k + 1 });
       figure.append(canvas, caption);
       mapsBox.append(figure);
     });
@@ -256,8 +262,16 @@ function clearAll(announce = true) {
   drawGrey(preview, new Array(28 * 28).fill(0), 28, 28, false);
   mapsBox.replaceChildren();
   mapsPanel.hidden = true;
-  if (announce) say("Cleared. Draw a digit.");
+  if (announce) say(() => t("cleared"));
 }
+
+document.addEventListener("zerodl:language", () => { // the switch: rewrite what this file wrote
+  if (model) describeModel();
+  statusLine.textContent = saying();
+  mapsBox.querySelectorAll("figcaption").forEach((caption, k) => {
+    caption.textContent = t("filter", { number: k + 1 });
+  });
+});
 
 document.getElementById("clear").addEventListener("click", () => clearAll(true));
 
