@@ -10,7 +10,8 @@ What "in step" means, and what each README may do its own way:
   line of ```text blocks (a program's output, a picture of the code), is identical;
 - pictures: the same files in the same order, except that README.ja.md shows docs/NAME-ja.png
   where that Japanese twin of README.md's docs/NAME.png exists; the alt text is translated;
-- tables: as many, in the same order, each with as many rows and columns;
+- tables: as many, in the same order, each with as many rows and columns, and each row with the
+  same `code` spans (the commands, options and names; the words around them are translated);
 - each README links to the other at its top, names the book (title, author, publisher) and its
   code repository, and every #anchor link of each lands on one of its own headings.
 
@@ -40,6 +41,7 @@ class Readme:
         self.blocks = []  # (tag, [lines], heading title, line number)
         self.images = []  # (target, heading title, line number)
         self.tables = []  # (rows, columns, heading title, line number)
+        self.table_rows = []  # (the row's `code` spans, sorted; heading title, line number)
         heading, block, table = "(top)", None, None
         for number, line in enumerate(self.text.splitlines(), 1):
             if block is not None:
@@ -57,6 +59,8 @@ class Readme:
                     table = [0, line.strip().strip("|").count("|") + 1, heading, number]
                     self.tables.append(table)
                 table[0] += 1
+                spans = tuple(sorted(re.findall(r"`[^`]+`", line.replace("\\|", "|"))))
+                self.table_rows.append((spans, heading, number))
                 continue
             table = None
             found = re.match(r"(#{1,6}) (.*)", line)
@@ -186,6 +190,11 @@ def test_the_tables_have_the_same_shapes():
         lambda item: describe((*item[0], None, None)),
     )  # fmt: skip
     assert not lines, "the tables differ:\n" + "\n".join(lines)
+    lines = out_of_step(
+        english.table_rows, japanese.table_rows, english, japanese,
+        lambda item: f"a table row with {' '.join(item[0]) or 'no code'}",
+    )  # fmt: skip
+    assert not lines, "the tables' rows hold different `code`:\n" + "\n".join(lines)
 
 
 def test_each_readme_links_to_the_other_at_its_top():
