@@ -81,6 +81,35 @@ def test_drawing_in_japanese_changes_no_matplotlib_setting(japanese):
     assert "matplotlib_fontja" not in sys.modules  # importing it would change rcParams
 
 
+def test_without_matplotlib_fontja_a_japanese_font_of_the_system_is_used(monkeypatch, tmp_path):
+    """Debian's fonts-noto-cjk (or IPAex, Takao ...), found even when installed after matplotlib
+    made its font cache; its glyphs are real (skipped where the system has no such font)."""
+    from matplotlib.ft2font import FT2Font
+
+    real_find_spec = fonts.importlib.util.find_spec
+    monkeypatch.setattr(
+        fonts.importlib.util, "find_spec",
+        lambda name, *a: None if name == fonts.FONTJA_PACKAGE else real_find_spec(name, *a),
+    )  # fmt: skip
+    fonts.japanese_font.cache_clear()
+    try:
+        path = fonts.japanese_font()
+    finally:
+        fonts.japanese_font.cache_clear()
+    if path is None:
+        pytest.skip("no Japanese font on this system (apt-get install fonts-noto-cjk)")
+    assert "matplotlib_fontja" not in path
+    font = FT2Font(path)
+    assert all(font.get_char_index(ord(c)) for c in "ステップごとの損失認識精度")
+    monkeypatch.setenv("ZERODL_LANG", "ja")
+    monkeypatch.setattr(fonts, "japanese_font", lambda: path)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=MISSING_GLYPH)
+        figure = loss_figure(history())
+        figure.savefig(tmp_path / "loss.png")
+    assert "ステップ" in texts(figure)
+
+
 def test_english_labels_in_an_english_locale(monkeypatch):
     monkeypatch.setenv("ZERODL_LANG", "en")
     shown = texts(loss_figure(history()))

@@ -42,6 +42,15 @@ SYSTEM_FONTS = (  # family names, best first
     "Yu Gothic",
     "Meiryo",
 )
+SYSTEM_FONT_FILES = (  # the same fonts' file names, for fonts installed after matplotlib's cache
+    "NotoSansCJK-Regular",
+    "NotoSansCJKjp-Regular",
+    "NotoSansJP-Regular",
+    "ipaexg",
+    "ipag",
+    "TakaoGothic",
+    "VL-Gothic-Regular",
+)
 
 
 class MissingFontWarning(UserWarning):
@@ -57,10 +66,21 @@ def japanese_font():
             path = Path(folder) / FONTJA_FILE
             if path.is_file():
                 return str(path)
+    return _system_font()
+
+
+def _system_font():
+    """A Japanese font of the system: by family name from matplotlib's font list, else by file
+    name among the system's font files (matplotlib's list is a cache, made before a font that
+    was installed later)."""
     from matplotlib import font_manager
 
     by_name = {font.name: font.fname for font in font_manager.fontManager.ttflist}
-    return next((by_name[name] for name in SYSTEM_FONTS if name in by_name), None)
+    found = next((by_name[name] for name in SYSTEM_FONTS if name in by_name), None)
+    if found:
+        return found
+    by_file = {Path(path).stem: path for path in font_manager.findSystemFonts()}
+    return next((by_file[stem] for stem in SYSTEM_FONT_FILES if stem in by_file), None)
 
 
 def picture_language():
