@@ -23,6 +23,7 @@ import numpy as np
 
 from zerodl._checks import integer
 from zerodl.errors import ArgumentError
+from zerodl.fonts import picture_text as _  # English where no font draws Japanese
 from zerodl.networks.multi_layer import MultiLayerNet
 from zerodl.optimizers import SGD, AdaGrad, Adam, Momentum, RMSProp
 from zerodl.plots import plot_loss
@@ -148,14 +149,14 @@ def compare_initializations(
 def plot_optimizers(losses, path=None):
     """The book's figure 6-9 from what compare_optimizers returned: a PNG written to `path`
     (its Path returned), or the Figure when no path is given."""
-    title = "Optimisers compared (MultiLayerNet, ReLU, He)"
+    title = _("Optimisers compared (MultiLayerNet, ReLU, He)")
     return plot_loss(losses, path, smooth=11, title=title, ylim=(0, 1))
 
 
 def plot_initializations(losses, path=None):
     """The book's figure 6-15 from what compare_initializations returned: a PNG written to
     `path` (its Path returned), or the Figure when no path is given."""
-    title = "Weight initialisations compared (ReLU, SGD)"
+    title = _("Weight initialisations compared (ReLU, SGD)")
     return plot_loss(losses, path, smooth=11, title=title, ylim=(0, 2.5))
 
 

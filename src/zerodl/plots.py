@@ -28,6 +28,9 @@ from pathlib import Path
 
 import numpy as np
 
+from zerodl.fonts import picture_text as _  # English where no font draws Japanese
+from zerodl.fonts import use_japanese_font
+
 __all__ = [
     "smooth_curve",
     "loss_figure",
@@ -152,6 +155,7 @@ def save_figure(figure, path):
     """Write `figure` as a PNG to `path` (its folder created if needed); return the Path."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    use_japanese_font(figure)  # the texts that hold Japanese, each with its own font
     figure.savefig(path, format="png")
     return path
 
@@ -160,7 +164,7 @@ def finish(figure, path):
     """What every picture function returns: the Figure when `path` is None; else the Path of
     the PNG written there, the figure then cleared (nothing keeps its artists alive)."""
     if path is None:
-        return figure
+        return use_japanese_font(figure)  # as save_figure does, for the Figure shown inline
     path = save_figure(figure, path)
     figure.clear()
     return path
@@ -177,21 +181,30 @@ def _draw_loss(ax, runs, smooth, ylim, validation=None):
     for (label, values), color in zip(runs.items(), colors):
         y = _floats(values)
         steps = np.arange(1, len(y) + 1)
-        name = "loss per step" if label is None else label
+        name = _("loss per step") if label is None else label
         if smooth and smooth > 1 and len(y) >= 2 * smooth:  # fewer points: nothing to smooth
-            ax.plot(steps, y, color=color, alpha=0.3, linewidth=0.8, label=f"{name} (raw)")
+            raw = _("{name} (raw)").format(name=name)
+            ax.plot(steps, y, color=color, alpha=0.3, linewidth=0.8, label=raw)
             window = int(smooth) - 1 + int(smooth) % 2  # odd, as smooth_curve makes it
-            smoothed = f"smoothed over {window} steps" if label is None else f"{label} (smoothed)"
+            smoothed = (
+                _("smoothed over {window} steps").format(window=window)
+                if label is None
+                else _("{label} (smoothed)").format(label=label)
+            )
             ax.plot(steps, smooth_curve(y, window), color=color, linewidth=1.6, label=smoothed)
         else:
             ax.plot(steps, y, color=color, linewidth=1.2, label=name)
         if label in validation:
             at, losses = validation[label]
-            text = "validation loss (per epoch)" if label is None else f"{label} (validation)"
+            text = (
+                _("validation loss (per epoch)")
+                if label is None
+                else _("{label} (validation)").format(label=label)
+            )
             ax.plot(at, losses, "--", color=_darker(color), marker="o", markersize=4, label=text)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # steps are whole numbers
-    ax.set_xlabel("step")
-    ax.set_ylabel("loss")
+    ax.set_xlabel(_("step"))
+    ax.set_ylabel(_("loss"))
     if ylim is not None:
         ax.set_ylim(*ylim)
     ax.grid(alpha=0.3)
@@ -228,12 +241,12 @@ def _darker(color):
 def _draw_accuracy(ax, histories, ylim):
     colors = _colors()
     for (label, history), color in zip(histories.items(), colors):
-        for key, style, name in (("acc", "-", "train"), ("val_acc", "--", "validation")):
+        for key, style, name in (("acc", "-", _("train")), ("val_acc", "--", _("validation"))):
             y = _floats(history.get(key, []))
             if not np.isfinite(y).any():
                 continue
             epochs = history.get("epoch") or list(range(1, len(y) + 1))
-            text = name if label is None else f"{label} ({name})"
+            text = name if label is None else _("{label} ({name})").format(label=label, name=name)
             ax.plot(epochs, y, style, color=color, marker="o", markersize=3, label=text)
     from matplotlib.ticker import MaxNLocator
 
@@ -242,8 +255,8 @@ def _draw_accuracy(ax, histories, ylim):
     epochs = [x for line in ax.lines for x in line.get_xdata()]
     if epochs:  # half an epoch either side: one epoch is a column of dots over "1"
         ax.set_xlim(min(epochs) - 0.5, max(epochs) + 0.5)
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("accuracy")
+    ax.set_xlabel(_("epoch"))
+    ax.set_ylabel(_("accuracy"))
     if ylim is not None:
         ax.set_ylim(*ylim)
     ax.grid(alpha=0.3)
@@ -293,7 +306,7 @@ def loss_figure(data, *, smooth=11, title=None, ylim=None):
     _draw_loss(ax, _runs(data, "step_loss"), smooth, ylim, validation)
     if title:
         ax.set_title(title)
-    return figure
+    return use_japanese_font(figure)
 
 
 def _histories_of(data):
@@ -363,8 +376,8 @@ def plot_history(history, folder=None, *, smooth=11):
         return history_figure(history, smooth=smooth)
     folder = Path(folder)
     return (
-        plot_loss(history, folder / "loss.png", smooth=smooth, title="Loss"),
-        plot_accuracy(history, folder / "accuracy.png", title="Accuracy"),
+        plot_loss(history, folder / "loss.png", smooth=smooth, title=_("Loss")),
+        plot_accuracy(history, folder / "accuracy.png", title=_("Accuracy")),
     )
 
 
@@ -416,11 +429,12 @@ def image_grid(
             ax.set_title(str(titles[i]), fontsize=7)
     if title:
         figure.suptitle(title, fontsize=10)
+    use_japanese_font(figure)  # before the layout measures the texts
     figure.tight_layout()
     return finish(figure, path)
 
 
-def plot_confusion_matrix(cm, path=None, *, labels=None, title="Confusion matrix"):
+def plot_confusion_matrix(cm, path=None, *, labels=None, title=None):
     """Draw the confusion matrix as a heat map with the counts written in: a PNG written to
     `path` (its Path returned), or the Figure when no path is given."""
     cm = np.asarray(cm)
@@ -437,10 +451,11 @@ def plot_confusion_matrix(cm, path=None, *, labels=None, title="Confusion matrix
             ax.text(j, i, str(int(cm[i, j])), ha="center", va="center", fontsize=7, color=colour)
     ax.set_xticks(range(k), labels, rotation=45 if max(map(len, labels)) > 2 else 0, ha="right")
     ax.set_yticks(range(k), labels)
-    ax.set_xlabel("predicted")
-    ax.set_ylabel("true")
-    ax.set_title(title)
-    figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label="share of the true class")
+    ax.set_xlabel(_("predicted"))
+    ax.set_ylabel(_("true"))
+    ax.set_title(_("Confusion matrix") if title is None else title)
+    figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label=_("share of the true class"))
+    use_japanese_font(figure)  # before the layout measures the texts
     figure.tight_layout()
     return finish(figure, path)
 

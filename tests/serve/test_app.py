@@ -120,7 +120,11 @@ def test_the_page_and_its_files_come_from_this_server_only(client):
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     references = re.findall(r'(?:src|href)="([^"]*)"', page.text)
     assert references and all(r.startswith("/") or r.startswith("data:") for r in references)
-    for path, kind in (("/static/app.js", "text/javascript"), ("/static/style.css", "text/css")):
+    for path, kind in (
+        ("/static/app.js", "text/javascript"),
+        ("/static/i18n.js", "text/javascript"),
+        ("/static/style.css", "text/css"),
+    ):
         response = client.get(path)
         assert response.status_code == 200 and response.headers["content-type"].startswith(kind)
         assert "http://" not in response.text and "https://" not in response.text

@@ -208,3 +208,89 @@ def test_a_phone_photo_is_scaled_down_and_a_refusal_clears_the_old_answer(traine
         assert canvas_grey(page, "#preview").max() == 0
         assert page.is_hidden("#maps-panel")
         browser.close()
+
+
+@pytest.mark.slow
+def test_the_page_in_japanese_reads_a_seven_and_switches_to_english(trained_checkpoint, tmp_path):
+    """A browser that prefers Japanese (locale ja-JP: navigator.languages and Accept-Language)
+    gets the page in Japanese, every text and aria-label; the switch turns it to English and
+    back; the JSON API answers the same as in English."""
+    sync_playwright = browser_or_skip()
+    path, _, _ = trained_checkpoint
+    with serve_command(path.parent) as (address, process), sync_playwright() as playwright:
+        # Chromium's own words (the file chooser's button) in Japanese too, where chromium-l10n
+        # is installed: on Linux, Chromium takes them from LANGUAGE
+        japanese = {**os.environ, "LANGUAGE": "ja", "LANG": "ja_JP.UTF-8"}
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, env=japanese)
+        context = browser.new_context(locale="ja-JP", viewport={"width": 1100, "height": 900})
+        page = context.new_page()
+        page.set_default_timeout(20_000)
+        problems = []
+        page.on("pageerror", lambda err: problems.append(str(err)))
+        page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+        page.goto(address + "/")
+        page.wait_for_selector("#bars li:nth-child(10)")
+        assert page.evaluate("navigator.languages[0]") == "ja-JP"
+        strings = page.evaluate("STRINGS")
+        assert set(strings["ja"]) == set(strings["en"])  # every text in both languages
+
+        def shows_japanese():
+            assert page.get_attribute("html", "lang") == "ja"
+            assert page.title() == strings["ja"]["page_title"]
+            for element in page.locator("[data-i18n]:not(#model):not(#status)").all():
+                key = element.get_attribute("data-i18n")
+                assert element.text_content() == strings["ja"][key], key
+            for element in page.locator("[data-i18n-aria-label]").all():
+                key = element.get_attribute("data-i18n-aria-label")
+                assert element.get_attribute("aria-label") == strings["ja"][key], key
+            assert page.inner_text("#model").startswith("モデル: ")
+            assert "SimpleConvNet" in page.inner_text("#model")
+            switch = page.locator("#language")
+            assert switch.inner_text() == "English" and switch.get_attribute("lang") == "en"
+            text = page.inner_text("body")
+            english = [
+                value for key, value in strings["en"].items()
+                if len(value) > 4 and value != strings["ja"][key] and key != "language_name"
+            ]
+            assert [value for value in english if value in text] == []
+
+        shows_japanese()
+        assert page.inner_text("#status") == strings["ja"]["start"]
+
+        with page.expect_response(lambda r: "/api/predict" in r.url) as answered:
+            draw(page, [[(0.25, 0.22), (0.75, 0.22), (0.45, 0.82)]])
+        answer = answered.value.json()
+        page.wait_for_selector("#bars li.top")
+        assert answer["prediction"] == 7
+        assert set(answer) == {"prediction", "probabilities", "input", "feature_maps"}
+        assert page.inner_text("#bars li.top .label") == "7"
+        assert page.inner_text("#status").startswith("ネットワークの答えは 7（")
+        assert page.locator("#maps figcaption").first.inner_text() == "フィルター 1"
+        shows_japanese()
+        page.screenshot(path=tmp_path / "serve-ja.png", full_page=True)
+
+        # the switch: English, every text, the answer said again; and back
+        page.click("#language")
+        assert page.get_attribute("html", "lang") == "en"
+        assert page.inner_text("#title") == "Draw a digit"
+        assert page.inner_text("#status").startswith("The network reads 7 (")
+        assert page.inner_text("#model").startswith("Model: ")
+        assert page.get_attribute("#pad", "aria-label") == strings["en"]["pad_label"]
+        assert page.locator("#maps figcaption").first.inner_text() == "filter 1"
+        assert page.inner_text("#language") == "日本語"
+        page.reload()  # the choice is kept in this browser
+        page.wait_for_selector("#bars li:nth-child(10)")
+        assert page.get_attribute("html", "lang") == "en"
+        page.click("#language")
+        shows_japanese()
+
+        # the JSON API has no language: the same answer with or without Accept-Language
+        model_ja = page.request.get(address + "/api/model", headers={"Accept-Language": "ja"})
+        model_en = page.request.get(address + "/api/model", headers={"Accept-Language": "en"})
+        assert model_ja.json() == model_en.json()
+        browser.close()
+
+    assert problems == []
+    with open(tmp_path / "serve-ja.png", "rb") as f:
+        assert f.read(8) == b"\x89PNG\r\n\x1a\n"
+    assert process.returncode == 0

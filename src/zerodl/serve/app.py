@@ -51,6 +51,7 @@ SECURITY_HEADERS = [
 ]
 PAGES = {  # path -> (file in zerodl/serve/static, media type)
     "/": ("index.html", "text/html; charset=utf-8"),
+    "/static/i18n.js": ("i18n.js", "text/javascript; charset=utf-8"),
     "/static/app.js": ("app.js", "text/javascript; charset=utf-8"),
     "/static/style.css": ("style.css", "text/css; charset=utf-8"),
 }

@@ -1,6 +1,7 @@
 // zerodl serve: draw on a canvas, send it as a PNG to /api/predict, show what comes back.
 // The server does all the preprocessing (the same code as `zerodl predict`); this page only
-// draws, scales a picture from a file down to what the server reads, sends and shows.
+// draws, scales a picture from a file down to what the server reads, sends and shows. Its words
+// come from t(key) of i18n.js, in English or Japanese.
 "use strict";
 
 const pad = document.getElementById("pad");
@@ -22,6 +23,7 @@ let model = null; // GET /api/model
 let sequence = 0; // each request's number: an answer older than the last request is dropped
 let drawing = false;
 let last = null;
+let saying = () => t("start"); // what the status line says, said again in a new language
 
 // --- the model -----------------------------------------------------------------------------
 
@@ -30,17 +32,20 @@ async function loadModel() {
     const response = await fetch("/api/model");
     model = await response.json();
   } catch (err) {
-    say("The server did not answer: is zerodl serve still running?", true);
+    say(() => t("no_answer"), true);
     return;
   }
-  const params = model.parameters.toLocaleString("en");
-  document.getElementById("model").textContent =
-    `Model: ${model.name} (${model.network}, ${params} parameters, trained on ${model.dataset})`;
-  if (model.dataset !== "mnist") {
-    document.getElementById("title").textContent = `Draw something from ${model.dataset}`;
-  }
+  describeModel();
   buildBars(model.classes);
   clearAll(false);
+}
+
+function describeModel() {
+  const parameters = model.parameters.toLocaleString(language);
+  document.getElementById("model").textContent = t("model", { ...model, parameters });
+  if (model.dataset !== "mnist") {
+    document.getElementById("title").textContent = t("title_dataset", { dataset: model.dataset });
+  }
 }
 
 function buildBars(classes) {
@@ -122,7 +127,7 @@ async function readFile(file) {
   if (!file) return;
   if (!["image/png", "image/jpeg"].includes(file.type)) {
     clearAnswer();
-    say(`${file.name} is not a PNG or JPEG image.`, true);
+    say(() => t("not_an_image", { name: file.name }), true);
     return;
   }
   let bitmap = null;
@@ -187,7 +192,8 @@ async function predict(blob, name) {
   if (blob.size > model.limits.max_body_bytes - 1024) {
     const kib = Math.round(model.limits.max_body_bytes / 1024);
     clearAnswer();
-    say(`${name} is ${Math.round(blob.size / 1024)} KiB; the server reads at most ${kib} KiB.`, true);
+    const size = Math.round(blob.size / 1024);
+    say(() => t("too_big", { name, size, limit: kib }), true);
     return;
   }
   const id = ++sequence;
@@ -201,7 +207,7 @@ async function predict(blob, name) {
     response = await fetch(`/api/predict?feature_maps=${maps}`, { method: "POST", body: form });
     answer = await response.json();
   } catch (err) {
-    if (id === sequence) say("The server did not answer: is zerodl serve still running?", true);
+    if (id === sequence) say(() => t("no_answer"), true);
     return;
   } finally {
     if (id === sequence) bars.removeAttribute("aria-busy");
@@ -209,7 +215,7 @@ async function predict(blob, name) {
   if (id !== sequence) return; // a newer drawing is on its way
   if (!response.ok) {
     clearAnswer(); // the answer on screen was for the previous picture
-    say(`The server could not read it: ${answer.error}.`, true);
+    say(() => t("unreadable", { error: answer.error }), true);
     return;
   }
   show(answer);
@@ -226,8 +232,8 @@ function show(answer) {
     row.querySelector(".value").textContent = percent(probs[k]);
   });
   const name = model.classes[top];
-  const unsure = probs[top] < 0.5 ? " It is not sure." : "";
-  say(`The network reads ${name} (${percent(probs[top])}).${unsure}`);
+  const sure = probs[top] >= 0.5;
+  say(() => t("reads", { name, percent: percent(probs[top]) }) + (sure ? "" : t("unsure")));
   drawGrey(preview, answer.input, 28, 28, false);
   if (answer.feature_maps) showMaps(answer.feature_maps);
 }
@@ -236,8 +242,9 @@ function percent(p) {
   return `${(p * 100).toFixed(1)}%`;
 }
 
-function say(text, isError = false) {
-  statusLine.textContent = text;
+function say(words, isError = false) {
+  saying = words;
+  statusLine.textContent = words();
   statusLine.classList.toggle("error", isError);
 }
 
@@ -270,7 +277,7 @@ function showMaps(maps) { // maps (FN, OH, OW)
       canvas.height = height;
       canvas.setAttribute("aria-hidden", "true");
       const caption = document.createElement("figcaption");
-      caption.textContent = `filter ${k + 1}`;
+      caption.textContent = t("filter", { number: k + 1 });
       figure.append(canvas, caption);
       mapsBox.append(figure);
     });
@@ -283,7 +290,7 @@ function clearAll(announce = true) {
   sequence += 1; // answers still on their way are for a drawing that is gone
   blankPad();
   clearAnswer();
-  if (announce) say("Cleared. Draw a digit.");
+  if (announce) say(() => t("cleared"));
 }
 
 // the bars, the input the network saw and the feature maps back to empty
@@ -297,6 +304,14 @@ function clearAnswer() {
   mapsBox.replaceChildren();
   mapsPanel.hidden = true;
 }
+
+document.addEventListener("zerodl:language", () => { // the switch: rewrite what this file wrote
+  if (model) describeModel();
+  statusLine.textContent = saying();
+  mapsBox.querySelectorAll("figcaption").forEach((caption, k) => {
+    caption.textContent = t("filter", { number: k + 1 });
+  });
+});
 
 document.getElementById("clear").addEventListener("click", () => clearAll(true));
 
