@@ -32,7 +32,7 @@ def test_exit_status_is_0_when_all_pass_and_1_when_one_fails(capsys):
             ["check", str(CORRECT / "book_optimizers.py"), "--time-limit", "0"],
             "zerodl check: error: --time-limit must be more than 0, got 0",
         ),
-        (["check"], "zerodl: error: the following arguments are required: FILE.py (see"),
+        (["check"], "zerodl check: error: the following arguments are required: FILE.py (see"),
     ],
 )
 def test_a_usage_error_is_one_line_and_exit_status_2(capsys, argv, message):
