@@ -129,14 +129,6 @@ def test_only_the_command_line_imports_the_book_package():
         assert "zerodl.book" not in path.read_text(), path
 
 
-def test_every_served_module_is_a_module_of_the_book_package():
-    for top, modules in runner.SERVED.items():
-        for name, module in modules.items():
-            assert name.split(".")[0] == top
-            assert module.__name__ == "zerodl.book." + name
-    assert runner.SERVED["common"]["common.layers"] is layers
-
-
 REPLACE_RELU = """
     import sys, os
     sys.path.append(os.pardir)
