@@ -108,3 +108,33 @@ def test_the_trainer_augments_each_batch_from_its_own_generator():
         np.testing.assert_array_equal(first.params[key], second.params[key])
     with pytest.raises(TypeError, match="augment must be a callable"):
         Trainer(first, augment="yes")
+
+
+def test_flip_mirrors_about_half_of_the_images_left_to_right_and_nothing_else():
+    x = images(n=200, c=1, h=5, w=7)
+    still = RandomAffine(max_shift=0, max_rotation=0, scale=(1, 1), flip=True)
+    out = still(x, np.random.default_rng(1))
+    mirrored = np.array([np.array_equal(o, i[:, :, ::-1]) for o, i in zip(out, x)])
+    unchanged = np.array([np.array_equal(o, i) for o, i in zip(out, x)])
+    assert (mirrored ^ unchanged).all()  # each image one or the other, exactly
+    assert 70 < mirrored.sum() < 130
+
+
+def test_without_flip_the_random_stream_is_what_it_was_before_flips_existed():
+    x = images()
+    a, b = np.random.default_rng(3), np.random.default_rng(3)
+    RandomAffine()(x, a)
+    # the draws of RandomAffine before `flip`: angles, scales, shifts, nothing more
+    b.uniform(-10, 10, 3), b.uniform(0.9, 1.1, 3), b.uniform(-2, 2, (3, 2))
+    assert a.random() == b.random()
+
+
+def test_each_dataset_has_the_moves_that_keep_its_images_what_they_are():
+    from zerodl.datasets.augment import augmentation_for
+
+    digits, clothes = augmentation_for("mnist"), augmentation_for("fashion-mnist")
+    assert not digits.flip and digits.max_rotation > 0  # a mirrored 2 is no digit
+    assert clothes.flip and clothes.max_rotation == 0 and clothes.scale == (1.0, 1.0)
+    assert RandomAffine(**clothes.get_config()).get_config() == clothes.get_config()
+    with pytest.raises(ValueError, match="no augmentation for 'cifar'"):
+        augmentation_for("cifar")

@@ -27,6 +27,9 @@ def test_a_validation_split_chooses_the_epoch_and_the_test_set_is_scored_once(ca
     assert out.count("test accuracy") == 1 and f"{result['test_acc']:.4f}" in out
     config = json.loads(open("run/config.json").read())
     assert config["augment"] and config["val_split"] == 8 and config["lr_schedule"] == "cosine"
+    assert config["augmentation"] == {  # digits: shifted, turned and scaled, never mirrored
+        "max_shift": 2.0, "max_rotation": 10.0, "scale": [0.9, 1.1], "flip": False
+    }  # fmt: skip
     rows = read_metrics("run/metrics.csv")
     lrs = [float(r["lr"]) for r in rows]  # warm-up to 0.001 at epoch 1, then the cosine down
     assert lrs == pytest.approx([0.0005, 0.001, 0.001 * (1 + math.cos(math.pi / 2)) / 2])

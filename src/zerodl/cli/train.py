@@ -20,7 +20,7 @@ from zerodl.cli.common import (
     takes_flat_input,
 )
 from zerodl.datasets import validation_split
-from zerodl.datasets.augment import RandomAffine
+from zerodl.datasets.augment import RandomAffine, augmentation_for
 from zerodl.distributed import OneProcess
 from zerodl.networks import registry
 from zerodl.run_folder import METRIC_COLUMNS, RunFolder  # noqa: F401 (METRIC_COLUMNS: its old home)
@@ -127,7 +127,8 @@ def add_arguments(parser):
         "--augment",
         action="store_true",
         default=None,
-        help="shift, rotate and scale every training batch a little (zerodl.datasets.augment)",
+        help="move every training batch a little: digits shifted, turned and scaled, clothes "
+        "shifted and mirrored (zerodl.datasets.augment)",
     )
     parser.add_argument(
         "--val-split",
@@ -249,7 +250,7 @@ def _trainer(args, config, network, run_folder, group, ckpt=None):
         progress=args.progress,
         callbacks=[save_epoch] if group.is_root else [],  # process 0 writes the run folder
         print_fn=lambda line: print(line, flush=True),
-        augment=RandomAffine() if config.get("augment") else None,
+        augment=_augmentation(config),
         comm=group if group.size > 1 else None,
     )
     if ckpt is not None:  # a resumed run keeps its base rate (the optimiser's is the schedule's)
@@ -265,6 +266,17 @@ def _trainer(args, config, network, run_folder, group, ckpt=None):
             name, config["lr"], config["epochs"], config.get("warmup", 0)
         )
     return trainer
+
+
+def _augmentation(config):
+    """The run's RandomAffine, or None. A new run records its moves in config.json
+    ("augmentation"), the dataset's (datasets.augment.AUGMENTATIONS); a run folder from before
+    that key, with "augment": true, resumes with the shifts, turns and scalings it began with."""
+    if not config.get("augment"):
+        return None
+    if "augmentation" not in config:
+        return RandomAffine()
+    return RandomAffine(**config["augmentation"])
 
 
 def _report(trainer, run_folder, config, x_test, t_test):
@@ -360,6 +372,8 @@ def _new_config(args):
                 "with --optimizer adamw"
             )
         config["l2"] = config["weight_decay"]
+    if config["augment"]:  # the moves that suit the dataset, recorded for --resume
+        config["augmentation"] = augmentation_for(config["dataset"]).get_config()
     return config
 
 
