@@ -68,6 +68,7 @@ def width(text):
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
+_WHITESPACE = str.maketrans("\n\r\x0b\x0c", "    ")
 # A line may not start with these (Japanese line breaking: 行頭禁則).
 _NO_BREAK_BEFORE = set("、。，．）」』】〕：；！？ー)]},.:;!?")
 
@@ -79,6 +80,7 @@ def wrap(line, columns, first, rest):
     (code such as np.dot(dout, W.T) stays whole where it can)."""
     if width(line) == len(line):
         return textwrap.fill(line, columns, initial_indent=first, subsequent_indent=rest)
+    line = line.expandtabs().translate(_WHITESPACE)  # as textwrap does: one line in, then filled
     lines, current, room = [], first, columns - width(first)
     for piece in _breakable_pieces(line):
         if width(piece) > room and current.strip() and piece[:1] not in _NO_BREAK_BEFORE:
