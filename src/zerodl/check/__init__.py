@@ -15,7 +15,9 @@ pieces are found by the book's names (finding.py) and each is checked in float64
 book's computation (references.py) by the checks of its kind: functions.py, layers.py,
 optimizers.py, networks.py; compare.py and hints.py say what differs and its usual cause;
 running.py keeps each piece within a time limit and reports the learner's own line when it
-raises; report.py is what comes back. Nothing is written anywhere.
+raises; report.py is what comes back, in the reader's language (wording.py: each line is kept
+as its English message and its fields, translated when shown; --json stays English). Nothing is
+written anywhere.
 
 `zerodl.check` is this module, and calling it calls `check`.
 """

@@ -2,7 +2,8 @@
 
 A check names the hint whose pattern the difference matches (compare.py finds the patterns: a
 factor of the batch size, a sign, a transpose, values in another order, ...); a hint is a
-likely cause, said as one, never a certainty.
+likely cause, said as one, never a certainty. Each line is marked with N_(): the report shows
+it in the reader's language, --json gives the English as `hint_text`.
 """
 
 from zerodl.i18n import N_

@@ -5,6 +5,11 @@ differs, the smallest input that shows it and the usual cause.
     report                       # the text in a terminal, a table in Jupyter (_repr_html_)
     report.exit_code             # 0 all pass, 1 a FAIL, 2 a piece that could not be checked
     report.to_dict()             # what --json prints
+    report["Affine"].findings[0].what   # "backward: dx differs": a str, the English
+
+The text and the table are in the language zerodl speaks when they are shown (ZERODL_LANG=ja,
+or a Japanese locale: zerodl.i18n); to_dict() is English in every language. The statuses are
+tokens, the same in both.
 """
 
 import html
