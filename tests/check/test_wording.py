@@ -1,6 +1,8 @@
 """zerodl.check.wording: a Message is its English as a str and its translation when shown, a
 field that is a Message is translated too, and Japanese lines are filled by terminal columns."""
 
+import copy
+import pickle
 import textwrap
 
 import pytest
@@ -78,3 +80,11 @@ def test_japanese_is_filled_by_columns_between_wide_characters():
 
 def test_width_counts_two_columns_for_a_wide_character():
     assert width("FAIL") == 4 and width("レイヤ") == 6 and width("x (2, 3)、t") == 11
+
+
+def test_a_message_survives_copy_and_pickle(japanese):
+    line = Message(N_("{what} differs"), what=Message(N_("backward: {name}"), name="dx"))
+    summary = Clauses(N_(", "), [Message(N_("{failed} FAIL"), failed=2), line])
+    for again in (copy.deepcopy(summary), pickle.loads(pickle.dumps(summary))):
+        assert again == "2 FAIL, backward: dx differs"
+        assert shown(again) == "FAIL 2 個、逆伝播 (backward) の dx が正しい値と違います"

@@ -29,6 +29,9 @@ class Message(str):
         self.message, self.fields = message, fields
         return self
 
+    def __getnewargs_ex__(self):  # copy and pickle build it again from its message and fields
+        return (self.message,), self.fields
+
     def shown(self):
         """The line in the language zerodl speaks now."""
         if not self.fields:
@@ -47,6 +50,9 @@ class Clauses(Message):
         self.message, self.fields = str(self), {}
         self.separator, self.parts = separator, list(parts)
         return self
+
+    def __getnewargs_ex__(self):
+        return (self.separator, self.parts), {}
 
     def shown(self):
         return translated(self.separator).join(shown(part) for part in self.parts)
