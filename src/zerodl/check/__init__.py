@@ -15,7 +15,9 @@ pieces are found by the book's names (finding.py) and each is checked in float64
 book's computation (references.py) by the checks of its kind: functions.py, layers.py,
 optimizers.py, networks.py; compare.py and hints.py say what differs and its usual cause;
 running.py keeps each piece within a time limit and reports the learner's own line when it
-raises; report.py is what comes back. Nothing is written anywhere.
+raises; report.py is what comes back, in the reader's language (wording.py: each line is kept
+as its English message and its fields, translated when shown; --json stays English). Nothing is
+written anywhere.
 
 `zerodl.check` is this module, and calling it calls `check`.
 """
@@ -28,11 +30,14 @@ import numpy as np
 
 from zerodl.book.runner import learners_own, served
 from zerodl.check import running
+from zerodl.check.compare import at
 from zerodl.check.finding import BOOK_PIECES, UsageError, find_pieces
 from zerodl.check.loading import LoadError, load_definitions
 from zerodl.check.networks import NETWORKS
 from zerodl.check.report import Finding, PieceResult, Report
 from zerodl.check.running import CannotConstruct, LearnersError
+from zerodl.check.wording import Message
+from zerodl.i18n import N_
 
 __all__ = ["BOOK_PIECES", "LoadError", "Report", "UsageError", "check"]
 
@@ -50,7 +55,7 @@ def check(target, *names, time_limit=None):
     if isinstance(target, (str, Path)):
         path = Path(target)
         if not path.is_file():
-            raise UsageError(f"no such file: {target}")
+            raise UsageError(Message(N_("no such file: {path}"), path=target))
         saved = sys.dont_write_bytecode
         sys.dont_write_bytecode = True  # the learner's imports leave no __pycache__ behind
         try:
@@ -64,7 +69,10 @@ def check(target, *names, time_limit=None):
     name = getattr(target, "__name__", None)
     if name is None:
         raise UsageError(
-            f"cannot check a {type(target).__name__}: give a file, a module, a class or a function"
+            Message(
+                N_("cannot check a {type}: give a file, a module, a class or a function"),
+                type=type(target).__name__,
+            )
         )
     return check_namespace({name: target}, names or (name,), name, time_limit)
 
@@ -73,8 +81,13 @@ def check_namespace(namespace, names, source, limit=None):
     pieces = find_pieces(namespace, names)
     if not pieces:
         raise UsageError(
-            f"nothing to check in {source}: no class or function of its own has one of the "
-            "book's names; name yours as ALIAS=BOOKNAME, e.g. MyLoss=SoftmaxWithLoss"
+            Message(
+                N_(
+                    "nothing to check in {source}: no class or function of its own has one of "
+                    "the book's names; name yours as ALIAS=BOOKNAME, e.g. MyLoss=SoftmaxWithLoss"
+                ),
+                source=source,
+            )
         )
     report = Report(source)
     for piece in pieces:
@@ -100,23 +113,35 @@ def _check_piece(piece, seconds):
             example = NETWORKS[piece.book_name].example
             if piece.name != piece.book_name:
                 example = f"{piece.name}={example}"
-            how = f"give them on the command line: zerodl check FILE '{example}'"
+            result.skipped = Message(
+                N_(
+                    "its constructor needs arguments zerodl cannot guess ({error}); "
+                    "give them on the command line: zerodl check FILE '{example}'"
+                ),
+                error=str(err),
+                example=example,
+            )
         else:
-            how = f"zerodl check builds a {piece.book_name} with the book's constructor"
-        result.skipped = f"its constructor needs arguments zerodl cannot guess ({err}); {how}"
+            result.skipped = Message(
+                N_(
+                    "its constructor needs arguments zerodl cannot guess ({error}); "
+                    "zerodl check builds a {book_name} with the book's constructor"
+                ),
+                error=str(err),
+                book_name=piece.book_name,
+            )
     except running.TimeLimitExceeded as err:
-        result.findings = [Finding("FAIL", str(err))]
+        result.findings = [Finding("FAIL", err.args[0])]
     except LearnersError as err:  # the learner's code raised where a check did not expect it
-        result.findings = [Finding("FAIL", err.what, [f"at {err.where}"] if err.where else [])]
+        result.findings = [Finding("FAIL", err.what, at(err.where))]
     except Exception as err:  # noqa: BLE001 (what the learner's piece returned broke a check)
         where, line = running.learners_line(err.__traceback__)
-        result.findings = [
-            Finding(
-                "FAIL",
-                f"cannot be checked: {type(err).__name__}: {err}",
-                [f"at {where}: {line}"] if where else ["does it return what the book's returns?"],
-            )
-        ]
+        what = Message(N_("cannot be checked: {error}"), error=f"{type(err).__name__}: {err}")
+        if where:
+            details = at(f"{where}: {line}")
+        else:
+            details = [Message(N_("does it return what the book's returns?"))]
+        result.findings = [Finding("FAIL", what, details)]
     finally:
         np.random.set_state(state)  # noqa: NPY002
     return result

@@ -12,8 +12,10 @@ import numpy as np
 
 from zerodl.check.hints import hint_from_the_line
 from zerodl.check.report import FAIL, Finding
+from zerodl.check.wording import Message
+from zerodl.i18n import N_
 
-__all__ = ["close", "compare", "constant_factor", "describe_factor", "raised", "shape_of"]
+__all__ = ["at", "close", "compare", "constant_factor", "describe_factor", "raised", "shape_of"]
 
 RTOL = 1e-5
 
@@ -40,15 +42,18 @@ def constant_factor(got, want, rtol=RTOL):
 def describe_factor(k, batch_size=None, array_like=True):
     """(the line naming factor k, the hint it suggests)."""
     if batch_size and batch_size > 1 and (abs(k - batch_size) < 1e-6 * batch_size):
-        return f"yours = {batch_size:g} x expected: the batch size N = {batch_size}", "batch_size"
+        line = Message(N_("yours = {n:g} x expected: the batch size N = {n}"), n=batch_size)
+        return line, "batch_size"
     if batch_size and batch_size > 1 and abs(k * batch_size - 1) < 1e-6:
-        return f"yours = expected / {batch_size}: the batch size N = {batch_size}", "batch_size"
+        line = Message(N_("yours = expected / {n}: the batch size N = {n}"), n=batch_size)
+        return line, "batch_size"
     if abs(k + 1) < 1e-6:
-        return "yours = -1 x expected", "sign"
+        return Message(N_("yours = -1 x expected")), "sign"
+    line = Message(N_("yours = {k} x expected"), k=f"{k:.6g}")
     if not array_like:  # one number: any two differ by a factor, a round one is a clue
         ratio = max(abs(k), 1 / abs(k))
-        return f"yours = {k:.6g} x expected", "factor" if abs(ratio - round(ratio)) < 1e-6 else None
-    return f"yours = {k:.6g} x expected", "factor"
+        return line, "factor" if abs(ratio - round(ratio)) < 1e-6 else None
+    return line, "factor"
 
 
 def _index(idx):
@@ -79,13 +84,18 @@ def compare(
     """
     want = np.asarray(want, dtype=np.float64)
     if got is None:
-        return Finding(FAIL, f"{what}: returned None (a missing return?)", input=input)
+        return Finding(
+            FAIL, Message(N_("{what}: returned None (a missing return?)"), what=what), input=input
+        )
     try:
         got = np.asarray(got, dtype=np.float64)
     except (TypeError, ValueError):
-        return Finding(
-            FAIL, f"{what}: returned {type(got).__name__}, not an array of numbers", input=input
+        line = Message(
+            N_("{what}: returned {type}, not an array of numbers"),
+            what=what,
+            type=type(got).__name__,
         )
+        return Finding(FAIL, line, input=input)
     if got.shape == want.shape and np.all(close(got, want, rtol)):
         return None
     hint = None
@@ -103,30 +113,57 @@ def compare(
             break
     details = []
     if got.shape != want.shape:
-        details.append(f"shape {got.shape}, expected {want.shape}")
+        details.append(
+            Message(N_("shape {shape}, expected {expected}"), shape=got.shape, expected=want.shape)
+        )
         if hint is None and got.ndim == 2 and got.shape == want.T.shape:
             if np.all(close(got, want.T, rtol)):
-                details.append("yours is the transpose of the expected")
+                details.append(Message(N_("yours is the transpose of the expected")))
                 hint = "transpose"
         if hint is None and got.size < want.size and want.ndim >= 1 and got.ndim < want.ndim:
             hint = "axis"
         if hint is None and got.size == want.size and order_hint and _same_values(got, want):
-            details.append("the same values, in another order")
+            details.append(Message(N_("the same values, in another order")))
             hint = order_hint
-        return Finding(FAIL, f"{what} differs", details, hint, input)
+        return Finding(FAIL, Message(N_("{what} differs"), what=what), details, hint, input)
     if not np.all(np.isfinite(got)) and np.all(np.isfinite(want)):
         bad = tuple(np.argwhere(~np.isfinite(got))[0])
-        at = f"shape {got.shape}; {_value(got[bad])} at {_index(bad)}" if got.ndim else _value(got)
-        details.append(f"{at}, expected {_value(want[bad])}")
-        return Finding(FAIL, f"{what} has inf or nan", details, hint or nonfinite_hint, input)
+        if got.ndim:
+            line = Message(
+                N_("shape {shape}; {value} at {index}, expected {expected}"),
+                shape=got.shape,
+                value=_value(got[bad]),
+                index=_index(bad),
+                expected=_value(want[bad]),
+            )
+        else:
+            line = Message(
+                N_("{value}, expected {expected}"), value=_value(got), expected=_value(want)
+            )
+        details.append(line)
+        what = Message(N_("{what} has inf or nan"), what=what)
+        return Finding(FAIL, what, details, hint or nonfinite_hint, input)
     wrong = ~close(got, want, rtol)
     if got.ndim == 0:
-        details.append(f"yours {_value(got)}, expected {_value(want)}")
+        details.append(
+            Message(N_("yours {value}, expected {expected}"), value=_value(got),
+                    expected=_value(want))
+        )  # fmt: skip
     else:
         first = tuple(np.argwhere(wrong)[0])
         details.append(
-            f"shape {got.shape}; {int(wrong.sum())} of {wrong.size} elements differ, first at "
-            f"{_index(first)}: yours {_value(got[first])}, expected {_value(want[first])}"
+            Message(
+                N_(
+                    "shape {shape}; {wrong} of {size} elements differ, first at {index}: "
+                    "yours {value}, expected {expected}"
+                ),
+                shape=got.shape,
+                wrong=int(wrong.sum()),
+                size=wrong.size,
+                index=_index(first),
+                value=_value(got[first]),
+                expected=_value(want[first]),
+            )
         )
     k = constant_factor(got, want, rtol)
     if k is not None:
@@ -134,9 +171,9 @@ def compare(
         details.append(line)
         hint = hint or factor_hint
     if hint is None and order_hint and _same_values(got, want):
-        details.append("the same values, in another order")
+        details.append(Message(N_("the same values, in another order")))
         hint = order_hint
-    return Finding(FAIL, f"{what} differs", details, hint, input)
+    return Finding(FAIL, Message(N_("{what} differs"), what=what), details, hint, input)
 
 
 def _same_values(got, want):
@@ -146,9 +183,16 @@ def _same_values(got, want):
 def raised(what, err, piece, input=""):
     """The FAIL Finding for the learner's code raising (or running too long): their own line."""
     from_the_line = hint_from_the_line(piece, err.code, err.what)
-    details = [f"at {err.where}"] if err.where else []
-    verb = "ran too long" if err.timed_out else "raised"
-    return Finding(FAIL, f"{what} {verb}: {err.what}", details, from_the_line, input)
+    if err.timed_out:
+        line = Message(N_("{what} ran too long: {error}"), what=what, error=err.what)
+    else:
+        line = Message(N_("{what} raised: {error}"), what=what, error=err.what)
+    return Finding(FAIL, line, at(err.where), from_the_line, input)
+
+
+def at(where):
+    """[the line naming where in the learner's file it happened] ([] when nowhere known)."""
+    return [Message(N_("at {where}"), where=where)] if where else []
 
 
 def shape_of(*arrays):

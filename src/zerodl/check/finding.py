@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 
 from zerodl.check import functions, layers, networks, optimizers
 from zerodl.check.running import is_learners
+from zerodl.check.wording import Message, shown
+from zerodl.i18n import N_
 
 __all__ = ["BOOK_PIECES", "Piece", "UsageError", "find_pieces", "parse_name"]
 
@@ -29,7 +31,11 @@ BOOK_PIECES = {
 
 
 class UsageError(Exception):
-    """A name that cannot be checked as given: one line that says what to write."""
+    """A name that cannot be checked as given: one line that says what to write (str() says it
+    in the language zerodl speaks, as the command prints it)."""
+
+    def __str__(self):
+        return shown(self.args[0]) if self.args else ""
 
 
 @dataclass
@@ -54,16 +60,28 @@ def parse_name(text):
     match = _NAME.match(text)
     if not match:
         raise UsageError(
-            f"cannot read {text!r}: write NAME, ALIAS=BOOKNAME or NAME(ARGUMENTS), "
-            "e.g. MyLoss=SoftmaxWithLoss or 'TwoLayerNet(784, 50, 10)'"
+            Message(
+                N_(
+                    "cannot read {text!r}: write NAME, ALIAS=BOOKNAME or NAME(ARGUMENTS), "
+                    "e.g. MyLoss=SoftmaxWithLoss or 'TwoLayerNet(784, 50, 10)'"
+                ),
+                text=text,
+            )
         )
     alias, book_name, arguments = match.groups()
     name = book_name if alias is None else alias
     if book_name not in BOOK_PIECES:
         known = ", ".join(BOOK_PIECES)
         raise UsageError(
-            f"{book_name} is not one of the book's pieces zerodl checks ({known}); "
-            f"name yours as {name}=BOOKNAME"
+            Message(
+                N_(
+                    "{book_name} is not one of the book's pieces zerodl checks ({known}); "
+                    "name yours as {name}=BOOKNAME"
+                ),
+                book_name=book_name,
+                known=known,
+                name=name,
+            )
         )
     if arguments is None:
         return name, book_name, None, {}
@@ -73,13 +91,24 @@ def parse_name(text):
         kwargs = {k.arg: ast.literal_eval(k.value) for k in call.keywords}
     except (SyntaxError, ValueError, AttributeError):
         raise UsageError(
-            f"cannot read the arguments in {text!r}: give Python literals, "
-            "e.g. 'TwoLayerNet(784, 50, 10)'"
+            Message(
+                N_(
+                    "cannot read the arguments in {text!r}: give Python literals, "
+                    "e.g. 'TwoLayerNet(784, 50, 10)'"
+                ),
+                text=text,
+            )
         ) from None
     if BOOK_PIECES[book_name][0] != "network":
         raise UsageError(
-            f"{text}: arguments are for networks; zerodl builds a "
-            f"{book_name} with the book's constructor"
+            Message(
+                N_(
+                    "{text}: arguments are for networks; zerodl builds a {book_name} with the "
+                    "book's constructor"
+                ),
+                text=text,
+                book_name=book_name,
+            )
         )
     return name, book_name, args, kwargs
 
@@ -118,15 +147,24 @@ def find_pieces(namespace, names=()):
                 for k, v in namespace.items()
                 if (inspect.isclass(v) or inspect.isfunction(v)) and _learners(v)
             )
-            raise UsageError(
-                f"there is no {name} in the file (it defines: "
-                f"{', '.join(defined) or 'no class or function'})"
-            )
+            if defined:
+                error = Message(
+                    N_("there is no {name} in the file (it defines: {defined})"),
+                    name=name,
+                    defined=", ".join(defined),
+                )
+            else:
+                error = Message(
+                    N_("there is no {name} in the file (it defines: no class or function)"),
+                    name=name,
+                )
+            raise UsageError(error)
         kind = BOOK_PIECES[book_name][0]
         if not _fits(namespace[name], kind):
-            raise UsageError(
-                f"{name} is not a {'function' if kind == 'function' else 'class'}, "
-                f"as the book's {book_name} is"
-            )
+            if kind == "function":
+                error = N_("{name} is not a function, as the book's {book_name} is")
+            else:
+                error = N_("{name} is not a class, as the book's {book_name} is")
+            raise UsageError(Message(error, name=name, book_name=book_name))
         pieces.append(Piece(name, book_name, namespace[name], args, kwargs))
     return pieces

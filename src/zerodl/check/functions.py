@@ -9,9 +9,11 @@ returns a list of Findings; an empty list is a pass.
 import numpy as np
 
 from zerodl.check import references as ref
-from zerodl.check.compare import close, compare, constant_factor, raised, shape_of
+from zerodl.check.compare import at, close, compare, constant_factor, raised, shape_of
 from zerodl.check.report import FAIL, NOTE, Finding
 from zerodl.check.running import LearnersError, call
+from zerodl.check.wording import Message
+from zerodl.i18n import N_
 
 __all__ = ["CHECKS"]
 
@@ -61,7 +63,7 @@ def _elementwise(piece, reference, suspects=(), extra=()):
                 return [
                     Finding(
                         FAIL,
-                        f"{piece} changed its input x in place",
+                        Message(N_("{piece} changed its input x in place"), piece=piece),
                         [],
                         "in_place",
                         shape_of(("x", x)),
@@ -100,7 +102,8 @@ def _softmax(function):
         if found:
             return [found]
         if not np.array_equal(given, x):
-            return [Finding(FAIL, "softmax changed its input x in place", [], "in_place", label)]
+            what = Message(N_("{piece} changed its input x in place"), piece="softmax")
+            return [Finding(FAIL, what, [], "in_place", label)]
     return []
 
 
@@ -113,11 +116,11 @@ def _cross_entropy_error(function):
     onehot = np.eye(4)[labels]
     y_zeros = np.array([[0.0, 1.0, 0.0], [0.2, 0.8, 0.0]])
     cases = [
-        ("y (10,) and one-hot t (10,), the book's example", y1, t1, False),
-        ("y (3, 4) and one-hot t (3, 4)", y, onehot, False),
-        ("y (2, 3) with zeros, one-hot t (2, 3)", y_zeros, np.eye(3)[[1, 1]], False),
-        ("y (3, 4) and labels t (3,)", y, labels, True),
-        ("y (2, 3) with y = 0 for the correct class", y_zeros, np.array([0, 2]), True),
+        (Message(N_("y (10,) and one-hot t (10,), the book's example")), y1, t1, False),
+        (Message(N_("y (3, 4) and one-hot t (3, 4)")), y, onehot, False),
+        (Message(N_("y (2, 3) with zeros, one-hot t (2, 3)")), y_zeros, np.eye(3)[[1, 1]], False),
+        (Message(N_("y (3, 4) and labels t (3,)")), y, labels, True),
+        (Message(N_("y (2, 3) with y = 0 for the correct class")), y_zeros, np.array([0, 2]), True),
     ]
     findings = []
     for label, y_, t_, labels_case in cases:
@@ -125,25 +128,19 @@ def _cross_entropy_error(function):
             got = call(function, y_.copy(), t_.copy())
         except LearnersError as err:
             if labels_case and not err.timed_out:  # the book's first version takes one-hot t
-                findings.append(
-                    Finding(
-                        NOTE,
-                        f"cross_entropy_error does not take labels: {err.what}",
-                        [f"at {err.where}"] if err.where else [],
-                        "labels",
-                        label,
-                    )
+                what = Message(
+                    N_("{piece} does not take labels: {error}"),
+                    piece="cross_entropy_error",
+                    error=err.what,
                 )
+                findings.append(Finding(NOTE, what, at(err.where), "labels", label))
                 return findings
             return [raised("cross_entropy_error", err, "cross_entropy_error", label)]
         want = ref.cross_entropy_error(y_, t_)
         if label.endswith("correct class"):
             if not np.all(np.isfinite(np.asarray(got, dtype=np.float64))):
-                return [
-                    Finding(
-                        FAIL, f"cross_entropy_error is {got}, not a number", [], "log_zero", label
-                    )
-                ]
+                what = Message(N_("cross_entropy_error is {value}, not a number"), value=got)
+                return [Finding(FAIL, what, [], "log_zero", label)]
             continue
         found = compare(
             "cross_entropy_error",
@@ -200,15 +197,12 @@ def _numerical_gradient(function):
             got = call(function, f, given)
         except LearnersError as err:
             if len(shape) > 1 and not err.timed_out:  # the book's first version: 1-D x only
-                findings.append(
-                    Finding(
-                        NOTE,
-                        f"numerical_gradient takes 1-D x only: {err.what}",
-                        [f"at {err.where}", "the book's common/gradient.py takes any shape"],
-                        None,
-                        label,
-                    )
-                )
+                what = Message(N_("numerical_gradient takes 1-D x only: {error}"), error=err.what)
+                details = [
+                    *at(err.where),
+                    Message(N_("the book's common/gradient.py takes any shape")),
+                ]
+                findings.append(Finding(NOTE, what, details, None, label))
                 return findings
             return [raised("numerical_gradient", err, "numerical_gradient", label)]
         want = 3 * c * x**2
@@ -241,8 +235,13 @@ def _numerical_gradient(function):
             return [
                 Finding(
                     FAIL,
-                    "numerical_gradient did not put x back as it was",
-                    [f"x changed by up to {np.max(np.abs(given - x)):.3g}"],
+                    Message(N_("numerical_gradient did not put x back as it was")),
+                    [
+                        Message(
+                            N_("x changed by up to {change:.3g}"),
+                            change=np.max(np.abs(given - x)),
+                        )
+                    ],
                     "restore",
                     label,
                 )
@@ -261,7 +260,14 @@ def _im2col(function):
     rng = _rng()
     for shape, fh, fw, stride, pad in _CONV_CASES:
         x = rng.normal(size=shape)
-        label = f"x {shape}, filter {fh}x{fw}, stride {stride}, pad {pad}"
+        label = Message(
+            N_("x {shape}, filter {fh}x{fw}, stride {stride}, pad {pad}"),
+            shape=shape,
+            fh=fh,
+            fw=fw,
+            stride=stride,
+            pad=pad,
+        )
         findings = []
         got = _run(
             findings, "im2col", "im2col", function, x.copy(), fh, fw, stride, pad, input=label
@@ -298,8 +304,14 @@ def _col2im(function):
         N, C, H, W = shape
         rows = N * ((H + 2 * pad - fh) // stride + 1) * ((W + 2 * pad - fw) // stride + 1)
         col = rng.normal(size=(rows, C * fh * fw))
-        label = (
-            f"col {col.shape}, input_shape {shape}, filter {fh}x{fw}, stride {stride}, pad {pad}"
+        label = Message(
+            N_("col {col}, input_shape {shape}, filter {fh}x{fw}, stride {stride}, pad {pad}"),
+            col=col.shape,
+            shape=shape,
+            fh=fh,
+            fw=fw,
+            stride=stride,
+            pad=pad,
         )
         findings = []
         got = _run(

@@ -15,11 +15,24 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from zerodl.check import references as ref
-from zerodl.check.compare import RTOL, close, compare, raised, shape_of
+from zerodl.check.compare import RTOL, at, close, compare, raised, shape_of
 from zerodl.check.report import FAIL, NOTE, Finding
 from zerodl.check.running import CannotConstruct, LearnersError, call
+from zerodl.check.wording import Message
+from zerodl.i18n import N_
 
 __all__ = ["CHECKS"]
+
+FORWARD = Message(N_("forward"))  # the forward pass (順伝播), the layer's forward method
+BACKWARD = Message(N_("backward"))
+
+
+_X_CHANGED = Message(N_("forward changed its input x in place"))
+
+
+def _backward(name):
+    """'backward: dx': what backward gives for `name` (dx, dW, db, ...)."""
+    return Message(N_("backward: {name}"), name=name)
 
 
 @dataclass
@@ -77,11 +90,11 @@ def _differentiable(
         forward = case.forward or (lambda layer, x: layer.forward(x))
         try:
             given = x.copy()
-            out = _call(piece, "forward", forward, layer, given, input=label)
+            out = _call(piece, FORWARD, forward, layer, given, input=label)
             want = case.reference(x, case.params)
             named = suspects(case, x, None) if suspects else {}
             found = compare(
-                "forward",
+                FORWARD,
                 out,
                 want,
                 batch_size=case.batch_size,
@@ -93,15 +106,13 @@ def _differentiable(
             if found:
                 raise _Stop(found)
             if not np.array_equal(given, x):
-                raise _Stop(
-                    Finding(FAIL, "forward changed its input x in place", [], "in_place", label)
-                )
-            again = _call(piece, "forward", forward, layer, x.copy(), input=label)
+                raise _Stop(Finding(FAIL, _X_CHANGED, [], "in_place", label))
+            again = _call(piece, FORWARD, forward, layer, x.copy(), input=label)
             if not np.array_equal(np.asarray(again), np.asarray(out)):
                 raise _Stop(
                     Finding(
                         FAIL,
-                        "a second forward of the same x gives another result",
+                        Message(N_("a second forward of the same x gives another result")),
                         [],
                         "accumulate",
                         label,
@@ -109,14 +120,14 @@ def _differentiable(
                 )
             dout = np.random.default_rng(1).normal(size=want.shape)
             given_dout = dout.copy()
-            dx = _call(piece, "backward", layer.backward, given_dout, input=label)
+            dx = _call(piece, BACKWARD, layer.backward, given_dout, input=label)
             named = suspects(case, x, dout) if suspects else {}
             x_var = x.copy()
             want_dx = ref.gradient_of(
                 lambda case=case, x_var=x_var: case.reference(x_var, case.params), x_var, dout
             )
             found = compare(
-                "backward: dx",
+                _backward("dx"),
                 dx,
                 want_dx,
                 batch_size=case.batch_size,
@@ -135,7 +146,7 @@ def _differentiable(
                     lambda p=p_var, case=case, x=x: case.reference(x, p), p_var[key], dout
                 )
                 found = compare(
-                    f"backward: {attribute}",
+                    _backward(attribute),
                     grads[key],
                     want_grad,
                     batch_size=case.batch_size,
@@ -150,15 +161,23 @@ def _differentiable(
                 if not dout_in_place_is_books:
                     raise _Stop(
                         Finding(
-                            FAIL, "backward changed its input dout in place", [], "in_place", label
+                            FAIL,
+                            Message(N_("backward changed its input dout in place")),
+                            [],
+                            "in_place",
+                            label,
                         )
                     )
                 if not notes:
                     notes.append(
                         Finding(
                             NOTE,
-                            "backward changes dout in place (the book's Relu does too): "
-                            "fine unless your code reads dout after backward",
+                            Message(
+                                N_(
+                                    "backward changes dout in place (the book's Relu does too): "
+                                    "fine unless your code reads dout after backward"
+                                )
+                            ),
                             [],
                             None,
                             label,
@@ -166,8 +185,8 @@ def _differentiable(
                     )
             grads = {key: np.array(g, dtype=np.float64, copy=True) for key, g in grads.items()}
             dx = np.array(dx, dtype=np.float64, copy=True)
-            _call(piece, "forward", forward, layer, x.copy(), input=label)
-            dx2 = _call(piece, "backward", layer.backward, dout.copy(), input=label)
+            _call(piece, FORWARD, forward, layer, x.copy(), input=label)
+            dx2 = _call(piece, BACKWARD, layer.backward, dout.copy(), input=label)
             again = [np.array(dx2, dtype=np.float64)] + [
                 np.asarray(_gradient_attribute(layer, a, label)) for a in case.grads.values()
             ]
@@ -175,7 +194,7 @@ def _differentiable(
                 raise _Stop(
                     Finding(
                         FAIL,
-                        "a second backward of the same dout gives another result",
+                        Message(N_("a second backward of the same dout gives another result")),
                         [],
                         "accumulate",
                         label,
@@ -191,8 +210,13 @@ def _gradient_attribute(layer, attribute, label):
         raise _Stop(
             Finding(
                 FAIL,
-                f"after backward the layer has no attribute {attribute} "
-                "(the book's name for the gradient)",
+                Message(
+                    N_(
+                        "after backward the layer has no attribute {attribute} "
+                        "(the book's name for the gradient)"
+                    ),
+                    attribute=attribute,
+                ),
                 [],
                 None,
                 label,
@@ -279,9 +303,12 @@ def _affine(cls):
     if four_d and four_d[0].status == FAIL and " raised" in four_d[0].what:
         four_d[0].status = NOTE
         four_d[0].details.append(
-            "the book's common/layers.py Affine flattens a 4-D x "
-            "(N, C, H, W) and gives dx back in x's shape (SimpleConvNet "
-            "needs that)"
+            Message(
+                N_(
+                    "the book's common/layers.py Affine flattens a 4-D x (N, C, H, W) and gives "
+                    "dx back in x's shape (SimpleConvNet needs that)"
+                )
+            )
         )
         four_d[0].hint = None
     return findings + four_d
@@ -298,7 +325,12 @@ def _convolution(cls):
     ):
         x = rng.normal(size=x_shape)
         params = {"W": rng.normal(size=w_shape), "b": rng.normal(size=w_shape[0])}
-        label = f"{shape_of(('x', x), ('W', params['W']))}, stride {stride}, pad {pad}"
+        label = Message(
+            N_("{arrays}, stride {stride}, pad {pad}"),
+            arrays=shape_of(("x", x), ("W", params["W"])),
+            stride=stride,
+            pad=pad,
+        )
         cases.append(
             Case(
                 label,
@@ -334,7 +366,14 @@ def _pooling(cls):
         x = rng.permutation(np.prod(x_shape)).reshape(x_shape) / 7.0 - 3.0  # no ties
         if pad:  # every element > 0: padding with 0 (the book's im2col) or -inf, the same max
             x = x + 10.0
-        label = f"x {x_shape}, pool {ph}x{pw}, stride {stride}, pad {pad}"
+        label = Message(
+            N_("x {shape}, pool {ph}x{pw}, stride {stride}, pad {pad}"),
+            shape=x_shape,
+            ph=ph,
+            pw=pw,
+            stride=stride,
+            pad=pad,
+        )
         cases.append(
             Case(
                 label,
@@ -370,8 +409,12 @@ def _pooling(cls):
     if padded and padded[0].status == FAIL and " raised" in padded[0].what:
         padded[0].status, padded[0].hint = NOTE, None  # as the book's own Pooling does
         padded[0].details.append(
-            "the book's Pooling takes pad but leaves it out of its output size, so pad > 0 "
-            "fails there too"
+            Message(
+                N_(
+                    "the book's Pooling takes pad but leaves it out of its output size, so "
+                    "pad > 0 fails there too"
+                )
+            )
         )
     return findings + padded
 
@@ -423,7 +466,7 @@ def _with_variance_9(x):
 def _batch_norm_at_test_time(cls, rng):
     x, x_test = _with_variance_9(rng.normal(size=(6, 3))), rng.normal(size=(2, 3))
     gamma, beta = rng.normal(size=3) + 1.5, rng.normal(size=3)
-    label = "x (6, 3) while training, then x (2, 3) with train_flg=False"
+    label = Message(N_("x (6, 3) while training, then x (2, 3) with train_flg=False"))
     try:
         layer = call(cls, gamma.copy(), beta.copy())
         call(layer.forward, x.copy(), True)
@@ -465,17 +508,18 @@ def _two_inputs(piece, cls, forward, backward):
         try:
             layer = call(cls)
             out = call(layer.forward, np.copy(x), np.copy(y))
-            found = compare("forward", out, forward(x, y), input=label)
+            found = compare(FORWARD, out, forward(x, y), input=label)
             if found:
                 return [found]
             grads = call(layer.backward, np.copy(dout))
         except LearnersError as err:
             return [raised(piece, err, piece, label)]
         if not isinstance(grads, tuple) or len(grads) != 2:
-            return [Finding(FAIL, "backward must return two gradients, dx, dy", [], None, label)]
+            what = Message(N_("backward must return two gradients, dx, dy"))
+            return [Finding(FAIL, what, [], None, label)]
         want = backward(x, y, dout)
         for name, got, w, other in zip(("dx", "dy"), grads, want, reversed(want)):
-            found = compare(f"backward: {name}", got, w, suspects=[("swap", other)], input=label)
+            found = compare(_backward(name), got, w, suspects=[("swap", other)], input=label)
             if found:
                 return [found]
     return []
@@ -488,13 +532,13 @@ def _softmax_with_loss(cls):
     for N, K in ((1, 3), (2, 3), (4, 5)):
         labels = rng.integers(0, K, size=N)
         x = rng.normal(size=(N, K))
-        cases.append((f"x ({N}, {K}), one-hot t ({N}, {K})", x, np.eye(K)[labels], False))
+        one_hot = Message(N_("x ({N}, {K}), one-hot t ({N}, {K})"), N=N, K=K)
+        cases.append((one_hot, x, np.eye(K)[labels], False))
         if N > 1:  # code for one-hot t only raises on these (t * log(y) cannot broadcast)
-            cases.append((f"x ({N}, {K}), labels t ({N},)", x, labels, True))
+            cases.append((Message(N_("x ({N}, {K}), labels t ({N},)"), N=N, K=K), x, labels, True))
     x_big = np.array([[1000.0, 1001.0, 990.0], [-5.0, 3.0, 2.0]])
-    cases.append(
-        ("x (2, 3) with logits near 1000, one-hot t (2, 3)", x_big, np.eye(3)[[1, 2]], False)
-    )
+    big = Message(N_("x (2, 3) with logits near 1000, one-hot t (2, 3)"))
+    cases.append((big, x_big, np.eye(3)[[1, 2]], False))
     for label, x, t, labels_case in cases:
         try:
             layer = call(cls)
@@ -506,17 +550,21 @@ def _softmax_with_loss(cls):
                     findings.append(
                         Finding(
                             NOTE,
-                            f"SoftmaxWithLoss does not take labels: {err.what}",
-                            [f"at {err.where}"] if err.where else [],
+                            Message(
+                                N_("{piece} does not take labels: {error}"),
+                                piece="SoftmaxWithLoss",
+                                error=err.what,
+                            ),
+                            at(err.where),
                             "labels",
                             label,
                         )
                     )
                 continue
-            return [raised("forward", err, "SoftmaxWithLoss", label)]
+            return [raised(FORWARD, err, "SoftmaxWithLoss", label)]
         want = ref.cross_entropy_error(ref.softmax(x), t)
         found = compare(
-            "forward (the loss)",
+            Message(N_("forward (the loss)")),
             loss,
             want,
             batch_size=len(x),
@@ -529,17 +577,17 @@ def _softmax_with_loss(cls):
                 found.hint = "labels"
             return [found]
         if not np.array_equal(given, x):
-            return [Finding(FAIL, "forward changed its input x in place", [], "in_place", label)]
+            return [Finding(FAIL, _X_CHANGED, [], "in_place", label)]
         try:
             dx = call(layer.backward)  # the book's backward(dout=1)
         except LearnersError as err:
-            return [raised("backward", err, "SoftmaxWithLoss", label)]
+            return [raised(BACKWARD, err, "SoftmaxWithLoss", label)]
         x_var = x.copy()
         want_dx = ref.gradient_of(
             lambda x_var=x_var, t=t: ref.log_softmax_loss(x_var, t), x_var, 1.0
         )
         found = compare(
-            "backward: dx",
+            _backward("dx"),
             dx,
             want_dx,
             batch_size=len(x),
@@ -574,8 +622,15 @@ def _dropout(cls):
         return [
             Finding(
                 FAIL,
-                "forward or backward changes the shape",
-                [f"forward {out.shape}, backward {dx.shape}, expected {x.shape}"],
+                Message(N_("forward or backward changes the shape")),
+                [
+                    Message(
+                        N_("forward {out}, backward {dx}, expected {x}"),
+                        out=out.shape,
+                        dx=dx.shape,
+                        x=x.shape,
+                    )
+                ],
                 None,
                 label,
             )
@@ -586,7 +641,7 @@ def _dropout(cls):
         return [
             Finding(
                 FAIL,
-                "forward (training): the kept elements are not x times one scale",
+                Message(N_("forward (training): the kept elements are not x times one scale")),
                 [],
                 "dropout_scale",
                 label,
@@ -597,8 +652,14 @@ def _dropout(cls):
         return [
             Finding(
                 FAIL,
-                "forward (training) drops the wrong share of elements",
-                [f"{dropped:.0%} dropped, expected about {ratio:.0%}"],
+                Message(N_("forward (training) drops the wrong share of elements")),
+                [
+                    Message(
+                        N_("{dropped:.0%} dropped, expected about {ratio:.0%}"),
+                        dropped=dropped,
+                        ratio=ratio,
+                    )
+                ],
                 "mask",
                 label,
             )
@@ -607,8 +668,13 @@ def _dropout(cls):
         return [
             Finding(
                 FAIL,
-                "backward: dx differs from dout * mask (times the forward's scale)",
-                [f"{np.count_nonzero(dx[~kept])} dropped elements let dout through"]
+                Message(N_("backward: dx differs from dout * mask (times the forward's scale)")),
+                [
+                    Message(
+                        N_("{count} dropped elements let dout through"),
+                        count=np.count_nonzero(dx[~kept]),
+                    )
+                ]
                 if np.any(dx[~kept])
                 else [],
                 "mask",
@@ -620,8 +686,14 @@ def _dropout(cls):
         return [
             Finding(
                 FAIL,
-                "forward(x, train_flg=False) differs",
-                [f"training keeps x * {scale:.3g}, so test time should give x * {test_scale:g}"],
+                Message(N_("{what} differs"), what="forward(x, train_flg=False)"),
+                [
+                    Message(
+                        N_("training keeps x * {scale:.3g}, so test time should give x * {test:g}"),
+                        scale=scale,
+                        test=test_scale,
+                    )
+                ],
                 "dropout_scale",
                 label,
             )

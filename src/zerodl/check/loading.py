@@ -18,12 +18,18 @@ import types
 from pathlib import Path
 
 from zerodl.check.running import learners_line
+from zerodl.check.wording import Message, shown
+from zerodl.i18n import N_
 
 __all__ = ["LoadError", "definitions", "load_definitions"]
 
 
 class LoadError(Exception):
-    """The file cannot be loaded: one line naming the file and line."""
+    """The file cannot be loaded: one line naming the file and line (str() says it in the
+    language zerodl speaks, as the command prints it)."""
+
+    def __str__(self):
+        return shown(self.args[0]) if self.args else ""
 
 
 _SIMPLE = (
@@ -77,7 +83,7 @@ def load_definitions(path):
     try:
         source = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as err:
-        raise LoadError(f"cannot read {path}: {err}") from None
+        raise LoadError(Message(N_("cannot read {path}: {error}"), path=path, error=err)) from None
     try:
         code = definitions(source, str(path))
     except SyntaxError as err:
@@ -96,7 +102,8 @@ def load_definitions(path):
         where, line = learners_line(err.__traceback__)
         message = str(err).splitlines()[0] if str(err) else ""
         where = where or path.name
-        raise LoadError(
-            f"{where}: {type(err).__name__}: {message}" + (f" (in: {line})" if line else "")
-        ) from None
+        error = f"{where}: {type(err).__name__}: {message}"
+        if line:
+            error = Message(N_("{error} (in: {line})"), error=error, line=line)
+        raise LoadError(error) from None
     return module

@@ -19,7 +19,9 @@ from zerodl.check import references as ref
 from zerodl.check.compare import compare, raised
 from zerodl.check.report import FAIL, NOTE, Finding
 from zerodl.check.running import CannotConstruct, LearnersError, call
+from zerodl.check.wording import Message
 from zerodl.gradient import numerical_gradient
+from zerodl.i18n import N_
 
 __all__ = ["CHECKS", "NETWORKS", "check_network"]
 
@@ -206,11 +208,8 @@ def _check_network(book_name, spec, cls, args, kwargs):
         shapes = None  # arguments of the learner's own: no shapes to expect
     params = getattr(network, "params", None)
     if not isinstance(params, dict):
-        return [
-            Finding(
-                FAIL, "the network has no dict params (the book's W1, b1, ...)", [], None, label
-            )
-        ]
+        what = Message(N_("the network has no dict params (the book's W1, b1, ...)"))
+        return [Finding(FAIL, what, [], None, label)]
     shapes_finding = _check_shapes(params, shapes, label) if shapes is not None else None
     if shapes_finding and shapes_finding.what.startswith("params has no"):
         return [shapes_finding]
@@ -224,10 +223,20 @@ def _check_network(book_name, spec, cls, args, kwargs):
     x = rng.normal(size=(spec.batch, *input_dim))
     labels = rng.integers(0, classes, size=spec.batch)
     t = np.eye(classes)[labels] if spec.one_hot else labels
-    data = f"x {x.shape}, t {t.shape} ({'one-hot' if spec.one_hot else 'labels'})"
+    if spec.one_hot:
+        data = Message(N_("x {x}, t {t} (one-hot)"), x=x.shape, t=t.shape)
+    else:
+        data = Message(N_("x {x}, t {t} (labels)"), x=x.shape, t=t.shape)
     missing = [m for m in ("predict", "loss", "gradient", "accuracy") if not hasattr(network, m)]
     notes = [
-        Finding(NOTE, f"no method {name}: not checked (the book's {book_name} has one)")
+        Finding(
+            NOTE,
+            Message(
+                N_("no method {name}: not checked (the book's {book_name} has one)"),
+                name=name,
+                book_name=book_name,
+            ),
+        )
         for name in missing
     ]
     findings = [shapes_finding] if shapes_finding else []
@@ -271,8 +280,8 @@ def _check_shapes(params, shapes, label):
     if missing:
         return Finding(
             FAIL,
-            f"params has no {', '.join(missing)}",
-            [f"the book's constructor makes {', '.join(shapes)}"],
+            Message(N_("params has no {keys}"), keys=", ".join(missing)),
+            [Message(N_("the book's constructor makes {keys}"), keys=", ".join(shapes))],
             None,
             label,
         )
@@ -280,9 +289,13 @@ def _check_shapes(params, shapes, label):
         got = np.shape(params[key])
         if got != tuple(shape):
             hint = "transpose" if got == tuple(reversed(shape)) else None
-            return Finding(
-                FAIL, f"params[{key!r}] has shape {got}, expected {tuple(shape)}", [], hint, label
+            what = Message(
+                N_("params[{key!r}] has shape {shape}, expected {expected}"),
+                key=key,
+                shape=got,
+                expected=tuple(shape),
             )
+            return Finding(FAIL, what, [], hint, label)
     return None
 
 
@@ -291,7 +304,7 @@ def _check_predict_and_loss(book_name, network, params, x, t, args, data):
         scores = call(network.predict, x.copy())
         loss = call(network.loss, x.copy(), t.copy())
     except LearnersError as err:
-        return [raised("predict or loss", err, book_name, data)]
+        return [raised(Message(N_("predict or loss")), err, book_name, data)]
     variants = _predict_variants(book_name, params, x, args)
     matched = None
     for out, pre_softmax in variants:
@@ -305,8 +318,14 @@ def _check_predict_and_loss(book_name, network, params, x, t, args, data):
             return [
                 Finding(
                     FAIL,
-                    "predict(x) differs",
-                    [f"shape {np.shape(scores)}, expected {want_shape}"],
+                    Message(N_("{what} differs"), what="predict(x)"),
+                    [
+                        Message(
+                            N_("shape {shape}, expected {expected}"),
+                            shape=np.shape(scores),
+                            expected=want_shape,
+                        )
+                    ],
                     None,
                     data,
                 )
@@ -324,10 +343,12 @@ def _check_gradients(book_name, network, params, x, t, data, sample):
     except LearnersError as err:
         return [raised("gradient(x, t)", err, book_name, data)]
     except (TypeError, ValueError):
-        return [Finding(FAIL, "gradient(x, t) does not return a dict of arrays", [], None, data)]
+        what = Message(N_("gradient(x, t) does not return a dict of arrays"))
+        return [Finding(FAIL, what, [], None, data)]
     missing = [k for k in params if k not in grads]
     if missing:
-        return [Finding(FAIL, f"gradient(x, t) has no {', '.join(missing)}", [], None, data)]
+        what = Message(N_("gradient(x, t) has no {keys}"), keys=", ".join(missing))
+        return [Finding(FAIL, what, [], None, data)]
     rng = np.random.default_rng(0)
     numeric = {}
     for key, p in params.items():
@@ -354,7 +375,11 @@ def _check_gradients(book_name, network, params, x, t, data, sample):
             numeric[key],
             batch_size=len(x),
             rtol=1e-4,
-            input=data + ("" if indices is None else f"; {sample} sampled elements of {key}"),
+            input=data
+            if indices is None
+            else Message(
+                N_("{data}; {sample} sampled elements of {key}"), data=data, sample=sample, key=key
+            ),
         )
         if found:
             return [found]
@@ -364,7 +389,13 @@ def _check_gradients(book_name, network, params, x, t, data, sample):
         return [raised("gradient(x, t)", err, book_name, data)]
     if not all(np.array_equal(np.asarray(again[k]), grads[k]) for k in params):
         return [
-            Finding(FAIL, "a second gradient(x, t) gives another result", [], "accumulate", data)
+            Finding(
+                FAIL,
+                Message(N_("a second gradient(x, t) gives another result")),
+                [],
+                "accumulate",
+                data,
+            )
         ]
     total = sum(p.size for p in params.values())
     if hasattr(network, "numerical_gradient") and total <= WHOLE_NUMERICAL_GRADIENT:
@@ -407,7 +438,13 @@ def _check_accuracy(book_name, network, x, classes, one_hot):
     wrong = rng.choice(len(x), size=len(x) * 2 // 5, replace=False)
     labels[wrong] = (labels[wrong] + 1) % classes
     t = np.eye(classes)[labels] if one_hot else labels
-    data = f"x {x.shape}, t {t.shape}, {len(x) - len(wrong)} of {len(x)} answers right"
+    data = Message(
+        N_("x {x}, t {t}, {right} of {total} answers right"),
+        x=x.shape,
+        t=t.shape,
+        right=len(x) - len(wrong),
+        total=len(x),
+    )
     try:
         got = call(network.accuracy, x.copy(), t.copy())
     except LearnersError as err:

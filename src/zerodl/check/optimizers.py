@@ -13,6 +13,8 @@ from zerodl.check import references as ref
 from zerodl.check.compare import compare, raised
 from zerodl.check.report import FAIL, Finding
 from zerodl.check.running import CannotConstruct, LearnersError, call
+from zerodl.check.wording import Message
+from zerodl.i18n import N_
 
 __all__ = ["CHECKS", "STEPS"]
 
@@ -47,7 +49,9 @@ def _check(book_name):
         for grads in grads_per_step:
             grads["b1"][0] = 0.0  # a gradient that is exactly 0 (a unit that never fires)
         built = f"{book_name}({', '.join(map(str, args))})"
-        label = f"params W1 (3, 2), b1 (2,), {STEPS} steps, {built}"
+        label = Message(
+            N_("params W1 (3, 2), b1 (2,), {steps} steps, {built}"), steps=STEPS, built=built
+        )
         answers = [_steps(rule, args, start, grads_per_step) for rule in rules]
         suspects = {
             hint: _steps(rule, args, start, grads_per_step) for hint, rule in mistakes.items()
@@ -65,20 +69,24 @@ def _check(book_name):
             try:
                 call(optimizer.update, params, given)
             except LearnersError as err:
-                return [raised(f"update (step {step + 1})", err, book_name, label)]
+                what = Message(N_("update (step {step})"), step=step + 1)
+                return [raised(what, err, book_name, label)]
             for key in start:
                 if params[key] is not arrays[key]:
                     return [
                         Finding(
                             FAIL,
-                            f"update replaced params[{key!r}] with a new array",
+                            Message(
+                                N_("update replaced params[{key!r}] with a new array"), key=key
+                            ),
                             [],
                             "update_in_place",
                             label,
                         )
                     ]
                 if not np.array_equal(given[key], grads[key]):
-                    return [Finding(FAIL, f"update changed grads[{key!r}]", [], "in_place", label)]
+                    what = Message(N_("update changed grads[{key!r}]"), key=key)
+                    return [Finding(FAIL, what, [], "in_place", label)]
             candidates = [a[step] for a in answers]
             if any(
                 all(np.allclose(params[k], c[k], rtol=1e-5, atol=1e-9) for k in start)
@@ -91,7 +99,9 @@ def _check(book_name):
                 if np.allclose(params[key] - previous[key], want, rtol=1e-5, atol=1e-9):
                     continue
                 found = compare(
-                    f"step {step + 1}: the change of params[{key!r}]",
+                    Message(
+                        N_("step {step}: the change of params[{key!r}]"), step=step + 1, key=key
+                    ),
                     params[key] - previous[key],
                     want,
                     suspects=[(hint, s[step][key] - previous[key]) for hint, s in suspects.items()],

@@ -5,22 +5,43 @@ differs, the smallest input that shows it and the usual cause.
     report                       # the text in a terminal, a table in Jupyter (_repr_html_)
     report.exit_code             # 0 all pass, 1 a FAIL, 2 a piece that could not be checked
     report.to_dict()             # what --json prints
+    report["Affine"].findings[0].what   # "backward: dx differs": a str, the English
+
+The text and the table are in the language zerodl speaks when they are shown (ZERODL_LANG=ja,
+or a Japanese locale: zerodl.i18n); to_dict() is English in every language. The statuses are
+tokens, the same in both.
 """
 
 import html
-import textwrap
 from dataclasses import dataclass, field
 
 from zerodl.check.hints import HINTS
+from zerodl.check.wording import Clauses, Message, shown, translated, width, wrap
+from zerodl.i18n import N_, _
 
 __all__ = ["FAIL", "NOTE", "PASS", "SKIPPED", "Finding", "PieceResult", "Report"]
 
+# The statuses are tokens, the same in every language: the report's first column, --json,
+# report["Affine"].status and a learner's grep for FAIL all read the same word.
 PASS, FAIL, NOTE, SKIPPED = "pass", "FAIL", "note", "skipped"
-WIDTH = 100  # the text report's lines
+WIDTH = 100  # the text report's lines, in terminal columns
+KINDS = {
+    "function": N_("function"),
+    "layer": N_("layer"),
+    "optimizer": N_("optimizer"),
+    "network": N_("network"),
+}
+
+HTML_HEADERS = (N_("piece"), N_("kind"), N_("what differs"))  # Jupyter's table
 
 
 def _fill(line, first):
-    return textwrap.fill(line, WIDTH, initial_indent=first, subsequent_indent=" " * 12)
+    return wrap(shown(line), WIDTH, first, " " * 12)
+
+
+def _pad(text, columns):
+    """`text` followed by spaces up to `columns` terminal columns (a wide character takes two)."""
+    return text + " " * max(0, columns - width(text))
 
 
 @dataclass
@@ -34,19 +55,21 @@ class Finding:
     input: str = ""  # the smallest input that shows it
 
     def lines(self):
-        out = [self.what, *self.details]
+        """The finding's lines, in the language zerodl speaks now."""
+        out = [shown(self.what), *map(shown, self.details)]
         if self.input:
-            out.append(f"smallest input: {self.input}")
+            out.append(_("smallest input: {input}").format(input=shown(self.input)))
         if self.hint:
-            out.append(f"hint: {HINTS[self.hint]}")
+            out.append(_("hint: {hint}").format(hint=translated(HINTS[self.hint])))
         return out
 
     def to_dict(self):
+        """The finding for tools: English, whatever the language (str() of a Message)."""
         return {
             "status": self.status,
-            "what": self.what,
-            "details": list(self.details),
-            "input": self.input,
+            "what": str(self.what),
+            "details": [str(d) for d in self.details],
+            "input": str(self.input),
             "hint": self.hint,
             "hint_text": HINTS[self.hint] if self.hint else None,
         }
@@ -77,12 +100,17 @@ class PieceResult:
 
     @property
     def label(self):
+        """The piece's name as the report shows it: `Net(784, 50, 10) (as TwoLayerNet)`."""
         name = self.name + self.arguments
-        return name if self.name == self.book_name else f"{name} (as {self.book_name})"
+        if self.name == self.book_name:
+            return name
+        return Message(N_("{name} (as {book_name})"), name=name, book_name=self.book_name)
 
-    def text(self, width=0):
-        """The piece's line (status, name, kind) and the lines of its findings."""
-        lines = [f"  {self.status:<7} {self.label:<{width}}  {self.kind}"]
+    def text(self, columns=0):
+        """The piece's line (status, name, kind) and the lines of its findings, in the
+        language zerodl speaks now; the name padded to `columns`."""
+        label = _pad(shown(self.label), columns)
+        lines = [f"  {self.status:<7} {label}  {translated(KINDS[self.kind])}"]
         if self.skipped:
             lines.append(_fill(self.skipped, " " * 10))
         for finding in self.findings:
@@ -100,7 +128,7 @@ class PieceResult:
             "kind": self.kind,
             "arguments": self.arguments or None,
             "status": self.status,
-            "skipped": self.skipped or None,
+            "skipped": str(self.skipped) or None,
             "findings": [f.to_dict() for f in self.findings],
         }
 
@@ -132,28 +160,33 @@ class Report:
         return 2 if self.count(SKIPPED) else 0
 
     def summary(self):
+        """'0 of 1 pieces pass, 1 FAIL': a Message, each count a clause of its own."""
         failed, notes, skipped = self.count(FAIL), self.count(NOTE), self.count(SKIPPED)
-        parts = [f"{len(self.pieces) - failed - skipped} of {len(self.pieces)} pieces pass"]
+        total = len(self.pieces)
+        passed = total - failed - skipped
+        parts = [Message(N_("{passed} of {total} pieces pass"), passed=passed, total=total)]
         if failed:
-            parts.append(f"{failed} FAIL")
+            parts.append(Message(N_("{failed} FAIL"), failed=failed))
         if notes:
-            parts.append(f"{notes} with a note")
+            parts.append(Message(N_("{notes} with a note"), notes=notes))
         if skipped:
-            parts.append(f"{skipped} not checked")
-        return ", ".join(parts)
+            parts.append(Message(N_("{skipped} not checked"), skipped=skipped))
+        return Clauses(N_(", "), parts)  # Japanese joins them with 、
 
     def text(self):
-        width = max((len(p.label) for p in self.pieces), default=0)
+        """The report in the language zerodl speaks now (str() and repr() give it too)."""
+        columns = max((width(shown(p.label)) for p in self.pieces), default=0)
         lines = [f"zerodl check {self.source}"]
-        lines += [piece.text(width) for piece in self.pieces]
-        lines.append(self.summary())
+        lines += [piece.text(columns) for piece in self.pieces]
+        lines.append(shown(self.summary()))
         return "\n".join(lines)
 
     def to_dict(self):
+        """The report for tools (--json): English, whatever the language."""
         return {
             "source": self.source,
             "exit_code": self.exit_code,
-            "summary": self.summary(),
+            "summary": str(self.summary()),
             "pieces": [p.to_dict() for p in self.pieces],
         }
 
@@ -163,10 +196,11 @@ class Report:
         return self.text()
 
     def _repr_html_(self):
+        """The report as a table for Jupyter, in the language zerodl speaks now."""
         colour = {PASS: "#2a7d2a", FAIL: "#c62828", NOTE: "#8a6d00", SKIPPED: "#555"}
         rows = []
         for piece in self.pieces:
-            details = [piece.skipped] if piece.skipped else []
+            details = [html.escape(shown(piece.skipped))] if piece.skipped else []
             for finding in piece.findings:
                 details.append(
                     f"<b>{finding.status}</b> "
@@ -174,14 +208,14 @@ class Report:
                 )
             rows.append(
                 f'<tr><td style="color:{colour[piece.status]};font-weight:bold">'
-                f"{piece.status}</td><td><code>{html.escape(piece.label)}</code></td>"
-                f'<td>{piece.kind}</td><td style="text-align:left">'
-                f"{'<br>'.join(d if d.startswith('<b>') else html.escape(d) for d in details)}"
-                "</td></tr>"
+                f"{piece.status}</td><td><code>{html.escape(shown(piece.label))}</code></td>"
+                f'<td>{html.escape(translated(KINDS[piece.kind]))}</td><td style="text-align:left">'
+                f"{'<br>'.join(details)}</td></tr>"
             )
+        headers = "".join(f"<th>{html.escape(translated(h))}</th>" for h in HTML_HEADERS)
         return (
             f"<p><code>zerodl check {html.escape(self.source)}</code></p>"
-            "<table><tr><th></th><th>piece</th><th>kind</th><th>what differs</th></tr>"
+            f"<table><tr><th></th>{headers}</tr>"
             + "".join(rows)
-            + f"</table><p>{html.escape(self.summary())}</p>"
+            + f"</table><p>{html.escape(shown(self.summary()))}</p>"
         )

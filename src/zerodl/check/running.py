@@ -24,6 +24,8 @@ from pathlib import Path
 import numpy as np
 
 import zerodl
+from zerodl.check.wording import Message
+from zerodl.i18n import N_
 
 __all__ = [
     "CannotConstruct",
@@ -97,7 +99,8 @@ def call(function, *args, **kwargs):
             return function(*args, **kwargs)
     except TimeLimitExceeded as err:
         where, code = learners_line(err.__traceback__)
-        raise LearnersError(str(err), f"{where}: {code}" if where else "", code, True) from None
+        what = err.args[0]  # a Message: the report says it in the reader's language
+        raise LearnersError(what, f"{where}: {code}" if where else "", code, True) from None
     except Exception as err:  # noqa: BLE001 (the learner's code may raise anything)
         where, code = learners_line(err.__traceback__)
         what = f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}".rstrip(": ")
@@ -107,7 +110,7 @@ def call(function, *args, **kwargs):
 @contextmanager
 def time_limit(seconds):
     """Within the block, the learner's code may run `seconds`; then TimeLimitExceeded."""
-    message = f"ran longer than the time limit of {seconds:g} s"
+    message = Message(N_("ran longer than the time limit of {seconds:g} s"), seconds=seconds)
     if threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer"):
 
         def alarm(signum, frame):
