@@ -30,6 +30,7 @@ import numpy as np
 
 from zerodl.fonts import picture_text as _  # English where no font draws Japanese
 from zerodl.fonts import use_japanese_font
+from zerodl.i18n import N_
 
 __all__ = [
     "smooth_curve",
@@ -460,12 +461,17 @@ def plot_confusion_matrix(cm, path=None, *, labels=None, title=None):
     return finish(figure, path)
 
 
-def first_layer_images(network, limit=100):
+FILTERS = N_("{filters} filters {height}x{width} of the first layer")
+UNITS = N_("weights of {shown} of {units} hidden units, {side}x{side}")
+
+
+def first_layer_images(network, limit=100, translate=_):
     """(images, description): the first layer's weights as pictures, at most `limit` of them.
 
     A convolution's filters (FN, C, FH, FW) as they are; an affine layer's weights (D, M) as
     one D-pixel square image per hidden unit (column j of W), e.g. 28x28 for MNIST.
     Raises ValueError when the network has no weights, or their inputs are no square image.
+    The description is in the pictures' language (`translate`: another, e.g. zerodl.i18n._).
     """
     first = next((layer for layer in network.layers if "W" in layer.params), None)
     if first is None:
@@ -473,13 +479,15 @@ def first_layer_images(network, limit=100):
     w = first.params["W"]
     limit = max(int(limit), 1)
     if w.ndim == 4:  # (FN, C, FH, FW): the convolution filters
-        return w[:limit], f"{len(w)} filters {w.shape[2]}x{w.shape[3]} of the first layer"
+        return w[:limit], translate(FILTERS).format(
+            filters=len(w), height=w.shape[2], width=w.shape[3]
+        )
     side = int(round(np.sqrt(w.shape[0])))  # (D, M): unit j's weights are column j
     if side * side != w.shape[0]:
         raise ValueError(f"the first layer's {w.shape[0]} inputs are no image")
     images = w.T[:limit].reshape(-1, side, side)  # (M, side, side)
-    units = f"{min(limit, w.shape[1])} of {w.shape[1]} hidden units"
-    return images, f"weights of {units}, {side}x{side}"
+    shown = min(limit, w.shape[1])
+    return images, translate(UNITS).format(shown=shown, units=w.shape[1], side=side)
 
 
 def plot_filters(network, path=None, *, limit=100):

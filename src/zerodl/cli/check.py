@@ -4,12 +4,13 @@ import json
 
 from zerodl.check import LoadError, UsageError, check
 from zerodl.cli.common import CliError
+from zerodl.i18n import N_, _
 
-HELP = (
+HELP = N_(
     "Check your own functions, layers, optimisers and networks (written from the book) against "
     "zerodl's float64 references: what differs, on the smallest input, and its usual cause."
 )
-EXAMPLES = """\
+EXAMPLES = N_("""\
 examples:
   zerodl check ch05/layers.py                       every class and function with a book's name
   zerodl check my_layers.py MyLoss=SoftmaxWithLoss  yours under another name
@@ -29,31 +30,36 @@ The file is loaded without running it: imports, classes, functions and constants
 training loop, nothing under `if __name__ == "__main__":`), with `common` and `dataset` served
 as `zerodl book` serves them unless you have your own. Nothing is written.
 Exit status: 0 every piece passes, 1 a piece fails, 2 a wrong command line, a file that does
-not load, or a piece that could not be built."""
+not load, or a piece that could not be built.""")
 
 
 def add_arguments(parser):
-    parser.add_argument("file", metavar="FILE.py", help="your Python file")
+    parser.add_argument("file", metavar="FILE.py", help=_("your Python file"))
     parser.add_argument(
         "names",
         nargs="*",
         default=[],
         metavar="NAME",
-        help="pieces to check (default: every one with a book's name): Name, Alias=BookName, "
-        "or a network with its arguments, 'TwoLayerNet(784, 50, 10)'",
+        help=_(
+            "pieces to check (default: every one with a book's name): Name, Alias=BookName, "
+            "or a network with its arguments, 'TwoLayerNet(784, 50, 10)'"
+        ),
     )
-    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.add_argument("--json", action="store_true", help=_("print the report as JSON"))
     parser.add_argument(
         "--time-limit",
         type=float,
         metavar="SECONDS",
-        help="the longest one piece may run (default 10 s, 60 s for a network)",
+        help=_("the longest one piece may run (default 10 s, 60 s for a network)"),
     )
 
 
 def run(args):
     if args.time_limit is not None and args.time_limit <= 0:
-        raise CliError(f"--time-limit must be more than 0, got {args.time_limit:g}", code=2)
+        raise CliError(
+            _("--time-limit must be more than 0, got {value}").format(value=f"{args.time_limit:g}"),
+            code=2,
+        )
     try:
         report = check(args.file, *args.names, time_limit=args.time_limit)
     except (UsageError, LoadError) as err:

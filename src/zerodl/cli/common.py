@@ -25,6 +25,7 @@ from zerodl.datasets import DatasetNotFoundError, load_dataset
 from zerodl.datasets.download import MIRRORS
 from zerodl.datasets.sources import DATASETS, FILE_NAMES, user_cache_dir
 from zerodl.errors import ArgumentError, OptionalDependencyError
+from zerodl.i18n import _
 from zerodl.images import preprocessing_style
 from zerodl.run_folder import RunFolder, newest_checkpoint
 
@@ -39,6 +40,7 @@ __all__ = [
     "data_options",
     "dataset_not_found",
     "end_all_processes_on_error",
+    "error_line",
     "error_report",
     "folder",
     "library_checks",
@@ -48,9 +50,11 @@ __all__ = [
     "Model",
     "DEFAULT_MODEL",
     "one_line",
+    "one_line_warnings",
     "say",
     "seed",
     "takes_flat_input",
+    "warning_line",
 ]
 
 
@@ -74,14 +78,18 @@ class UsageError(CliError):
     def invalid(cls, option, expected, value):
         """The one wording of a value an option cannot take, whoever checked it (argparse's
         types here, or the library): "argument --epochs: must be an integer >= 1, got 0"."""
-        return cls(f"argument {option}: {expected}, got {value!r}", option)
+        message = _("argument {option}: {expected}, got {value}")
+        return cls(message.format(option=option, expected=expected, value=repr(value)), option)
 
     @classmethod
     def unknown_option(cls, option, known):
         """An option the command does not have, with the nearest one it does have."""
         near = difflib.get_close_matches(option, known, n=1, cutoff=0.6)
-        hint = f" (did you mean {near[0]}?)" if near else ""
-        return cls(f"unrecognized option {option}{hint}", option)
+        if near:
+            message = _("unrecognized option {option} (did you mean {near}?)")
+        else:
+            message = _("unrecognized option {option}")
+        return cls(message.format(option=option, near=near[0] if near else ""), option)
 
 
 class SharedError(CliError):
@@ -98,7 +106,9 @@ def count(text):
     """argparse type: an integer >= 1 (epochs, batch size, images, classes shown)."""
     value = int(text)
     if value < 1:
-        raise argparse.ArgumentTypeError(f"must be an integer >= 1, got {value}")
+        raise argparse.ArgumentTypeError(
+            _("must be an integer >= 1, got {value}").format(value=value)
+        )
     return value
 
 
@@ -107,7 +117,9 @@ def folder(text):
     existing file is refused here, before any work, in the option's words."""
     path = Path(text)
     if path.exists() and not path.is_dir():
-        raise argparse.ArgumentTypeError(f"{text} is a file, not a folder: name a folder")
+        raise argparse.ArgumentTypeError(
+            _("{path} is a file, not a folder: name a folder").format(path=text)
+        )
     return path
 
 
@@ -115,7 +127,9 @@ def seed(text):
     """argparse type: a seed, an integer >= 0 (NumPy's own complaint would not name --seed)."""
     value = int(text)
     if value < 0:
-        raise argparse.ArgumentTypeError(f"must be an integer >= 0, got {value}")
+        raise argparse.ArgumentTypeError(
+            _("must be an integer >= 0, got {value}").format(value=value)
+        )
     return value
 
 
@@ -143,12 +157,37 @@ def library_checks(options):
 def error_report(name, err):
     """(the one line to print, the exit code) of the error `err` that ends command `name`."""
     if isinstance(err, KeyboardInterrupt):
-        return f"{name}: interrupted", 130
+        return _("{name}: interrupted").format(name=name), 130
     if isinstance(err, UsageError):
-        return f"{name}: error: {err} (see '{name} --help')", err.code
+        return _("{name}: error: {message} (see '{name} --help')").format(
+            name=name, message=err
+        ), err.code
     if isinstance(err, CliError):
-        return f"{name}: error: {err}", err.code
-    return f"{name}: error: {one_line(err)}", 1
+        return error_line(name, err), err.code
+    return error_line(name, one_line(err)), 1
+
+
+def error_line(name, message):
+    """ "zerodl NAME: error: MESSAGE", in the current language."""
+    return _("{name}: error: {message}").format(name=name, message=message)
+
+
+def warning_line(message):
+    """ "warning: MESSAGE", in the current language."""
+    return _("warning: {message}").format(message=message)
+
+
+@contextmanager
+def one_line_warnings():
+    """Show each warning while a command runs as one line on stderr, "warning: MESSAGE" (such
+    as the missing Japanese font's), instead of Python's two lines with a file and its line."""
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        say(warning_line(message))
+
+    with warnings.catch_warnings():
+        warnings.showwarning = show
+        yield
 
 
 @contextmanager
@@ -175,7 +214,9 @@ def one_line(err):
         return dataset_not_found(err)
     if isinstance(err, (ValueError, TypeError, RuntimeError, OSError, OptionalDependencyError)):
         return first  # the library's own messages: CheckpointError, ImageError, a missing file...
-    return f"unexpected {type(err).__name__}: {first} (set ZERODL_DEBUG=1 to see the traceback)"
+    return _("unexpected {type}: {message} (set ZERODL_DEBUG=1 to see the traceback)").format(
+        type=type(err).__name__, message=first
+    )
 
 
 def dataset_not_found(err):
@@ -183,15 +224,25 @@ def dataset_not_found(err):
     folder looked in (ZERODL_DATA's value, what each lacks), why the download failed, and what
     to do, with the command's options."""
     names = ", ".join(f"{name}.gz" for name in FILE_NAMES.values())
-    lines = [f"{DATASETS[err.dataset]} was not found. Looked for its four files in:"]
+    lines = [
+        _("{dataset} was not found. Looked for its four files in:").format(
+            dataset=DATASETS[err.dataset]
+        )
+    ]
     lines += [f"  {place}" for place in err.places]
     if err.failures:
-        lines.append(f"and could not download them: {err.failures[-1]}")
+        lines.append(_("and could not download them: {failure}").format(failure=err.failures[-1]))
     lines.append(
-        f"To fix: put {names} (gzipped or not; from {MIRRORS[err.dataset][0]}) in a folder, "
-        f"then pass --data-dir FOLDER or set ZERODL_DATA=FOLDER (a folder of such folders "
-        f"named {', '.join(d + '/' for d in DATASETS)} works too), or put them in "
-        f"{user_cache_dir(err.dataset)}"
+        _(
+            "To fix: put {names} (gzipped or not; from {mirror}) in a folder, then pass "
+            "--data-dir FOLDER or set ZERODL_DATA=FOLDER (a folder of such folders named "
+            "{folders} works too), or put them in {cache}"
+        ).format(
+            names=names,
+            mirror=MIRRORS[err.dataset][0],
+            folders=", ".join(d + "/" for d in DATASETS),
+            cache=user_cache_dir(err.dataset),
+        )
     )
     return "\n".join(lines)
 
@@ -202,8 +253,10 @@ def dataset_not_found(err):
 def data_options(parser, dataset=True):
     """--dataset (default: the checkpoint's) and --data-dir."""
     if dataset:
-        parser.add_argument("--dataset", choices=DATASETS, help="default: the checkpoint's dataset")
-    parser.add_argument("--data-dir", help="folder holding the dataset's IDX files")
+        parser.add_argument(
+            "--dataset", choices=DATASETS, help=_("default: the checkpoint's dataset")
+        )
+    parser.add_argument("--data-dir", help=_("folder holding the dataset's IDX files"))
 
 
 def load_data(dataset, flat, data_dir, limit=None, quiet=False):
@@ -213,14 +266,17 @@ def load_data(dataset, flat, data_dir, limit=None, quiet=False):
     (`quiet`: no "loading" line, as in all but one of the processes of a distributed run).
     """
     if not quiet:
-        say(f"loading {dataset}{' from ' + str(data_dir) if data_dir else ''} ...")
+        if data_dir:
+            say(_("loading {dataset} from {folder} ...").format(dataset=dataset, folder=data_dir))
+        else:
+            say(_("loading {dataset} ...").format(dataset=dataset))
     with warnings.catch_warnings(record=True) as caught:  # each one line, not Python's two
         warnings.simplefilter("always")
         (x_train, t_train), (x_test, t_test) = load_dataset(
             dataset, flatten=flat, data_dir=data_dir
         )
     for warning in caught:
-        say(f"warning: {warning.message}")
+        say(warning_line(warning.message))
     if limit:
         x_train, t_train = x_train[:limit], t_train[:limit]
         x_test, t_test = x_test[:limit], t_test[:limit]
@@ -236,8 +292,10 @@ def check_image_network(network, path):
     shape = tuple(network.input_shape or ())
     if shape not in ((784,), (1, 28, 28)):
         raise CliError(
-            f"{path}: the network takes inputs of shape {shape}, not 28x28 images (784 or "
-            "(1, 28, 28))"
+            _(
+                "{path}: the network takes inputs of shape {shape}, not 28x28 images (784 or "
+                "(1, 28, 28))"
+            ).format(path=path, shape=shape)
         )
 
 
@@ -251,10 +309,14 @@ def checkpoint_path(text, prefer="best.npz"):
         found = RunFolder(path).checkpoint(prefer)
         if found is None:
             order = [prefer] + [n for n in ("best.npz", "last.npz") if n != prefer]
-            raise CliError(f"{path} holds no checkpoint ({' or '.join(order)}): train one first")
+            raise CliError(
+                _("{path} holds no checkpoint ({first} or {second}): train one first").format(
+                    path=path, first=order[0], second=order[1]
+                )
+            )
         return found
     if not path.exists():
-        raise CliError(f"{path}: no such checkpoint file or run folder")
+        raise CliError(_("{path}: no such checkpoint file or run folder").format(path=path))
     return path
 
 
@@ -313,29 +375,39 @@ class Model:
     def describe(self):
         """One line saying which model this is, e.g. "the shipped mnist-cnn (SimpleConvNet,
         trained on mnist)" or "runs/a/best.npz (MultiLayerNet, trained on mnist, epoch 3)"."""
-        details = [type(self.network).__name__, f"trained on {self.dataset}"]
+        network = type(self.network).__name__
         if self.from_zoo:
-            return f"the shipped {self.name} ({', '.join(details)})"
+            return _("the shipped {name} ({network}, trained on {dataset})").format(
+                name=self.name, network=network, dataset=self.dataset
+            )
         if self.epoch:
-            details.append(f"epoch {self.epoch}")
-        which = f"the newest run, {self.path}" if self.default else str(self.path)
-        return f"{which} ({', '.join(details)})"
+            details = _("{network}, trained on {dataset}, epoch {epoch}")
+        else:
+            details = _("{network}, trained on {dataset}")
+        details = details.format(network=network, dataset=self.dataset, epoch=self.epoch)
+        if self.default:
+            return _("the newest run, {path} ({details})").format(path=self.path, details=details)
+        return _("{path} ({details})").format(path=self.path, details=details)
 
 
 def add_model_arguments(parser, default=None):
     """RUN_OR_CHECKPOINT, or --pretrained NAME: a model shipped with zerodl (zerodl models)."""
     if default is None:
-        help = "a checkpoint (.npz) or a run folder"
+        help = _("a checkpoint (.npz) or a run folder")
     else:
-        help = f"a checkpoint or run folder (default: the shipped {default}, else the newest run)"
+        help = _(
+            "a checkpoint or run folder (default: the shipped {name}, else the newest run)"
+        ).format(name=default)
     parser.add_argument("checkpoint", nargs="?", metavar="RUN_OR_CHECKPOINT", help=help)
     add_pretrained_option(parser)
 
 
 def add_pretrained_option(parser):
-    names = ", ".join(zoo.available()) or "none installed"
+    names = ", ".join(zoo.available()) or _("none installed")
     parser.add_argument(
-        "--pretrained", metavar="NAME", help=f"a model shipped with zerodl ({names})"
+        "--pretrained",
+        metavar="NAME",
+        help=_("a model shipped with zerodl ({names})").format(names=names),
     )
 
 
@@ -344,29 +416,36 @@ def load_model(args, default=None):
     name), a command line that names neither gets that model, or when it is not installed,
     the newest run in ./runs; without, it is a UsageError."""
     if args.checkpoint and args.pretrained:
-        raise UsageError("give a RUN_OR_CHECKPOINT or --pretrained NAME, not both")
+        raise UsageError(_("give a RUN_OR_CHECKPOINT or --pretrained NAME, not both"))
     if args.pretrained:
         return shipped_model(args.pretrained)
     if args.checkpoint:
         return model_of_checkpoint(checkpoint_path(args.checkpoint))
     if default is None:
-        raise UsageError("give a RUN_OR_CHECKPOINT or --pretrained NAME (see zerodl models)")
+        raise UsageError(_("give a RUN_OR_CHECKPOINT or --pretrained NAME (see zerodl models)"))
     if default in zoo.available():
-        return shipped_model(default, default="no model was given")
+        return shipped_model(default, default=_("no model was given"))
     newest = newest_checkpoint(Path("runs"))
     if newest is None:
         raise CliError(
-            "no model given, and runs/ holds no trained run: train one first with "
-            "`zerodl train` (`zerodl train --epochs 1 --limit 5000` takes a minute), or name "
-            "a checkpoint or run folder"
+            _(
+                "no model given, and runs/ holds no trained run: train one first with "
+                "`zerodl train` (`zerodl train --epochs 1 --limit 5000` takes a minute), or "
+                "name a checkpoint or run folder"
+            )
         )
-    return model_of_checkpoint(newest, default="no model was given")
+    return model_of_checkpoint(newest, default=_("no model was given"))
 
 
 def shipped_model(name, default=None):
     if name not in zoo.available():
-        names = ", ".join(zoo.available()) or "none are installed"
-        raise UsageError(f"unknown --pretrained {name!r}: choose one of {names}", "--pretrained")
+        names = ", ".join(zoo.available()) or _("none are installed")
+        raise UsageError(
+            _("unknown --pretrained {name}: choose one of {names}").format(
+                name=repr(name), names=names
+            ),
+            "--pretrained",
+        )
     return Model(zoo.checkpoint(name), name, from_zoo=True, default=default)
 
 

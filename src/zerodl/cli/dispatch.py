@@ -1,6 +1,5 @@
 """The parser of the ``zerodl`` command, built from the command modules, and `main`."""
 
-import argparse
 import os
 import sys
 
@@ -18,7 +17,9 @@ from zerodl.cli import (
     train,
     visualize,
 )
-from zerodl.cli.common import UsageError, error_report, library_checks, say
+from zerodl.cli.common import UsageError, error_report, library_checks, one_line_warnings, say
+from zerodl.cli.parser import Parser, RawDescriptionHelpFormatter
+from zerodl.i18n import _
 
 # Each module adds its arguments and runs: HELP, EXAMPLES, add_arguments(parser), run(args), and
 # where the library checks its options' values, OPTIONS: the library's name of each value -> the
@@ -38,37 +39,30 @@ COMMANDS = {
 }
 
 
-class Parser(argparse.ArgumentParser):
-    """argparse, with a wrong command line reported in one line instead of usage + error, and
-    options taken only as written (no prefixes: --epoch is not --epochs)."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, allow_abbrev=False, **kwargs)
-
-    def error(self, message):
-        raise UsageError(message)
-
-    def known_options(self):
-        return [option for option in self._option_string_actions if option.startswith("--")]
-
-
 def build_parser():
     parser = Parser(
         prog="zerodl",
-        description="Deep learning from zero: train, evaluate and inspect the book's networks.",
-        epilog="Example: zerodl train --epochs 1 --limit 5000, then zerodl evaluate runs/latest. "
-        "Each command has its own --help.",
+        description=_("Deep learning from zero: train, evaluate and inspect the book's networks."),
+        epilog=_(
+            "Example: zerodl train --epochs 1 --limit 5000, then zerodl evaluate runs/latest. "
+            "Each command has its own --help."
+        ),
     )
-    parser.add_argument("--version", action="version", version=f"zerodl {__version__}")
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"zerodl {__version__}",
+        help=_("show program's version number and exit"),
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     parser.commands = {}
     for name, module in COMMANDS.items():
         sub = commands.add_parser(
             name,
-            help=module.HELP,
-            description=module.HELP,
-            epilog=module.EXAMPLES,
-            formatter_class=argparse.RawDescriptionHelpFormatter,
+            help=_(module.HELP),
+            description=_(module.HELP),
+            epilog=_(module.EXAMPLES),
+            formatter_class=RawDescriptionHelpFormatter,
         )
         module.add_arguments(sub)
         parser.commands[name] = sub
@@ -82,7 +76,7 @@ def parse(parser, argv):
         command = parser.commands.get(getattr(args, "command", None), parser)
         option = next((word for word in unknown if word.startswith("-")), None)
         if option is None:
-            raise UsageError(f"unrecognized arguments: {' '.join(unknown)}")
+            raise UsageError(_("unrecognized arguments: {words}").format(words=" ".join(unknown)))
         raise UsageError.unknown_option(option.split("=")[0], command.known_options())
     return args
 
@@ -103,7 +97,7 @@ def main(argv=None):
             return 2
         name = f"zerodl {args.command}"
         module = COMMANDS[args.command]
-        with library_checks(getattr(module, "OPTIONS", {})):
+        with library_checks(getattr(module, "OPTIONS", {})), one_line_warnings():
             return int(module.run(args) or 0)
     except SystemExit as exit:  # --help and --version
         return exit.code if isinstance(exit.code, int) else 0

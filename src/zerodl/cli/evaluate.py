@@ -13,30 +13,33 @@ from zerodl.cli.common import (
     output_folder,
     say,
     takes_flat_input,
+    warning_line,
 )
+from zerodl.fonts import picture_text
 from zerodl.functions import cross_entropy_error
+from zerodl.i18n import N_, _
 from zerodl.images import class_names
 from zerodl.metrics import confusion_matrix, format_confusion_matrix
 from zerodl.plots import image_grid, plot_confusion_matrix
 
-HELP = (
+HELP = N_(
     "Test accuracy and loss, per-class accuracy, the confusion matrix (printed and as PNG) "
     "and a PNG grid of misclassified test images."
 )
-EXAMPLES = """\
+EXAMPLES = N_("""\
 examples:
   zerodl evaluate runs/latest                   # best.npz of the run
-  zerodl evaluate runs/latest/last.npz --out report/"""
+  zerodl evaluate runs/latest/last.npz --out report/""")
 
 
 def add_arguments(parser):
     add_model_arguments(parser)
     data_options(parser)
-    parser.add_argument("--limit", type=count, help="evaluate on the first N test images only")
+    parser.add_argument("--limit", type=count, help=_("evaluate on the first N test images only"))
     parser.add_argument(
-        "--out", type=folder, help="folder for the PNGs (default: the checkpoint's folder)"
+        "--out", type=folder, help=_("folder for the PNGs (default: the checkpoint's folder)")
     )
-    parser.add_argument("--show", type=int, default=36, help="misclassified images to draw (36)")
+    parser.add_argument("--show", type=int, default=36, help=_("misclassified images to draw (36)"))
 
 
 def run(args):
@@ -46,10 +49,14 @@ def run(args):
     dataset = args.dataset or trained_on
     check_image_network(network, model.path)
     if dataset != trained_on:
-        say(f"warning: {model.path} was trained on {trained_on}, not {dataset}: expect "
-            "meaningless scores; the pictures are named after the dataset")  # fmt: skip
+        message = _(
+            "{path} was trained on {trained_on}, not {dataset}: expect meaningless scores; the "
+            "pictures are named after the dataset"
+        )
+        say(warning_line(message.format(path=model.path, trained_on=trained_on, dataset=dataset)))
     data_dir = args.data_dir or (model.extra.get("config") or {}).get("data_dir")
-    _, (x_test, t_test) = load_data(dataset, takes_flat_input(network), data_dir, args.limit)
+    flat = takes_flat_input(network)
+    _training, (x_test, t_test) = load_data(dataset, flat, data_dir, args.limit)
 
     probs = network.predict_proba(x_test)  # (N, K)
     predicted = probs.argmax(axis=1)
@@ -59,17 +66,26 @@ def run(args):
     accuracy = float(np.mean(predicted == t_test))
     loss = cross_entropy_error(probs, t_test)
 
-    epoch = f", epoch {model.epoch}" if model.epoch else ""
-    print(f"{type(network).__name__} from {model.path}{epoch}")
-    print(f"{dataset} test set: {len(x_test):,} images")
-    print(f"test accuracy {accuracy:.4f}  cross-entropy {loss:.4f}")  # no weight decay term
-    print("per-class accuracy:")
+    if model.epoch:
+        line = _("{network} from {path}, epoch {epoch}")
+    else:
+        line = _("{network} from {path}")
+    print(line.format(network=type(network).__name__, path=model.path, epoch=model.epoch))
+    print(
+        _("{dataset} test set: {images} images").format(dataset=dataset, images=f"{len(x_test):,}")
+    )
+    print(  # no weight decay term
+        _("test accuracy {accuracy}  cross-entropy {loss}").format(
+            accuracy=f"{accuracy:.4f}", loss=f"{loss:.4f}"
+        )
+    )
+    print(_("per-class accuracy:"))
     width = max(len(n) for n in names)
     for i, name in enumerate(names):
         total = int(cm[i].sum())
         share = f"{cm[i, i] / total:.4f}" if total else "   -  "
         print(f"  {name:>{width}}  {share}  ({int(cm[i, i])}/{total})")
-    print("confusion matrix (rows: true class, columns: predicted class):")
+    print(_("confusion matrix (rows: true class, columns: predicted class):"))
     print(format_confusion_matrix(cm, names))
 
     out = output_folder(args.out, model)
@@ -80,7 +96,11 @@ def run(args):
     if len(wrong):
         images = x_test[wrong].reshape(len(wrong), 28, 28)
         titles = [
-            f"true {names[t_test[i]]}\npred {names[predicted[i]]} {probs[i].max():.0%}"
+            picture_text("true {true}\npred {predicted} {probability}").format(
+                true=names[t_test[i]],
+                predicted=names[predicted[i]],
+                probability=f"{probs[i].max():.0%}",
+            )
             for i in wrong
         ]
         written.append(
@@ -89,8 +109,10 @@ def run(args):
                 out / f"misclassified{suffix}.png",
                 titles=titles,
                 normalize=None,
-                title=f"{int((predicted != t_test).sum())} misclassified of {len(x_test)}",
+                title=picture_text("{wrong} misclassified of {images}").format(
+                    wrong=int((predicted != t_test).sum()), images=len(x_test)
+                ),
             )
         )
-    say("wrote " + ", ".join(str(p) for p in written))
+    say(_("wrote {paths}").format(paths=", ".join(str(p) for p in written)))
     return 0

@@ -4,24 +4,27 @@ import time
 
 from zerodl.cli.common import count, say, seed
 from zerodl.gradient import gradcheck
+from zerodl.i18n import N_, _
 from zerodl.networks import registry
 
-HELP = (
+HELP = N_(
     "Compare backpropagation with numerical gradients on a small instance of each model, "
     "in float64: a table of the maximum relative error per parameter."
 )
-EXAMPLES = """\
+EXAMPLES = N_("""\
 examples:
   zerodl gradcheck
-  zerodl gradcheck --model deep_cnn --sample 20"""
+  zerodl gradcheck --model deep_cnn --sample 20""")
 
 
 def add_arguments(parser):
     models = (*registry.MODELS, "all")
-    parser.add_argument("--model", choices=models, default="all", help="default all")
-    parser.add_argument("--sample", type=count, help="check N random elements per array")
-    parser.add_argument("--seed", type=seed, default=0, help="seed of the weights and data (0)")
-    parser.add_argument("--tolerance", type=float, default=1e-6, help="largest error passed (1e-6)")
+    parser.add_argument("--model", choices=models, default="all", help=_("default all"))
+    parser.add_argument("--sample", type=count, help=_("check N random elements per array"))
+    parser.add_argument("--seed", type=seed, default=0, help=_("seed of the weights and data (0)"))
+    parser.add_argument(
+        "--tolerance", type=float, default=1e-6, help=_("largest error passed (1e-6)")
+    )
 
 
 def run(args):
@@ -40,11 +43,23 @@ def run(args):
             worst, checked = max(worst, error), checked + 1
             if error >= args.tolerance:
                 failed.append(f"{model}.{name}")
-        note = f" ({sample} sampled elements per array)" if sample else ""
-        say(f"{model}: {time.perf_counter() - start:.1f}s{note}")
+        seconds = f"{time.perf_counter() - start:.1f}s"
+        if sample:
+            line = _("{model}: {seconds} ({sample} sampled elements per array)")
+        else:
+            line = _("{model}: {seconds}")
+        say(line.format(model=model, seconds=seconds, sample=sample))
     if failed:
-        print(f"{len(failed)} of {checked} gradients disagree (tolerance {args.tolerance:g}): ")
+        print(
+            _("{failed} of {checked} gradients disagree (tolerance {tolerance}):").format(
+                failed=len(failed), checked=checked, tolerance=f"{args.tolerance:g}"
+            )
+        )
         print("  " + ", ".join(failed))
         return 1
-    print(f"all {checked} gradients agree: max relative error {worst:.1e} < {args.tolerance:g}")
+    print(
+        _("all {checked} gradients agree: max relative error {worst} < {tolerance}").format(
+            checked=checked, worst=f"{worst:.1e}", tolerance=f"{args.tolerance:g}"
+        )
+    )
     return 0

@@ -1,25 +1,41 @@
 """zerodl models: the trained networks that ship with zerodl, and how well they do."""
 
-from zerodl import zoo
+import unicodedata
 
-HELP = "List the trained networks that ship with zerodl (use them with --pretrained NAME)."
-EXAMPLES = """\
+from zerodl import zoo
+from zerodl.i18n import N_, _
+
+HELP = N_("List the trained networks that ship with zerodl (use them with --pretrained NAME).")
+EXAMPLES = N_("""\
 examples:
   zerodl models                       # name, network, test accuracy, how it was trained
   zerodl predict digit.png            # uses mnist-cnn
-  zerodl evaluate --pretrained mnist-mlp"""
+  zerodl evaluate --pretrained mnist-mlp""")
+
+HEADINGS = (N_("name"), N_("network"), N_("parameters"), N_("dataset"), N_("test accuracy"),
+            N_("trained"))  # fmt: skip
+
+
+def columns(text):
+    """The width of `text` in a terminal: a kanji or kana takes two columns."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def pad(text, width):
+    """`text` padded with spaces to `width` columns."""
+    return text + " " * (width - columns(text))
 
 
 def add_arguments(parser):
-    parser.add_argument("--verbose", action="store_true", help="also print each model's card")
+    parser.add_argument("--verbose", action="store_true", help=_("also print each model's card"))
 
 
 def run(args):
     names = zoo.available()
     if not names:
-        print("no trained networks ship with this installation of zerodl")
+        print(_("no trained networks ship with this installation of zerodl"))
         return 0
-    rows = [("name", "network", "parameters", "dataset", "test accuracy", "trained")]
+    rows = [tuple(_(heading) for heading in HEADINGS)]
     cards = [zoo.card(name) for name in names]
     for card in cards:
         accuracy = card.get("test_acc_float16", card["test_acc"])
@@ -31,12 +47,14 @@ def run(args):
                 f"{card['parameters']:,}",
                 card["dataset"],
                 f"{accuracy:.2%}",
-                f"{card['epochs']} epochs, {minutes:.0f} min, seed {card['seed']}",
+                _("{epochs} epochs, {minutes} min, seed {seed}").format(
+                    epochs=card["epochs"], minutes=f"{minutes:.0f}", seed=card["seed"]
+                ),
             )
         )
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    widths = [max(columns(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
-        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+        print("  ".join(pad(cell, width) for cell, width in zip(row, widths)).rstrip())
     if args.verbose:
         for card in cards:
             print(f"\n{card['name']}:")

@@ -10,13 +10,15 @@ from zerodl.cli.common import (
     add_pretrained_option,
     check_image_network,
     count,
+    error_line,
     folder,
     load_model,
     say,
 )
+from zerodl.i18n import N_, _
 from zerodl.images import ImageError, class_names, load_digit, to_network_input, unlike_a_digit
 
-HELP = (
+HELP = N_(
     "The most likely classes of each image (PNG, JPEG, ...), prepared the way MNIST was "
     "made: greyscale, inverted if the background is light, cropped, fitted to 20x20, "
     "centred by centre of mass. A folder stands for the images in it. An answer below one "
@@ -25,11 +27,11 @@ HELP = (
 # What predict reads from a folder (what Pillow opens, by the usual names).
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff", ".pgm", ".ppm")
 UNSURE = 0.5  # a top probability below this is said to be unsure
-EXAMPLES = """\
+EXAMPLES = N_("""\
 examples:
   zerodl predict runs/latest seven.png photo_of_a_three.jpg
   zerodl predict runs/latest digit.png --top 5 --save-input prepared/
-  zerodl predict runs/latest scans/             # every image in the folder"""
+  zerodl predict runs/latest scans/             # every image in the folder""")
 
 
 def add_arguments(parser):
@@ -37,14 +39,20 @@ def add_arguments(parser):
         "paths",
         nargs="+",
         metavar="[RUN_OR_CHECKPOINT] IMAGE",
-        help=f"a checkpoint or run folder (default: the shipped {DEFAULT_MODEL}, else the newest "
-        "run), then image files or folders of images",
+        help=_(
+            "a checkpoint or run folder (default: the shipped {name}, else the newest run), "
+            "then image files or folders of images"
+        ).format(name=DEFAULT_MODEL),
     )
     add_pretrained_option(parser)
-    parser.add_argument("--top", type=count, default=3, help="how many classes to show (3)")
-    parser.add_argument("--style", choices=("mnist", "fashion"), help="preprocessing (from data)")
+    parser.add_argument("--top", type=count, default=3, help=_("how many classes to show (3)"))
     parser.add_argument(
-        "--save-input", type=folder, metavar="DIR", help="also save each 28x28 input as PNG"
+        "--style",
+        choices=("mnist", "fashion"),
+        help=_("preprocessing (default: the model's dataset)"),
+    )
+    parser.add_argument(
+        "--save-input", type=folder, metavar="DIR", help=_("also save each 28x28 input as PNG")
     )
 
 
@@ -54,14 +62,19 @@ def run(args):
     network = model.network
     check_image_network(network, model.path)
     style = args.style or model.style
-    answered_by = f"model: {model.describe()}" + (f", as {model.default}" if model.default else "")
+    if model.default:
+        answered_by = _("model: {model}, as {reason}").format(
+            model=model.describe(), reason=model.default
+        )
+    else:
+        answered_by = _("model: {model}").format(model=model.describe())
     images, failures = _image_files(args.images)
     total = len(images) + failures  # the images, and the folders without any
     for name in images:
         try:
             x = load_digit(name, style=style)  # (28, 28)
         except ImageError as err:
-            say(f"zerodl predict: error: {err}")
+            say(error_line("zerodl predict", err))
             failures += 1
             continue
         probs = network.predict_proba(to_network_input(x, network.input_shape))[0]  # (K,)
@@ -75,7 +88,11 @@ def run(args):
         if args.save_input:
             _save_grey_png(x, Path(args.save_input) / (Path(name).stem + "_28x28.png"))
     if failures and total > 1:  # one image: its own line said it all
-        say(f"{failures} of {total} images could not be read")
+        say(
+            _("{failures} of {total} images could not be read").format(
+                failures=failures, total=total
+            )
+        )
     return 1 if failures else 0
 
 
@@ -92,7 +109,7 @@ def _split_paths(paths):
     if len(paths) > 1:
         return (paths[0], paths[1:]) if is_model else (None, paths)
     if first.suffix == ".npz" or (first.is_dir() and is_model):
-        raise UsageError(f"give one or more images to predict after {paths[0]}")
+        raise UsageError(_("give one or more images to predict after {path}").format(path=paths[0]))
     return None, paths
 
 
@@ -108,7 +125,10 @@ def _image_files(names):
         found = sorted(p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
         if not found:
             kinds = ", ".join(IMAGE_SUFFIXES)
-            say(f"zerodl predict: error: {name} is a folder without images ({kinds})")
+            message = _("{path} is a folder without images ({kinds})").format(
+                path=name, kinds=kinds
+            )
+            say(error_line("zerodl predict", message))
             failures += 1
         images += [str(p) for p in found]
     return images, failures
@@ -119,10 +139,14 @@ def _remark(x, top_probability, style):
     as a digit) that looks nothing like one. Empty for a confident answer."""
     notes = []
     if top_probability < UNSURE:
-        notes.append(f"unsure: the most likely class has only {top_probability:.1%}")
+        notes.append(
+            _("unsure: the most likely class has only {probability}").format(
+                probability=f"{top_probability:.1%}"
+            )
+        )
     problem = unlike_a_digit(x) if style == "mnist" else None
     if problem:
-        notes.append(f"this does not look like a digit ({problem})")
+        notes.append(_("this does not look like a digit ({problem})").format(problem=problem))
     return "".join(f"  -- {note}" for note in notes)
 
 

@@ -22,15 +22,16 @@ from zerodl.cli.common import (
 from zerodl.datasets import validation_split
 from zerodl.datasets.augment import RandomAffine, augmentation_for
 from zerodl.distributed import OneProcess
+from zerodl.i18n import N_, _
 from zerodl.networks import registry
 from zerodl.run_folder import METRIC_COLUMNS, RunFolder  # noqa: F401 (METRIC_COLUMNS: its old home)
 from zerodl.trainer import Trainer, TrainingDivergedError, resume
 
-HELP = (
+HELP = N_(
     "Train a network and write a run folder: last.npz, best.npz, metrics.csv, config.json, "
     "loss.png, accuracy.png."
 )
-EXAMPLES = """\
+EXAMPLES = N_("""\
 examples:
   zerodl train                                  # SimpleConvNet, MNIST, Adam, 5 epochs
   zerodl train --model mlp --batchnorm --dropout 0.2 --epochs 10
@@ -45,7 +46,7 @@ then points to it. The test set serves as validation data, as in the book,
 unless --val-split N holds out N training images for choosing the best epoch: then
 the test set is scored once, at the end, on the best epoch's network (test.json). Ctrl-C
 stops after keeping the last complete epoch, which --resume continues exactly. Under
-mpiexec, the processes share every batch and process 0 writes the run folder."""
+mpiexec, the processes share every batch and process 0 writes the run folder.""")
 
 # The library's names of the arguments the options set (an ArgumentError's `argument`), so
 # that its complaints name the options.
@@ -90,7 +91,9 @@ def widths(text):
     except ValueError:
         values = []
     if not values or min(values) < 1:
-        raise argparse.ArgumentTypeError(f"must be widths such as 100,100, got {text!r}")
+        raise argparse.ArgumentTypeError(
+            _("must be widths such as 100,100, got {value}").format(value=repr(text))
+        )
     return values
 
 
@@ -104,52 +107,70 @@ def weight_init(text):
 
 def add_arguments(parser):
     models = tuple(registry.MODELS)
-    parser.add_argument("--model", choices=models, help="the network (default simple_cnn)")
-    parser.add_argument("--dataset", choices=DATASETS, help="the images (default mnist)")
+    parser.add_argument("--model", choices=models, help=_("the network (default simple_cnn)"))
+    parser.add_argument("--dataset", choices=DATASETS, help=_("the images (default mnist)"))
     parser.add_argument(
-        "--optimizer", help="sgd, momentum, nesterov, adagrad, rmsprop, adam, adamw"
+        "--optimizer", help=_("sgd, momentum, nesterov, adagrad, rmsprop, adam, adamw")
     )
-    parser.add_argument("--lr", type=float, help="learning rate (default: the optimiser's, 0.001)")
-    parser.add_argument("--batch-size", type=count, help="samples per step (default 100)")
-    parser.add_argument("--epochs", type=count, help="total epochs of the run (default 5)")
-    parser.add_argument("--seed", type=seed, help="seed of weights, order and dropout (default 0)")
     parser.add_argument(
-        "--weight-init", type=weight_init, help="he, xavier or a standard deviation such as 0.01"
+        "--lr", type=float, help=_("learning rate (default: the optimiser's, 0.001)")
     )
-    parser.add_argument("--hidden", type=widths, help="hidden layer widths, e.g. 100,100 (mlp)")
-    parser.add_argument("--dropout", type=float, help="dropout ratio after each hidden layer (mlp)")
+    parser.add_argument("--batch-size", type=count, help=_("samples per step (default 100)"))
+    parser.add_argument("--epochs", type=count, help=_("total epochs of the run (default 5)"))
     parser.add_argument(
-        "--batchnorm", action="store_true", default=None, help="batch norm (mlp, deep_cnn)"
+        "--seed", type=seed, help=_("seed of weights, order and dropout (default 0)")
     )
-    parser.add_argument("--weight-decay", type=float, help="L2 weight decay (mlp; or adamw's)")
-    parser.add_argument("--limit", type=count, help="use the first N training (and test) images")
+    parser.add_argument(
+        "--weight-init",
+        type=weight_init,
+        help=_("he, xavier or a standard deviation such as 0.01"),
+    )
+    parser.add_argument("--hidden", type=widths, help=_("hidden layer widths, e.g. 100,100 (mlp)"))
+    parser.add_argument(
+        "--dropout", type=float, help=_("dropout ratio after each hidden layer (mlp)")
+    )
+    parser.add_argument(
+        "--batchnorm", action="store_true", default=None, help=_("batch norm (mlp, deep_cnn)")
+    )
+    parser.add_argument("--weight-decay", type=float, help=_("L2 weight decay (mlp; or adamw's)"))
+    parser.add_argument("--limit", type=count, help=_("use the first N training (and test) images"))
     parser.add_argument(
         "--augment",
         action="store_true",
         default=None,
-        help="move every training batch a little: digits shifted, turned and scaled, clothes "
-        "shifted and mirrored (zerodl.datasets.augment)",
+        help=_(
+            "move every training batch a little: digits shifted, turned and scaled, clothes "
+            "shifted and mirrored (zerodl.datasets.augment)"
+        ),
     )
     parser.add_argument(
         "--val-split",
         type=count,
         metavar="N",
-        help="hold out N training images to choose the best epoch; the test set is then scored "
-        "once, at the end",
+        help=_(
+            "hold out N training images to choose the best epoch; the test set is then scored "
+            "once, at the end"
+        ),
     )
     parser.add_argument(
         "--lr-schedule",
         choices=("constant", "step", "cosine"),
-        help="learning rate over the epochs (default constant; step: x0.1 at 1/2 and 3/4)",
+        help=_("learning rate over the epochs (default constant; step: x0.1 at 1/2 and 3/4)"),
     )
-    parser.add_argument("--warmup", type=count, help="epochs of linear warm-up (cosine)")
-    parser.add_argument("--data-dir", help="folder holding the dataset's IDX files")
+    parser.add_argument("--warmup", type=count, help=_("epochs of linear warm-up (cosine)"))
+    parser.add_argument("--data-dir", help=_("folder holding the dataset's IDX files"))
     parser.add_argument(
-        "--out", type=folder, help="the run folder (default runs/<model>-<dataset>-<date>-<time>)"
+        "--out",
+        type=folder,
+        help=_("the run folder (default runs/<model>-<dataset>-<date>-<time>)"),
     )
-    parser.add_argument("--resume", metavar="RUN", help="a run folder or checkpoint to continue")
+    parser.add_argument("--resume", metavar="RUN", help=_("a run folder or checkpoint to continue"))
     parser.add_argument(
-        "--no-progress", dest="progress", action="store_false", default=None, help="no bar"
+        "--no-progress",
+        dest="progress",
+        action="store_false",
+        default=None,
+        help=_("no progress bar"),
     )
 
 
@@ -172,14 +193,20 @@ def train(args, group=None):
         if ckpt.epoch >= config["epochs"]:  # before loading data or touching the run folder
             if group.is_root:
                 print(
-                    f"{ckpt.path.parent} already has {ckpt.epoch} epochs (of "
-                    f"{config['epochs']}): nothing to do; pass --epochs N to train further"
+                    _(
+                        "{run} already has {done} epochs (of {epochs}): nothing to do; pass "
+                        "--epochs N to train further"
+                    ).format(run=ckpt.path.parent, done=ckpt.epoch, epochs=config["epochs"])
                 )
             return 0
         run_folder = RunFolder(args.out or ckpt.path.parent)
         network = ckpt.network
         if group.is_root:  # the first line: what is resumed, before the data loads
-            say(f"resuming {run_folder} after epoch {ckpt.epoch} of {config['epochs']}")
+            say(
+                _("resuming {run} after epoch {epoch} of {epochs}").format(
+                    run=run_folder, epoch=ckpt.epoch, epochs=config["epochs"]
+                )
+            )
     else:
         config = _new_config(args)
         run_folder = (
@@ -187,18 +214,35 @@ def train(args, group=None):
         )
         if run_folder.holds_run():
             raise UsageError(
-                f"{run_folder} already holds a run: continue it with --resume {run_folder}, "
-                "or choose another --out"
+                _(
+                    "{run} already holds a run: continue it with --resume {run}, or choose "
+                    "another --out"
+                ).format(run=run_folder)
             )
         network = build_network(config)
     trainer = _trainer(args, config, network, run_folder, group, ckpt if args.resume else None)
     (x_train, t_train), validation, (x_test, t_test) = _data(args, config, network, group)
     if group.is_root:
-        processes = f" on {group.size} processes" if group.size > 1 else ""
+        if group.size > 1:
+            line = _(
+                "training {network} on {dataset} ({images} images) on {processes} processes "
+                "with {optimizer}, batch {batch}; run folder {run}"
+            )
+        else:
+            line = _(
+                "training {network} on {dataset} ({images} images) with {optimizer}, batch "
+                "{batch}; run folder {run}"
+            )
         say(
-            f"training {type(network).__name__} on {config['dataset']} ({len(x_train):,} "
-            f"images){processes} with {trainer.optimizer!r}, batch {config['batch_size']}; "
-            f"run folder {run_folder}"
+            line.format(
+                network=type(network).__name__,
+                dataset=config["dataset"],
+                images=f"{len(x_train):,}",
+                processes=group.size,
+                optimizer=repr(trainer.optimizer),
+                batch=config["batch_size"],
+                run=run_folder,
+            )
         )
     try:
         trainer.fit(x_train, t_train, config["epochs"] - trainer.epoch, validation_data=validation)
@@ -283,22 +327,28 @@ def _report(trainer, run_folder, config, x_test, t_test):
     """The end of a run: the pictures, the best epoch, the one test score (--val-split)."""
     run_folder.plot(trainer.history)
     if trainer.best is not None:
-        print(f"best val_acc {trainer.best['value']:.4f} at epoch {trainer.best['epoch']}")
+        print(
+            _("best val_acc {value} at epoch {epoch}").format(
+                value=f"{trainer.best['value']:.4f}", epoch=trainer.best["epoch"]
+            )
+        )
     files = "last.npz best.npz metrics.csv config.json loss.png accuracy.png"
     if config.get("val_split"):
         _score_test_once(run_folder, x_test, t_test)
         files += " test.json"
-    print(f"saved {run_folder}/: {files}")
+    print(_("saved {run}/: {files}").format(run=run_folder, files=files))
 
 
 def _interrupted(trainer, run_folder, config):
     if trainer.epoch == 0:
-        say("interrupted before the first epoch ended: nothing was saved")
+        say(_("interrupted before the first epoch ended: nothing was saved"))
         return
     run_folder.plot(trainer.history)
     say(
-        f"interrupted: epoch {trainer.epoch} of {config['epochs']} is saved in "
-        f"{run_folder.last}; continue with: zerodl train --resume {run_folder}"
+        _(
+            "interrupted: epoch {epoch} of {epochs} is saved in {last}; continue with: "
+            "zerodl train --resume {run}"
+        ).format(epoch=trainer.epoch, epochs=config["epochs"], last=run_folder.last, run=run_folder)
     )
 
 
@@ -315,8 +365,11 @@ def _score_test_once(run_folder, x_test, t_test):
     }
     run_folder.write_test(result)
     print(
-        f"test accuracy {result['test_acc']:.4f} (scored once, on epoch {best.epoch}, chosen by "
-        f"val_acc {result['val_acc']:.4f})"
+        _(
+            "test accuracy {accuracy} (scored once, on epoch {epoch}, chosen by val_acc {value})"
+        ).format(
+            accuracy=f"{result['test_acc']:.4f}", epoch=best.epoch, value=f"{result['val_acc']:.4f}"
+        )
     )
 
 
@@ -324,16 +377,28 @@ def _diverged(err, trainer, run_folder, resumed):
     """The one line of a run stopped by TrainingDivergedError: where, the loss, what to do, and
     what was kept (the checkpoint of the last complete epoch, which the bad step never reached;
     before the first epoch ends, nothing: no run folder is left behind)."""
-    loss = "" if "loss" in err.reason else f" (loss {err.loss:.4g})"
-    lower = "start a new run with a lower --lr" if resumed else "lower --lr"
+    # The reason names the loss when it is about the loss ("the loss is nan"); else add it.
+    shown = err.loss is None or f"{err.loss:.4g}" in err.reason
+    reason = err.reason.translated() if hasattr(err.reason, "translated") else err.reason
+    if not shown:
+        reason = _("{reason} (loss {loss})").format(reason=reason, loss=f"{err.loss:.4g}")
+    if resumed:
+        lower = _("start a new run with a lower --lr (it is {lr})")
+    else:
+        lower = _("lower --lr (it is {lr})")
+    lower = lower.format(lr=f"{err.lr:g}")
     if trainer.epoch:
         run_folder.plot(trainer.history)
-        kept = f"{run_folder.last} keeps epoch {trainer.epoch}, the last good one"
+        kept = _("{last} keeps epoch {epoch}, the last good one").format(
+            last=run_folder.last, epoch=trainer.epoch
+        )
     else:
-        kept = "nothing was saved (no epoch was complete)"
-    return (
-        f"training diverged in epoch {err.epoch} (step {err.step} of {err.steps}): "
-        f"{err.reason}{loss}; {lower} (it is {err.lr:g}); {kept}"
+        kept = _("nothing was saved (no epoch was complete)")
+    return _(
+        "training diverged in epoch {epoch} (step {step} of {steps}): {reason}; {what_to_do}; "
+        "{kept}"
+    ).format(
+        epoch=err.epoch, step=err.step, steps=err.steps, reason=reason, what_to_do=lower, kept=kept
     )
 
 
@@ -354,22 +419,34 @@ def _new_config(args):
     config["data_dir"] = str(args.data_dir) if args.data_dir else None
     model = config["model"]
     if config["weight_init"] is not None and model == "deep_cnn":
-        raise UsageError("deep_cnn always uses He initialisation: leave out --weight-init")
+        raise UsageError(_("deep_cnn always uses He initialisation: leave out --weight-init"))
     if config["hidden"] is not None and len(config["hidden"]) > 1 and model != "mlp":
         given = ",".join(map(str, config["hidden"]))
-        raise UsageError(f"--hidden of --model {model} is one width, got {given}")
+        raise UsageError(
+            _("--hidden of --model {model} is one width, got {widths}").format(
+                model=model, widths=given
+            )
+        )
     if config["dropout"] and model != "mlp":
-        raise UsageError(f"--dropout is an option of --model mlp, not {model}")
+        raise UsageError(
+            _("--dropout is an option of --model mlp, not {model}").format(model=model)
+        )
     if config["batchnorm"] and model not in ("mlp", "deep_cnn"):
-        raise UsageError(f"--batchnorm is an option of --model mlp or deep_cnn, not {model}")
+        raise UsageError(
+            _("--batchnorm is an option of --model mlp or deep_cnn, not {model}").format(
+                model=model
+            )
+        )
     if config["warmup"] and config["lr_schedule"] != "cosine":
-        raise UsageError("--warmup goes with --lr-schedule cosine")
+        raise UsageError(_("--warmup goes with --lr-schedule cosine"))
     config["l2"] = 0.0
     if config["weight_decay"] and config["optimizer"] != "adamw":
         if model != "mlp":
             raise UsageError(
-                "--weight-decay is L2 decay for --model mlp, or AdamW's decoupled decay "
-                "with --optimizer adamw"
+                _(
+                    "--weight-decay is L2 decay for --model mlp, or AdamW's decoupled decay "
+                    "with --optimizer adamw"
+                )
             )
         config["l2"] = config["weight_decay"]
     if config["augment"]:  # the moves that suit the dataset, recorded for --resume
@@ -404,7 +481,9 @@ def _checkpoint_to_resume(args):
     ckpt = load(args.resume, prefer="last.npz")
     config = ckpt.extra.get("config")
     if not isinstance(config, dict) or "model" not in config:
-        raise CliError(f"{ckpt.path} was not written by 'zerodl train': cannot resume it")
+        raise CliError(
+            _("{path} was not written by 'zerodl train': cannot resume it").format(path=ckpt.path)
+        )
     changed = [
         f"--{key.replace('_', '-')}"
         for key in TRAIN_DEFAULTS
@@ -412,8 +491,10 @@ def _checkpoint_to_resume(args):
     ]
     if changed:
         raise UsageError(
-            f"{', '.join(changed)} cannot change when resuming (the run keeps its own "
-            "settings; see its config.json); start a new run instead"
+            _(
+                "{options} cannot change when resuming (the run keeps its own settings; see its "
+                "config.json); start a new run instead"
+            ).format(options=", ".join(changed))
         )
     if args.epochs is not None:
         config["epochs"] = args.epochs

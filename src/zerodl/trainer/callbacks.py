@@ -19,6 +19,8 @@ import time
 import numpy as np
 from tqdm.auto import tqdm
 
+from zerodl.i18n import _, ngettext
+
 # Their earlier home was this module: importable from here still.
 from zerodl.trainer.divergence import (  # noqa: F401
     DIVERGENCE_FACTOR,
@@ -86,15 +88,14 @@ class BestEpoch:
         if self.best is None or self.best["epoch"] == last_epoch:
             return None
         if self.params is None:
-            return (
-                f"the best parameters (epoch {self.best['epoch']}) were not kept in this "
-                "session (resumed from a checkpoint): keeping the last ones"
-            )
+            return _(
+                "the best parameters (epoch {epoch}) were not kept in this session (resumed "
+                "from a checkpoint): keeping the last ones"
+            ).format(epoch=self.best["epoch"])
         for key, a in _arrays(network).items():
             np.copyto(a, self.params[key])
-        return (
-            f"restored the parameters of epoch {self.best['epoch']} "
-            f"({self.monitor} {self.best['value']:.4f})"
+        return _("restored the parameters of epoch {epoch} ({monitor} {value})").format(
+            epoch=self.best["epoch"], monitor=self.monitor, value=f"{self.best['value']:.4f}"
         )
 
 
@@ -108,10 +109,17 @@ class EarlyStopping:
         """Why training must stop after `epoch`, or None to go on."""
         if best.best is None or epoch - best.best["epoch"] < self.patience:
             return None
-        return (
-            f"early stopping: {best.monitor} has not improved for {self.patience} epoch"
-            f"{'s' if self.patience > 1 else ''} (best {best.best['value']:.4f} at epoch "
-            f"{best.best['epoch']})"
+        return ngettext(
+            "early stopping: {monitor} has not improved for {patience} epoch (best {value} at "
+            "epoch {epoch})",
+            "early stopping: {monitor} has not improved for {patience} epochs (best {value} at "
+            "epoch {epoch})",
+            self.patience,
+        ).format(
+            monitor=best.monitor,
+            patience=self.patience,
+            value=f"{best.best['value']:.4f}",
+            epoch=best.best["epoch"],
         )
 
 
@@ -167,7 +175,11 @@ class ProgressBar:
         now = time.perf_counter()
         if step == self.steps or now - self.bar.last_print_t > 0.2:  # a few redraws a second
             speed = step * self.batch_size / (now - self.start)
-            self.bar.set_postfix_str(f"loss {loss:.4f}  {speed:,.0f} samples/s")
+            self.bar.set_postfix_str(
+                _("loss {loss}  {speed} samples/s").format(
+                    loss=f"{loss:.4f}", speed=f"{speed:,.0f}"
+                )
+            )
 
     def close(self):
         self.bar.close()

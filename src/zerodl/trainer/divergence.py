@@ -12,6 +12,8 @@ import math
 
 import numpy as np
 
+from zerodl.i18n import N_, _
+
 __all__ = [
     "DIVERGENCE_FACTOR",
     "DivergenceGuard",
@@ -49,15 +51,28 @@ class TrainingDivergedError(RuntimeError):
         )
 
 
+class Reason(str):
+    """A sentence saying why training stopped, in English (a str, as the exception's message
+    holds it), that can also be said in the current language: `reason.translated()`."""
+
+    def __new__(cls, message, **fields):
+        reason = super().__new__(cls, message.format(**fields))
+        reason.message, reason.fields = message, fields
+        return reason
+
+    def translated(self):
+        return _(self.message).format(**self.fields)
+
+
 def check_finite(loss, arrays, after_update=False):
     """None when the loss and every array are finite; else a sentence saying what is not."""
     if loss is not None and not math.isfinite(loss):
-        return f"the loss is {loss}"
+        return Reason(N_("the loss is {loss}"), loss=loss)
     for key, a in arrays.items():
         if not np.isfinite(a).all():
             if after_update:
-                return f"the update made parameter {key!r} non-finite"
-            return f"the gradient of {key!r} holds NaN or infinite values"
+                return Reason(N_("the update made parameter {key} non-finite"), key=repr(key))
+            return Reason(N_("the gradient of {key} holds NaN or infinite values"), key=repr(key))
     return None
 
 
@@ -73,8 +88,11 @@ def check_growth(loss, first_loss, factor=DIVERGENCE_FACTOR):
     if factor is None or loss is None or first_loss is None:
         return None
     if loss > factor * max(first_loss, 1.0):
-        return (
-            f"the loss {loss:.4g} is more than {factor:g} times the first step's {first_loss:.4g}"
+        return Reason(
+            N_("the loss {loss} is more than {factor} times the first step's {first}"),
+            loss=f"{loss:.4g}",
+            factor=f"{factor:g}",
+            first=f"{first_loss:.4g}",
         )
     return None
 

@@ -37,7 +37,13 @@ from zerodl.trainer.divergence import (
     check_finite,
     check_growth,
 )
-from zerodl.trainer.metrics import HISTORY_KEYS, EpochMetrics, empty_history, format_record
+from zerodl.trainer.metrics import (
+    HISTORY_KEYS,
+    EpochMetrics,
+    empty_history,
+    epoch_text,
+    format_record,
+)
 
 __all__ = ["Trainer", "is_book_call"]
 
@@ -259,7 +265,7 @@ class Trainer:
         metrics, guard = EpochMetrics(), DivergenceGuard(self.network, self.optimizer)
         bar = None
         if ProgressBar.wanted(self.progress, self.verbose):
-            bar = ProgressBar(steps, f"epoch {number}/{last_epoch}", self.batch_size)
+            bar = ProgressBar(steps, epoch_text(number, last_epoch), self.batch_size)
         try:
             # NaN and overflow are caught by the guard with a clear error; numpy's warnings
             # would only add noise before it.

@@ -6,6 +6,7 @@ itself and shows as a table in Jupyter.
 """
 
 from zerodl.history import History
+from zerodl.i18n import N_, _
 
 __all__ = ["HISTORY_KEYS", "EpochMetrics", "empty_history", "format_record"]
 
@@ -46,19 +47,35 @@ class EpochMetrics:
         return self.correct / self.samples
 
 
+# The figures of the per-epoch line, each a label and its value (in Japanese, the book's terms).
+FIGURES = {
+    "loss": N_("loss {value}"),
+    "acc": N_("acc {value}"),
+    "val_loss": N_("val_loss {value}"),
+    "val_acc": N_("val_acc {value}"),
+    "lr": N_("lr {value}"),
+}
+
+
+def epoch_text(epoch, last_epoch=None):
+    """ "epoch 3/10" (or "epoch 3" without `last_epoch`), in the current language."""
+    if last_epoch is None:
+        return _("epoch {epoch}").format(epoch=epoch)
+    return _("epoch {epoch}/{epochs}").format(epoch=epoch, epochs=last_epoch)
+
+
 def format_record(record, last_epoch=None, show_lr=False):
     """The per-epoch line: ``epoch 3/10  loss 0.0623  acc 0.9812  val_acc 0.9790  4.1s``.
 
     Figures that are None (no validation data) are left out; ``show_lr`` adds the learning
     rate (the trainer shows it when a schedule changes it).
     """
-    total = f"/{last_epoch}" if last_epoch is not None else ""
-    parts = [f"epoch {record['epoch']}{total}"]
+    parts = [epoch_text(record["epoch"], last_epoch)]
     for key in ("loss", "acc", "val_loss", "val_acc"):
         if record.get(key) is not None:
-            parts.append(f"{key} {record[key]:.4f}")
+            parts.append(_(FIGURES[key]).format(value=f"{record[key]:.4f}"))
     if show_lr and record.get("lr") is not None:
-        parts.append(f"lr {record['lr']:.3g}")
+        parts.append(_(FIGURES["lr"]).format(value=f"{record['lr']:.3g}"))
     seconds = record["seconds"]
     parts.append(f"{seconds:.1f}s" if seconds >= 1 else f"{seconds:.2f}s")
     return "  ".join(parts)
