@@ -72,8 +72,9 @@ def _english_patterns(lang="ja"):
         literal = "".join(part for part, *_ in string.Formatter().parse(message))
         if message == translation or not re.search(r"[A-Za-z]{2}", literal):
             continue  # "{label} ({name})" holds no word to tell English from Japanese by
+        kept = {line.strip() for line in translation.splitlines()}
         for line in message.splitlines():  # a message of several lines: each line on its own
-            if line.strip():
+            if line.strip() and line.strip() not in kept:  # a command line the translation keeps
                 regex = re.compile(r"(?:.*?: )?" + _pattern(line.strip()))
                 found.append((regex, message, translation))
     return sorted(found, key=lambda item: -len(item[1]))

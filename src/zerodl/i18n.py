@@ -18,7 +18,8 @@ shown in English. Nothing here is process-wide: no ``gettext.install``, no built
 ``locale.setlocale``; the catalogue is read the first time a Japanese message is asked for.
 
 Mark a message with ``_()`` where it is shown, and with ``N_()`` where it is only defined (a
-table of labels at module level) and ``_()`` is applied later: ``_(LABELS[key])``. Messages are
+table of labels at module level) and ``translate()`` is applied later: ``translate(LABELS[key])``
+(``_()`` itself takes only a string literal, the message that Babel extracts). Messages are
 format strings with named fields, translated before ``.format`` fills them, so that a translator
 can move the fields: ``_("epoch {epoch}/{epochs}").format(...)``, never ``_(f"...")``.
 """
@@ -28,7 +29,8 @@ import gettext
 import os
 from pathlib import Path
 
-__all__ = ["DOMAIN", "LOCALE_DIR", "LANGUAGES", "language", "translation", "_", "ngettext", "N_"]
+__all__ = ["DOMAIN", "LOCALE_DIR", "LANGUAGES", "language", "translation", "_", "ngettext", "N_",
+           "translate"]  # fmt: skip
 
 DOMAIN = "zerodl"
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
@@ -75,5 +77,11 @@ def ngettext(singular, plural, n):
 
 
 def N_(message):
-    """Marks `message` for translation where it is defined; `_()` translates it where shown."""
+    """Marks `message` for translation where it is defined; `translate()` translates it where
+    shown."""
     return message
+
+
+def translate(message):
+    """`message`, marked with `N_()` where it was defined, in the current language."""
+    return translation(language()).gettext(message)

@@ -15,6 +15,7 @@ import difflib
 import os
 import sys
 import traceback
+import unicodedata
 import warnings
 from contextlib import contextmanager
 from pathlib import Path
@@ -51,9 +52,11 @@ __all__ = [
     "DEFAULT_MODEL",
     "one_line",
     "one_line_warnings",
+    "pad",
     "say",
     "seed",
     "takes_flat_input",
+    "text_width",
     "warning_line",
 ]
 
@@ -100,6 +103,17 @@ class SharedError(CliError):
 def say(*parts):
     """A note on stderr (progress, files written): stdout stays for results."""
     print(*parts, file=sys.stderr, flush=True)
+
+
+def text_width(text):
+    """The columns `text` takes in a terminal: two for a kanji or kana, one for the rest."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def pad(text, width, right=False):
+    """`text` padded with spaces to `width` columns (on the left when `right`-aligned)."""
+    spaces = " " * (width - text_width(text))
+    return spaces + text if right else text + spaces
 
 
 def count(text):

@@ -19,7 +19,7 @@ from zerodl.cli import (
 )
 from zerodl.cli.common import UsageError, error_report, library_checks, one_line_warnings, say
 from zerodl.cli.parser import Parser, RawDescriptionHelpFormatter
-from zerodl.i18n import _
+from zerodl.i18n import _, translate
 
 # Each module adds its arguments and runs: HELP, EXAMPLES, add_arguments(parser), run(args), and
 # where the library checks its options' values, OPTIONS: the library's name of each value -> the
@@ -59,9 +59,9 @@ def build_parser():
     for name, module in COMMANDS.items():
         sub = commands.add_parser(
             name,
-            help=_(module.HELP),
-            description=_(module.HELP),
-            epilog=_(module.EXAMPLES),
+            help=translate(module.HELP),
+            description=translate(module.HELP),
+            epilog=translate(module.EXAMPLES),
             formatter_class=RawDescriptionHelpFormatter,
         )
         module.add_arguments(sub)

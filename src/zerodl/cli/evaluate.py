@@ -96,7 +96,7 @@ def run(args):
     if len(wrong):
         images = x_test[wrong].reshape(len(wrong), 28, 28)
         titles = [
-            picture_text("true {true}\npred {predicted} {probability}").format(
+            picture_text(N_("true {true}\npred {predicted} {probability}")).format(
                 true=names[t_test[i]],
                 predicted=names[predicted[i]],
                 probability=f"{probs[i].max():.0%}",
@@ -109,7 +109,7 @@ def run(args):
                 out / f"misclassified{suffix}.png",
                 titles=titles,
                 normalize=None,
-                title=picture_text("{wrong} misclassified of {images}").format(
+                title=picture_text(N_("{wrong} misclassified of {images}")).format(
                     wrong=int((predicted != t_test).sum()), images=len(x_test)
                 ),
             )

@@ -1,9 +1,8 @@
 """zerodl models: the trained networks that ship with zerodl, and how well they do."""
 
-import unicodedata
-
 from zerodl import zoo
-from zerodl.i18n import N_, _
+from zerodl.cli.common import pad, text_width
+from zerodl.i18n import N_, _, translate
 
 HELP = N_("List the trained networks that ship with zerodl (use them with --pretrained NAME).")
 EXAMPLES = N_("""\
@@ -16,16 +15,6 @@ HEADINGS = (N_("name"), N_("network"), N_("parameters"), N_("dataset"), N_("test
             N_("trained"))  # fmt: skip
 
 
-def columns(text):
-    """The width of `text` in a terminal: a kanji or kana takes two columns."""
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
-def pad(text, width):
-    """`text` padded with spaces to `width` columns."""
-    return text + " " * (width - columns(text))
-
-
 def add_arguments(parser):
     parser.add_argument("--verbose", action="store_true", help=_("also print each model's card"))
 
@@ -35,7 +24,7 @@ def run(args):
     if not names:
         print(_("no trained networks ship with this installation of zerodl"))
         return 0
-    rows = [tuple(_(heading) for heading in HEADINGS)]
+    rows = [tuple(translate(heading) for heading in HEADINGS)]
     cards = [zoo.card(name) for name in names]
     for card in cards:
         accuracy = card.get("test_acc_float16", card["test_acc"])
@@ -52,7 +41,7 @@ def run(args):
                 ),
             )
         )
-    widths = [max(columns(row[i]) for row in rows) for i in range(len(rows[0]))]
+    widths = [max(text_width(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
         print("  ".join(pad(cell, width) for cell, width in zip(row, widths)).rstrip())
     if args.verbose:

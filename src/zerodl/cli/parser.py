@@ -13,7 +13,7 @@ import argparse
 import re
 
 from zerodl.cli.common import UsageError
-from zerodl.i18n import N_, _
+from zerodl.i18n import N_, _, translate
 
 __all__ = ["Parser", "HelpFormatter", "RawDescriptionHelpFormatter", "translate_argparse"]
 
@@ -47,7 +47,7 @@ def translate_argparse(message):
             fields = found.groupdict()
             if "message" in fields:
                 fields["message"] = translate_argparse(fields["message"])
-            return _(ours).format(**fields)
+            return translate(ours).format(**fields)
     return message
 
 

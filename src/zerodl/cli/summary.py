@@ -1,8 +1,6 @@
 """zerodl summary: the layer table of a network, of a checkpoint or as `zerodl train` builds it."""
 
-import sys
-
-from zerodl.cli.common import UsageError, add_model_arguments, load_model
+from zerodl.cli.common import UsageError, add_model_arguments, load_model, pad, text_width
 from zerodl.i18n import N_, _
 from zerodl.networks import registry
 
@@ -30,5 +28,20 @@ def run(args):
         network = registry.from_options(args.model, seed=0)  # as `zerodl train --model` does
     else:
         network = load_model(args).network
-    network.summary(file=sys.stdout)
+    print(layer_table(network))
     return 0
+
+
+def layer_table(network):
+    """The network's table of layers (as network.summary prints it), in the current language."""
+    layers, total = network.summary_rows()
+    rows = [(_("Layer"), _("Output shape"), _("Params"))]
+    rows += [(name, out, f"{count:,}") for name, out, count in layers]
+    width = [max(text_width(row[i]) for row in rows) for i in range(3)]
+    lines = [
+        f"{pad(name, width[0])}  {pad(out, width[1])}  {pad(count, width[2], right=True)}"
+        for name, out, count in rows
+    ]
+    rule = "-" * text_width(lines[0])
+    total = _("Total parameters: {total}").format(total=f"{total:,}")
+    return "\n".join([type(network).__name__, rule, lines[0], rule, *lines[1:], rule, total])

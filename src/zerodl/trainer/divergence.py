@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from zerodl.i18n import N_, _
+from zerodl.i18n import N_, translate
 
 __all__ = [
     "DIVERGENCE_FACTOR",
@@ -61,7 +61,7 @@ class Reason(str):
         return reason
 
     def translated(self):
-        return _(self.message).format(**self.fields)
+        return translate(self.message).format(**self.fields)
 
 
 def check_finite(loss, arrays, after_update=False):

@@ -6,7 +6,7 @@ itself and shows as a table in Jupyter.
 """
 
 from zerodl.history import History
-from zerodl.i18n import N_, _
+from zerodl.i18n import N_, _, translate
 
 __all__ = ["HISTORY_KEYS", "EpochMetrics", "empty_history", "format_record"]
 
@@ -47,13 +47,14 @@ class EpochMetrics:
         return self.correct / self.samples
 
 
-# The figures of the per-epoch line, each a label and its value (in Japanese, the book's terms).
-FIGURES = {
-    "loss": N_("loss {value}"),
-    "acc": N_("acc {value}"),
-    "val_loss": N_("val_loss {value}"),
-    "val_acc": N_("val_acc {value}"),
-    "lr": N_("lr {value}"),
+# The labels of the figures on the per-epoch line, "loss 0.0623": a table of label and value,
+# the labels in the book's terms in Japanese (損失, 訓練精度, 検証精度, 学習率).
+LABELS = {
+    "loss": N_("loss"),
+    "acc": N_("acc"),
+    "val_loss": N_("val_loss"),
+    "val_acc": N_("val_acc"),
+    "lr": N_("lr"),
 }
 
 
@@ -73,9 +74,9 @@ def format_record(record, last_epoch=None, show_lr=False):
     parts = [epoch_text(record["epoch"], last_epoch)]
     for key in ("loss", "acc", "val_loss", "val_acc"):
         if record.get(key) is not None:
-            parts.append(_(FIGURES[key]).format(value=f"{record[key]:.4f}"))
+            parts.append(f"{translate(LABELS[key])} {record[key]:.4f}")
     if show_lr and record.get("lr") is not None:
-        parts.append(_(FIGURES["lr"]).format(value=f"{record['lr']:.3g}"))
+        parts.append(f"{translate(LABELS['lr'])} {record['lr']:.3g}")
     seconds = record["seconds"]
     parts.append(f"{seconds:.1f}s" if seconds >= 1 else f"{seconds:.2f}s")
     return "  ".join(parts)
