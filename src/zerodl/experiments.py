@@ -24,6 +24,7 @@ import numpy as np
 from zerodl._checks import integer
 from zerodl.errors import ArgumentError
 from zerodl.fonts import picture_text as _  # English where no font draws Japanese
+from zerodl.i18n import N_, text_width, translate
 from zerodl.networks.multi_layer import MultiLayerNet
 from zerodl.optimizers import SGD, AdaGrad, Adam, Momentum, RMSProp
 from zerodl.plots import plot_loss
@@ -177,17 +178,27 @@ def final_loss_table(losses, last=None):
     steps = max((len(v) for v in losses.values()), default=0)
     if last is None:
         last = max(1, min(100, steps // 10))
-    rows = [("variant", "first loss", f"final loss (mean of last {last} steps)")]
+    rows = [  # the headings in the language zerodl speaks (the table is text, not a picture)
+        (
+            translate(N_("variant")),
+            translate(N_("first loss")),
+            translate(N_("final loss (mean of last {last} steps)")).format(last=last),
+        )
+    ]
     for name, values in losses.items():
         values = np.asarray(values, dtype=np.float64)
         if len(values) == 0:
             rows.append((str(name), "-", "-"))
         elif len(values) < steps or not np.isfinite(values[-1]):
-            rows.append((str(name), f"{values[0]:.4f}", f"diverged at step {len(values)}"))
+            diverged = translate(N_("diverged at step {step}")).format(step=len(values))
+            rows.append((str(name), f"{values[0]:.4f}", diverged))
         else:
             rows.append((str(name), f"{values[0]:.4f}", f"{values[-last:].mean():.4f}"))
-    width = [max(len(row[i]) for row in rows) for i in range(2)]
-    return "\n".join(f"{a:<{width[0]}}  {b:>{width[1]}}  {c}".rstrip() for a, b, c in rows)
+    width = [max(text_width(row[i]) for row in rows) for i in range(2)]
+    spaces = [[" " * (width[i] - text_width(row[i])) for i in range(2)] for row in rows]
+    return "\n".join(
+        f"{a}{left}  {right}{b}  {c}".rstrip() for (a, b, c), (left, right) in zip(rows, spaces)
+    )
 
 
 # --- the common part ----------------------------------------------------------------------------

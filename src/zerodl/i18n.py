@@ -27,10 +27,11 @@ can move the fields: ``_("epoch {epoch}/{epochs}").format(...)``, never ``_(f"..
 import functools
 import gettext
 import os
+import unicodedata
 from pathlib import Path
 
 __all__ = ["DOMAIN", "LOCALE_DIR", "LANGUAGES", "language", "translation", "_", "ngettext", "N_",
-           "translate"]  # fmt: skip
+           "translate", "text_width"]  # fmt: skip
 
 DOMAIN = "zerodl"
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
@@ -85,3 +86,9 @@ def N_(message):
 def translate(message):
     """`message`, marked with `N_()` where it was defined, in the current language."""
     return translation(language()).gettext(message)
+
+
+def text_width(text):
+    """The columns `text` takes in a terminal: two for a kanji, a kana or a full-width sign, one
+    for the rest; what a table with Japanese headings is aligned by (len() counts one)."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)

@@ -11,6 +11,8 @@ zerodl.plots.plot_confusion_matrix draws one.
 
 import numpy as np
 
+from zerodl.i18n import N_, translate
+
 __all__ = ["confusion_matrix", "count_correct", "format_confusion_matrix"]
 
 
@@ -50,7 +52,8 @@ def format_confusion_matrix(cm, labels=None):
     short = [s if len(s) <= 6 else s[:5] + "." for s in labels]
     width = max(5, *(len(str(int(v))) for v in cm.ravel()), *(len(s) for s in short))
     head = max(len(s) for s in labels)
-    lines = [" " * (head + 2) + " ".join(f"{s:>{width}}" for s in short) + "   <- predicted"]
+    columns = " ".join(f"{s:>{width}}" for s in short)
+    lines = [" " * (head + 2) + columns + "   " + translate(N_("<- predicted"))]
     for label, row in zip(labels, cm):
         lines.append(f"{label:>{head}}  " + " ".join(f"{int(v):>{width}}" for v in row))
     return "\n".join(lines)

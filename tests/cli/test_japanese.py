@@ -13,6 +13,7 @@ import json
 import os
 import subprocess
 import sys
+import textwrap
 
 import numpy as np
 import pytest
@@ -29,6 +30,8 @@ from i18n_helpers import (
 )
 from zerodl import fonts
 from zerodl.cli import main
+from zerodl.cli.parser import wrap
+from zerodl.i18n import text_width
 
 from .helpers import draw, read_metrics
 
@@ -297,3 +300,23 @@ def test_the_pictures_titles_follow_the_font(japanese, mlp_checkpoint, fake_mnis
     warnings = [line for line in ja.err.splitlines() if "警告" in line or "arning" in line]
     assert len(warnings) == 1 and "Glyph" not in ja.err
     assert warnings[0].startswith("警告: 日本語のグリフを持つフォントがない")
+
+
+def test_gradcheck_visualize_and_compare_in_japanese(english, japanese, mlp_checkpoint, fake_mnist):
+    en, ja = both(english, japanese, "gradcheck", "--model", "two_layer")
+    assert en.code == ja.code == 0 and ja.out.startswith("モデル") and "すべて一致" in ja.out
+    en, ja = both(english, japanese, "visualize", mlp_checkpoint, "--out", "filters.png")
+    assert en.code == ja.code == 0 and "隠れ層のニューロン 30 個の重み" in ja.out
+    argv = ["compare", "init", "--iterations", "3", "--batch-size", "10"]
+    en, ja = both(english, japanese, *argv)
+    assert en.code == ja.code == 0 and ja.out.startswith("手法") and "書き出しました" in ja.err
+
+
+def test_japanese_help_is_wrapped_by_the_columns_it_takes():
+    text = "ゼロから作る Deep Learning: 本のネットワークを学習し、評価し、調べます。" * 3
+    lines = wrap(text, 30)
+    assert "".join(lines).replace(" ", "") == text.replace(" ", "")
+    assert all(text_width(line) <= 30 + 2 for line in lines)  # a closing sign may overhang
+    assert not any(line[0] in "、。）" for line in lines)
+    english = "the run folder (default runs/<model>-<dataset>-<date>-<time>) " * 3
+    assert wrap(english, 30) == textwrap.wrap(english, 30)

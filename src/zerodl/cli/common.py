@@ -15,7 +15,6 @@ import difflib
 import os
 import sys
 import traceback
-import unicodedata
 import warnings
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,7 +25,7 @@ from zerodl.datasets import DatasetNotFoundError, load_dataset
 from zerodl.datasets.download import MIRRORS
 from zerodl.datasets.sources import DATASETS, FILE_NAMES, user_cache_dir
 from zerodl.errors import ArgumentError, OptionalDependencyError
-from zerodl.i18n import _
+from zerodl.i18n import _, text_width
 from zerodl.images import preprocessing_style
 from zerodl.run_folder import RunFolder, newest_checkpoint
 
@@ -103,11 +102,6 @@ class SharedError(CliError):
 def say(*parts):
     """A note on stderr (progress, files written): stdout stays for results."""
     print(*parts, file=sys.stderr, flush=True)
-
-
-def text_width(text):
-    """The columns `text` takes in a terminal: two for a kanji or kana, one for the rest."""
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
 def pad(text, width, right=False):

@@ -2,7 +2,7 @@
 
 import time
 
-from zerodl.cli.common import count, say, seed
+from zerodl.cli.common import count, pad, say, seed
 from zerodl.gradient import gradcheck
 from zerodl.i18n import N_, _
 from zerodl.networks import registry
@@ -17,6 +17,9 @@ examples:
   zerodl gradcheck --model deep_cnn --sample 20""")
 
 
+WIDTHS = (12, 8, 18, 16)  # of the table's columns: model, array, shape, max rel. error
+
+
 def add_arguments(parser):
     models = (*registry.MODELS, "all")
     parser.add_argument("--model", choices=models, default="all", help=_("default all"))
@@ -29,7 +32,8 @@ def add_arguments(parser):
 
 def run(args):
     models = tuple(registry.MODELS) if args.model == "all" else (args.model,)
-    print(f"{'model':<12}{'array':<8}{'shape':<18}{'max rel. error':>16}")
+    headings = (_("model"), _("array"), _("shape"), _("max rel. error"))
+    print("".join(pad(h, w, right=i == 3) for i, (h, w) in enumerate(zip(headings, WIDTHS))))
     worst, failed, checked = 0.0, [], 0
     for model in models:
         network, x, t = registry.small(model, seed=args.seed)
@@ -38,7 +42,7 @@ def run(args):
         errors = gradcheck(network, x, t, sample=sample, seed=args.seed, verbose=False)
         for name, error in errors.items():
             shape = x.shape if name == "x" else network.params[name].shape
-            mark = "" if error < args.tolerance else "  FAIL"
+            mark = "" if error < args.tolerance else "  " + _("FAIL")
             print(f"{model:<12}{name:<8}{str(shape):<18}{error:>16.2e}{mark}")
             worst, checked = max(worst, error), checked + 1
             if error >= args.tolerance:

@@ -11,9 +11,10 @@ argparse wrote it.
 
 import argparse
 import re
+import textwrap
 
 from zerodl.cli.common import UsageError
-from zerodl.i18n import N_, _, translate
+from zerodl.i18n import N_, _, text_width, translate
 
 __all__ = ["Parser", "HelpFormatter", "RawDescriptionHelpFormatter", "translate_argparse"]
 
@@ -51,19 +52,51 @@ def translate_argparse(message):
     return message
 
 
+# Where a Japanese line may not break: before a closing sign, after an opening one (禁則).
+NO_BREAK_BEFORE = "、。，．）」』】：；！？・ー"
+NO_BREAK_AFTER = "（「『【"
+
+
+def wrap(text, width):
+    """The lines of `text` of at most `width` terminal columns. English breaks between words, as
+    textwrap does; Japanese, which has no spaces, also between any two of its characters."""
+    text = " ".join(text.split())
+    if all(ord(c) < 0x3000 for c in text):
+        return textwrap.wrap(text, width)
+    lines, line = [], ""
+    for token in re.findall(r"[\u3000-\uffff]| +|[^ \u3000-\uffff]+", text):
+        fits = text_width(line + token) <= width
+        if fits or not line.strip() or token in NO_BREAK_BEFORE or line[-1] in NO_BREAK_AFTER:
+            line += token
+            continue
+        lines.append(line.rstrip())
+        line = token.lstrip()
+    if line.strip():
+        lines.append(line.rstrip())
+    return lines
+
+
 class _TranslatedUsage:
-    """A HelpFormatter whose "usage: " is in the current language."""
+    """A HelpFormatter whose "usage: " is in the current language, and which wraps Japanese by
+    the columns its characters take (two each) rather than by their number."""
 
     def add_usage(self, usage, actions, groups, prefix=None):
         super().add_usage(usage, actions, groups, _("usage: ") if prefix is None else prefix)
 
+    def _split_lines(self, text, width):
+        return wrap(text, width)
+
 
 class HelpFormatter(_TranslatedUsage, argparse.HelpFormatter):
-    """argparse's HelpFormatter, with "usage: " translated."""
+    """argparse's HelpFormatter, with "usage: " translated and Japanese wrapped by width."""
+
+    def _fill_text(self, text, width, indent):
+        return "\n".join(indent + line for line in wrap(text, width - len(indent)))
 
 
 class RawDescriptionHelpFormatter(_TranslatedUsage, argparse.RawDescriptionHelpFormatter):
-    """argparse's RawDescriptionHelpFormatter, with "usage: " translated."""
+    """argparse's RawDescriptionHelpFormatter, with "usage: " translated and the options' help
+    in Japanese wrapped by width."""
 
 
 class Parser(argparse.ArgumentParser):
