@@ -210,7 +210,8 @@ def end_all_processes_on_error(group, name):
     except (Exception, KeyboardInterrupt) as err:
         if os.environ.get("ZERODL_DEBUG"):
             traceback.print_exc()
-        line, code = error_report(f"{name} (process {group.rank} of {group.size})", err)
+        process = _("{name} (process {rank} of {size})")
+        line, code = error_report(process.format(name=name, rank=group.rank, size=group.size), err)
         group.abort(line, code)
 
 
