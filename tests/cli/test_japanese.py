@@ -45,10 +45,13 @@ def japanese(request, capsys, monkeypatch):
     """Run `zerodl argv` in this process with Japanese chosen as the parameter says: a Result."""
     name, value = request.param.split("=")
 
-    def run(*argv):
+    def use():
         for variable in LOCALE_VARIABLES:
             monkeypatch.delenv(variable, raising=False)
         monkeypatch.setenv(name, value)
+
+    def run(*argv):
+        use()
         capsys.readouterr()
         try:
             code = main([str(a) for a in argv])
@@ -57,6 +60,7 @@ def japanese(request, capsys, monkeypatch):
         out, err = capsys.readouterr()
         return Result(code, out, err)
 
+    run.use = use  # Japanese for what the test runs itself
     return run
 
 
@@ -320,3 +324,19 @@ def test_japanese_help_is_wrapped_by_the_columns_it_takes():
     assert not any(line[0] in "、。）" for line in lines)
     english = "the run folder (default runs/<model>-<dataset>-<date>-<time>) " * 3
     assert wrap(english, 30) == textwrap.wrap(english, 30)
+
+
+def test_the_progress_bar_speaks_japanese(japanese, capsys, monkeypatch):
+    """The bar of `zerodl train` (shown on a terminal): its epoch and its figures."""
+    from zerodl.networks import TwoLayerNet
+    from zerodl.trainer import Trainer
+
+    japanese.use()
+    rng = np.random.default_rng(0)
+    x, t = rng.random((20, 784)), rng.integers(0, 10, 20)
+    trainer = Trainer(TwoLayerNet(784, 10, 10, seed=0), "sgd", batch_size=10, progress=True)
+    trainer.fit(x, t, 2)
+    out, err = capsys.readouterr()
+    assert "エポック 2/2" in err and "サンプル/秒" in err and "損失 " in err
+    assert "epoch" not in err and "samples/s" not in err
+    assert "エポック 1/2  損失 " in out
