@@ -28,6 +28,18 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip_slow)
 
 
+# The variables that choose zerodl's language (zerodl.i18n), in the order it reads them.
+LANGUAGE_VARIABLES = ("ZERODL_LANG", "LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
+
+
+@pytest.fixture(autouse=True)
+def _in_english(monkeypatch):
+    """Every test starts in English, whatever the locale of the machine that runs the suite
+    (LANG=ja_JP.UTF-8 would make zerodl speak Japanese); a test that wants Japanese sets it."""
+    for name in LANGUAGE_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+
+
 def real_mnist_dir():
     """The folder holding the genuine MNIST IDX files, or None when they are absent."""
     candidates = []

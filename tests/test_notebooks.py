@@ -65,6 +65,7 @@ def run_install_cell(found):
     with (
         mock.patch("importlib.util.find_spec", return_value=found) as find_spec,
         mock.patch("subprocess.run") as run,
+        mock.patch.dict("os.environ"),  # the cell's ZERODL_LANG=ja stays in the cell
     ):
         exec(install_cell(NOTEBOOKS[0]), {})
     find_spec.assert_called_once_with("zerodl")
