@@ -13,7 +13,11 @@ from zerodl.checkpoint_file import read_meta
 from zerodl.cli import main
 from zerodl.datasets import load_dataset
 
-SHIPPED = ("mnist-cnn", "mnist-mlp")  # what the README promises
+SHIPPED = ("fashion-cnn", "mnist-cnn", "mnist-mlp")  # what the README promises
+FASHION_CLASSES = [
+    "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+    "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+]  # fmt: skip
 MAX_BYTES = 2 * 1024 * 1024
 
 
@@ -80,3 +84,34 @@ def test_every_shipped_model_reaches_its_documented_accuracy(name, mnist_dir):
     # The card's figure, to the two images in 10,000 that BLAS's order of sums may flip.
     assert abs(accuracy - card["test_acc_float16"]) <= 2 / len(x_test), (accuracy, card)
     assert abs(card["test_acc_float16"] - card["test_acc"]) <= 0.001  # float16 costs nothing
+
+
+@pytest.mark.slow
+def test_the_shipped_fashion_model_names_clothes_in_predict_and_on_the_served_page(
+    mnist_dir, tmp_path, capsys
+):
+    from PIL import Image
+
+    from zerodl.serve.predictor import Predictor
+
+    folder = mnist_dir.parent / "fashion-mnist"
+    _, (x_test, t_test) = load_dataset("fashion-mnist", flatten=False, data_dir=folder)
+    network = zerodl.pretrained("fashion-cnn")
+    # The first test images it answers correctly: a trouser, a pullover, an ankle boot.
+    correct = network.predict(x_test[:50]).argmax(axis=1) == t_test[:50]
+    wanted = {1: None, 2: None, 9: None}
+    for i in np.flatnonzero(correct):
+        if int(t_test[i]) in wanted and wanted[int(t_test[i])] is None:
+            wanted[int(t_test[i])] = i
+    paths = []
+    for label, i in sorted(wanted.items()):
+        path = tmp_path / f"{label}.png"
+        Image.fromarray((x_test[i, 0] * 255).round().astype(np.uint8)).save(path)
+        paths.append(str(path))
+    assert main(["predict", "--pretrained", "fashion-cnn", *paths]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    answers = [line.split(": ", 1)[1].split(" (")[0] for line in lines if ".png: " in line]
+    assert answers == ["Trouser", "Pullover", "Ankle boot"]
+
+    served = Predictor(network, name="fashion-cnn", dataset=zoo.card("fashion-cnn")["dataset"])
+    assert served.describe()["classes"] == FASHION_CLASSES
