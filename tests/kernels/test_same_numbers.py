@@ -58,6 +58,12 @@ LAYERS = {
     "conv_rect": (lambda s, d: Convolution(2, 3, (3, 2), seed=s, dtype=d), (2, 2, 6, 5)),
     "max_pool_2x2": (lambda s, d: Pooling(2), (3, 4, 7, 8)),
     "max_pool_3x3_s2": (lambda s, d: Pooling(3, 3, 2, 1), (2, 3, 7, 7)),
+    # large enough for the jit kernels (zerodl.kernels.jit.MIN_ELEMENTS): the book's 2x2, an odd
+    # height and width (a row and a column in no window), 3x3, and gaps (stride 3, 2x2 windows)
+    "max_pool_large": (lambda s, d: Pooling(2), (64, 8, 16, 16)),
+    "max_pool_large_odd": (lambda s, d: Pooling(2), (64, 8, 15, 17)),
+    "max_pool_large_3x3": (lambda s, d: Pooling(3), (64, 8, 15, 16)),
+    "max_pool_large_gaps": (lambda s, d: Pooling(2, 2, 3), (64, 8, 16, 17)),
     "avg_pool_2x2": (lambda s, d: AvgPooling(2), (3, 4, 8, 8)),
     "avg_pool_3x3_s2": (lambda s, d: AvgPooling(3, 3, 2), (2, 3, 7, 7)),
 }
@@ -113,24 +119,39 @@ def test_the_fast_mode_really_runs_kernels():
         "conv_many_channels",
         "conv_5x5",
         "max_pool_2x2",
+        "max_pool_large",
+        "max_pool_large_odd",
+        "max_pool_large_3x3",
+        "max_pool_large_gaps",
         "avg_pool_2x2",
     }
 
 
 @pytest.mark.skipif(not jit.available(), reason=f"not installed: {jit.INSTALL_HINT}")
 def test_the_jit_mode_really_runs_compiled_kernels():
-    """In mode "jit" the convolutions run the compiled kernel; the rest runs the fast ones."""
-    compiled = {"conv_many_channels"}  # 9 channels; with fewer the fast kernel runs
-    for name in ("conv_3x3_pad1", "conv_many_channels", "conv_5x5", "relu", "max_pool_2x2"):
-        make, shape = LAYERS[name]
+    """In mode "jit" the compiled kernels run where they apply, the fast ones elsewhere: the
+    convolution from 8 channels on, ReLU and max pooling from jit.MIN_ELEMENTS elements on."""
+    compiled = {
+        "conv_many_channels": jit.JitConvolutionKernel,  # 9 channels; fewer: the fast kernel
+        "relu_large": jit.JitReluKernel,
+        "max_pool_large": jit.JitMaxPoolingKernel,
+        "max_pool_large_odd": jit.JitMaxPoolingKernel,
+        "max_pool_large_3x3": jit.JitMaxPoolingKernel,
+        "max_pool_large_gaps": jit.JitMaxPoolingKernel,
+    }
+    for name, (make, shape) in LAYERS.items():
         previous = kernels.use_kernels("jit")
         try:
             layer = make(0, np.float32)
             layer.forward(np.ones(shape, dtype=np.float32))
         finally:
             kernels.use_kernels(previous)
-        assert isinstance(layer.kernel, jit.JitConvolutionKernel) == (name in compiled), name
-        assert layer.kernel is not None, name
+        in_jit = type(layer.kernel).__module__ == jit.__name__
+        assert in_jit == (name in compiled), name
+        if in_jit:
+            assert type(layer.kernel) is compiled[name], name
+    for name in ("conv_3x3_pad1", "conv_5x5", "relu", "max_pool_2x2"):  # small: the fast ones
+        assert run_layer("jit", *LAYERS[name], np.float32)[3], name
 
 
 def test_jit_without_numba_is_one_clear_error(monkeypatch):

@@ -6,18 +6,26 @@ What they compute is what the book's method computes (tests/kernels/test_same_nu
 them over the same layers and networks). Where there is no jit kernel for an operation, or it
 does not apply, the fast NumPy kernel runs, as in mode "fast".
 
-Only the convolution is compiled so far: a register-blocked direct convolution, without a column
-matrix (see zerodl.kernels.jit.compiled, and the figures in the README's "Speed"). Importing this
-package imports no Numba: the compiled module is loaded at the first jit kernel's first call,
-which also compiles it (once per dtype; cached on disk, so later processes load it).
+Compiled so far: the convolution, a register-blocked direct convolution without a column
+matrix; ReLU and max pooling, one pass each way; the optimisers' updates, one pass over each
+parameter (see zerodl.kernels.jit.compiled, and the figures in the README's "Speed"). Each is
+registered because it measured faster than the fast kernel it stands in for, and only where it
+did (benchmarks/jit_layers.py). Importing this package imports no Numba: the compiled module is
+loaded at the first jit kernel's first call, which also compiles it (once per dtype; cached on
+disk, so later processes load it).
 """
 
 import functools
 import importlib
 import importlib.util
 
+import numpy as np
+
+from zerodl.kernels import memory
 from zerodl.kernels.conv import ConvolutionKernel
-from zerodl.kernels.threads import parallel_batch
+from zerodl.kernels.elementwise import ReluKernel
+from zerodl.kernels.pooling import MaxPoolingKernel
+from zerodl.kernels.threads import MIN_PART_ELEMENTS, parallel_batch
 
 INSTALL_HINT = "the jit kernels need Numba: pip install 'zerodl[jit]'"
 _COMPILED_MODULE = "zerodl.kernels.jit.compiled"
@@ -68,5 +76,101 @@ class JitConvolutionKernel(ConvolutionKernel):
         return dx, {"W": dW, "b": db}
 
 
+# ReLU and pooling are compiled from this many elements per input on. On smaller ones the
+# compiled pass measured no faster (a 100 x 50 ReLU: 3-5 microseconds either way), and a network
+# of small layers only (TwoLayerNet, the MLP) then compiles nothing at its first step.
+MIN_ELEMENTS = MIN_PART_ELEMENTS
+_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def _compiles(x):
+    """A NumPy array of float32 or float64, C-contiguous, of at least MIN_ELEMENTS elements."""
+    return (
+        isinstance(x, np.ndarray)
+        and x.dtype in _FLOATS
+        and x.ndim >= 1
+        and x.size >= MIN_ELEMENTS
+        and x.flags.c_contiguous
+    )
+
+
+class JitReluKernel(ReluKernel):
+    """y = max(x, 0) and the mask x > 0 written in one pass; dx in one pass.
+
+    Its context is the fast kernel's (the mask `positive`, None in inference), and so is its
+    book_state (the book's `mask`).
+    """
+
+    def applies(self, layer, x):
+        return _compiles(x)
+
+    def forward(self, layer, x, train=True):
+        if not train:
+            return load().relu(x, None, parallel_batch), None
+        # The mask is only ever read by the backward: last step's memory is reused.
+        last = layer.kernel_context if isinstance(layer.kernel_context, np.ndarray) else None
+        positive = memory.reuse(last, x.shape, np.dtype(bool))
+        return load().relu(x, positive, parallel_batch), positive
+
+    def backward(self, layer, positive, dout):
+        if dout.dtype not in _FLOATS:
+            return super().backward(layer, positive, dout)
+        return load().relu_grad(dout, positive, parallel_batch), {}
+
+
+class JitMaxPoolContext:
+    """What the compiled max pooling's backward needs: x (a reference) and, after a training
+    forward, offset (N, C, OH, OW) uint8, the position i*pool_w + j of each window's first
+    maximum (None after an inference forward)."""
+
+    __slots__ = ("x", "offset", "pool_h", "pool_w", "stride")
+
+    def __init__(self, x, offset, pool_h, pool_w, stride):
+        self.x, self.offset = x, offset
+        self.pool_h, self.pool_w, self.stride = pool_h, pool_w, stride
+
+
+class JitMaxPoolingKernel(MaxPoolingKernel):
+    """Max pooling of windows side by side (as the fast kernel), each window's maximum and its
+    position found in one pass, dx written in one pass.
+
+    The book's `x` and `arg_max` answer from its context (JitMaxPoolContext).
+    """
+
+    def applies(self, layer, x):
+        return _compiles(x) and x.ndim == 4 and super().applies(layer, x)
+
+    def forward(self, layer, x, train=True):
+        ph, pw, stride = layer.pool_h, layer.pool_w, layer.stride
+        last = layer.kernel_context
+        reuse = last.offset if isinstance(last, JitMaxPoolContext) else None
+        out, offset = load().max_pool(x, ph, pw, stride, train, reuse, parallel_batch)
+        return out, JitMaxPoolContext(x, offset, ph, pw, stride)
+
+    def backward(self, layer, context, dout):
+        c = context
+        code = load()
+        dx = code.max_pool_grad(
+            dout, c.offset, c.x.shape, c.pool_h, c.pool_w, c.stride, parallel_batch
+        )
+        return dx, {}
+
+    def book_state(self, context, name):
+        if name == "x":
+            return context.x
+        if name == "arg_max":
+            c = context
+            offset = c.offset
+            if offset is None:  # an inference forward kept none: find the maxima again
+                offset = load().max_pool(c.x, c.pool_h, c.pool_w, c.stride)[1]
+            # (N, C, OH, OW) -> (N*OH*OW*C,), the book's row order, as np.argmax gives it
+            return offset.transpose(0, 2, 3, 1).reshape(-1).astype(np.intp)
+        raise AttributeError(name)
+
+
 # The jit kernels by operation name, tried before the fast ones in mode "jit".
-KERNELS = {"convolution": [JitConvolutionKernel()]}
+KERNELS = {
+    "convolution": [JitConvolutionKernel()],
+    "relu": [JitReluKernel()],
+    "max_pooling": [JitMaxPoolingKernel()],
+}
