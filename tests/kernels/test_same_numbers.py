@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import zerodl
+import zerodl.optimizers
 from zerodl import kernels
 from zerodl.kernels import jit
 from zerodl.layers import (
@@ -210,6 +211,62 @@ def test_every_network_same_numbers_both_ways(name, dtype, full_size, mode):
     assert_same(scores_fast, scores_ref, dtype, "scores")
     for key in grads_ref:
         assert_same(grads_fast[key], grads_ref[key], dtype, f"{name} {key}")
+
+
+def optimizer_steps(mode, make, dtype, steps=5):
+    """The parameters and state after `steps` updates of a DeepConvNet-like set of parameters."""
+    rng = np.random.default_rng(4)
+    shapes = {"W1": (16, 8, 3, 3), "b1": (16,), "W2": (300, 50), "b2": (50,)}
+    params = {k: rng.standard_normal(s).astype(dtype) for k, s in shapes.items()}
+    grads = [
+        {k: rng.standard_normal(s).astype(dtype) for k, s in shapes.items()} for _ in range(steps)
+    ]
+    previous = kernels.use_kernels(mode)
+    try:
+        optimizer = make()
+        for g in grads:
+            optimizer.update(params, g)
+    finally:
+        kernels.use_kernels(previous)
+    return params, optimizer.state
+
+
+OPTIMIZERS = {
+    "adam": lambda: zerodl.optimizers.Adam(lr=0.01),
+    "adamw": lambda: zerodl.optimizers.AdamW(lr=0.01, weight_decay=0.1),  # Adam's step inside
+}
+
+
+@pytest.mark.parametrize("mode", FAST_MODES)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("name", OPTIMIZERS)
+def test_optimizer_updates_same_numbers_both_ways(name, dtype, mode):
+    params, state = optimizer_steps(mode, OPTIMIZERS[name], dtype)
+    params_ref, state_ref = optimizer_steps("reference", OPTIMIZERS[name], dtype)
+    for key in params_ref:
+        assert_same(params[key], params_ref[key], dtype, f"{name} {key}")
+        for slot in state_ref:
+            assert_same(state[slot][key], state_ref[slot][key], dtype, f"{name} {slot} {key}")
+
+
+@pytest.mark.skipif(not jit.available(), reason=f"not installed: {jit.INSTALL_HINT}")
+def test_the_jit_mode_really_runs_the_compiled_adam():
+    p = np.zeros((3, 4), np.float32)
+    arrays = (p, np.ones_like(p), np.zeros_like(p), np.zeros_like(p))
+    previous = kernels.use_kernels("jit")
+    try:
+        for optimizer in (zerodl.optimizers.Adam(), zerodl.optimizers.AdamW()):
+            assert isinstance(kernels.find("adam", optimizer, arrays), jit.JitUpdateKernel)
+        assert kernels.find("adam", zerodl.optimizers.Adam(), (p, p[:, ::2])) is None  # strided
+
+        class MyAdam(zerodl.optimizers.Adam):  # a learner's own rule runs as written
+            def _update(self, key, p, g):
+                p -= g
+
+        assert kernels.find("adam", MyAdam(), arrays) is None
+    finally:
+        kernels.use_kernels(previous)
+    assert kernels.find("adam", zerodl.optimizers.Adam(), arrays) is None  # "fast": the book's
 
 
 def test_use_kernels_switches_and_returns_the_previous_mode():

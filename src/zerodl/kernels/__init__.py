@@ -26,6 +26,16 @@ without parameters); the layer copies them into its own `grads`. So that a learn
 print `relu.mask` or `pool.arg_max` in fast mode, the layer answers the book's names listed in
 `book_names` by asking `book_state(layer.kernel_context, name)` (see zerodl.layers.base.Layer).
 
+An optimiser's update rule asks the same way, for a kernel that updates one parameter in place
+(only the jit kernels have some; elsewhere the book's rule runs):
+
+    kernel = kernels.find("adam", self, (p, g, m, v))   # None: the book's rule below
+    if kernel:
+        return kernel.update(self, p, g, m, v)
+
+with `kernel.applies(optimizer, arrays)` and `kernel.update(optimizer, p, g, *state)`, which
+changes p and the state arrays as the book's rule does, reading the optimiser's attributes.
+
 `find` returns a kernel only when the kernels are switched on, the layer runs zerodl's own code
 (its class's forward and backward are functions written in zerodl's files, as for zerodl.layers
 and the book's adapters of them: a learner's copy of a layer file, or a subclass that overrides
@@ -107,6 +117,9 @@ def register(operation, kernel, first=True):
 def find(operation, layer, x):
     """The kernel that computes `operation` for this layer and input, or None (the book's way).
 
+    For an optimiser's update (operation "adam"), `layer` is the optimiser
+    and x the arrays the update reads and writes, (p, g, *state).
+
     None also for a layer whose forward or backward is not zerodl's own code (runs_zerodl_code):
     a learner's layer is never silently replaced by a kernel.
     """
@@ -121,20 +134,25 @@ def find(operation, layer, x):
 
 
 _ZERODL_DIRECTORY = os.path.join(os.path.dirname(os.path.dirname(os.path.realpath(__file__))), "")
-_runs_zerodl_code = {}  # layer class -> bool, worked out once (a plain dict: find runs per layer)
+_runs_zerodl_code = {}  # class -> bool, worked out once (a plain dict: find runs per layer)
+# What a kernel stands in for: a layer's forward and backward, an optimiser's update rule.
+_KERNEL_METHODS = ("forward", "backward", "_update")
 
 
 def runs_zerodl_code(layer_class):
-    """True when the class's forward and backward are both functions written in zerodl's files.
+    """True when the class's forward and backward (an optimiser's _update) are all functions
+    written in zerodl's files.
 
     zerodl's layers and the book's adapters (and a subclass that overrides neither) are; a copy
     of relu.py in a learner's folder, or a subclass with its own forward, is not, even when its
-    forward still asks `find` for the kernel of the layer it was copied from.
+    forward still asks `find` for the kernel of the layer it was copied from. So for an
+    optimiser: a learner's subclass of Adam with its own _update runs its own.
     """
     known = _runs_zerodl_code.get(layer_class)
     if known is None:
-        known = _runs_zerodl_code[layer_class] = all(
-            _written_in_zerodl(getattr(layer_class, name, None)) for name in ("forward", "backward")
+        methods = [getattr(layer_class, n) for n in _KERNEL_METHODS if hasattr(layer_class, n)]
+        known = _runs_zerodl_code[layer_class] = bool(methods) and all(
+            _written_in_zerodl(method) for method in methods
         )
     return known
 

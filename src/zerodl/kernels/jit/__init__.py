@@ -7,12 +7,12 @@ them over the same layers and networks). Where there is no jit kernel for an ope
 does not apply, the fast NumPy kernel runs, as in mode "fast".
 
 Compiled so far: the convolution, a register-blocked direct convolution without a column
-matrix; ReLU and max pooling, one pass each way; the optimisers' updates, one pass over each
-parameter (see zerodl.kernels.jit.compiled, and the figures in the README's "Speed"). Each is
-registered because it measured faster than the fast kernel it stands in for, and only where it
-did (benchmarks/jit_layers.py). Importing this package imports no Numba: the compiled module is
-loaded at the first jit kernel's first call, which also compiles it (once per dtype; cached on
-disk, so later processes load it).
+matrix; ReLU and max pooling, one pass each way; Adam's update, one pass over each parameter
+(see zerodl.kernels.jit.compiled, and the figures in the README's "Speed"). Each is registered
+because it measured faster than what it stands in for (the fast kernel, or the book's update),
+and only where it did (benchmarks/jit_layers.py). Importing this package imports no Numba: the
+compiled module is loaded at the first jit kernel's first call, which also compiles it (once per
+dtype; cached on disk, so later processes load it).
 """
 
 import functools
@@ -168,9 +168,37 @@ class JitMaxPoolingKernel(MaxPoolingKernel):
         raise AttributeError(name)
 
 
+class JitUpdateKernel:
+    """An optimiser's update of one parameter in one pass over p, g and the state arrays (the
+    book's rule in zerodl.optimizers, operation for operation, in the parameter's dtype).
+
+    applies: every array float32 or float64 alike, C-contiguous, writeable, of one shape.
+    """
+
+    def __init__(self, update):
+        self.update = update  # update(optimizer, p, g, *state)
+
+    def applies(self, optimizer, arrays):
+        p = arrays[0]
+        return all(
+            isinstance(a, np.ndarray)
+            and a.dtype == p.dtype
+            and a.shape == p.shape
+            and a.flags.c_contiguous
+            and a.flags.writeable
+            for a in arrays
+        ) and p.dtype in _FLOATS
+
+
+def _adam(optimizer, p, g, m, v):
+    o = optimizer
+    load().adam(p, g, m, v, o.beta1, o.beta2, o.t, o.eps, o.lr)
+
+
 # The jit kernels by operation name, tried before the fast ones in mode "jit".
 KERNELS = {
     "convolution": [JitConvolutionKernel()],
     "relu": [JitReluKernel()],
     "max_pooling": [JitMaxPoolingKernel()],
+    "adam": [JitUpdateKernel(_adam)],
 }

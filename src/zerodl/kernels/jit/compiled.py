@@ -99,7 +99,7 @@ _ARGUMENT_TYPES = {
     "b1": lambda t: types.boolean[::1],  # a mask
     "u4": lambda t: types.uint8[:, :, :, ::1],  # max pooling's winning offsets
     "i": lambda t: types.int64,
-    "f": lambda t: types.float64,
+    "s": lambda t: t,  # a number of dtype t
 }
 _compiled = set()
 _compiling = threading.Lock()  # one thread compiles; _register_tiles' settings are global
@@ -502,3 +502,34 @@ def max_pool_backward_2x2(dout, offset, dx):
             for h in range(2 * OH, H):  # an odd height: its last row
                 for w in range(W):
                     dx[n, c, h, w] = 0
+
+
+# --- Adam's update: one pass over a parameter, its gradient and its state -----------------------
+# The book's rule (zerodl.optimizers) element by element, with the same operations in the
+# same order and its numbers of the parameter's dtype (as NumPy computes float32 arrays times
+# Python floats: in float32). No fastmath, so the arithmetic is the book's, operation for
+# operation (no fused multiply-adds).
+
+
+# error_model="numpy": x / 0 gives inf or nan as in NumPy, with no check for zero in the loop
+# (Numba's default raises ZeroDivisionError, and that check kept the loop scalar: 2-3x slower).
+@njit(nogil=True, cache=True, error_model="numpy")
+def adam_update(p, g, m, v, beta1, rest1, beta2, rest2, bias2, eps, lr_t):
+    """m <- beta1 m + rest1 g;  v <- beta2 v + rest2 g^2  (rest = 1 - beta);
+    p <- p - m / (sqrt(v / bias2) + eps) * lr_t,  bias2 = 1 - beta2^t, lr_t = lr / (1 - beta1^t)."""
+    for i in range(p.size):
+        gi = g[i]
+        mi = m[i] * beta1 + rest1 * gi
+        vi = v[i] * beta2 + rest2 * (gi * gi)
+        m[i] = mi
+        v[i] = vi
+        p[i] -= mi / (np.sqrt(vi / bias2) + eps) * lr_t
+
+
+def adam(p, g, m, v, beta1, beta2, t, eps, lr):
+    """One Adam step of p and its moving averages m and v, in place, at step t (from 1)."""
+    bias1, bias2 = 1.0 - beta1**t, 1.0 - beta2**t
+    flat = (a.reshape(-1) for a in (p, g, m, v))
+    numbers = (beta1, 1.0 - beta1, beta2, 1.0 - beta2, bias2, eps, lr / bias1)
+    scalars = (p.dtype.type(n) for n in numbers)  # in p's dtype, as NumPy takes Python floats
+    _call(adam_update, "a1 a1 a1 a1 s s s s s s s", *flat, *scalars, tiles=False)
