@@ -43,8 +43,11 @@ forward or backward, always runs its own code), and the kernel `applies` to this
 (stride-1 convolutions, windows side by side, ...).
 
     zerodl.use_kernels("reference")   # every layer runs the book's method (step through it)
-    zerodl.use_kernels("fast")        # the default; or ZERODL_KERNELS=reference|fast|jit
+    zerodl.use_kernels("fast")        # the NumPy kernels; or ZERODL_KERNELS=reference|fast|jit
     zerodl.use_kernels("jit")         # compiled kernels first (pip install 'zerodl[jit]')
+
+Unless one of these chose, `automatic_mode()` does at the first use: "jit" where Numba is
+installed and the CPU has AVX-512F (where the jit kernels measured faster), else "fast".
 
 What lives here: the convolution by row products in cache-sized chunks (conv.py), pooling by
 strided views (pooling.py), ReLU split over the cores (elementwise.py), the worker threads and
@@ -87,11 +90,24 @@ def _check_mode(mode, where):
     return mode
 
 
+def automatic_mode():
+    """The mode when neither ZERODL_KERNELS nor use_kernels chose one: "jit" where Numba is
+    installed (`pip install 'zerodl[jit]'`) and the CPU has AVX-512F, the kind of CPU the jit
+    kernels were measured faster on; "fast" anywhere else.
+
+    Decided without importing Numba (jit.available looks for it, jit.cpu_has_avx512f asks
+    NumPy), so it compiles nothing: the first jit kernel's first call does that.
+    """
+    return "jit" if jit.available() and jit.cpu_has_avx512f() else "fast"
+
+
 def kernels_in_use():
-    """ "fast", "reference" or "jit": what the layers run now (ZERODL_KERNELS until use_kernels)."""
+    """ "fast", "reference" or "jit": what the layers run now (use_kernels's choice, else
+    ZERODL_KERNELS, else automatic_mode()), decided at the first use, never on import."""
     global _mode
     if _mode is None:
-        _mode = _check_mode(os.environ.get(ENVIRONMENT_VARIABLE, "fast"), ENVIRONMENT_VARIABLE)
+        chosen = os.environ.get(ENVIRONMENT_VARIABLE)
+        _mode = _check_mode(chosen, ENVIRONMENT_VARIABLE) if chosen else automatic_mode()
     return _mode
 
 
@@ -181,6 +197,7 @@ num_threads = threads.num_threads
 
 __all__ = [
     "MODES",
+    "automatic_mode",
     "find",
     "kernels_in_use",
     "num_threads",
