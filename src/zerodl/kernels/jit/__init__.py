@@ -97,13 +97,16 @@ _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 def _compiles(x):
-    """A NumPy array of float32 or float64, C-contiguous, of at least MIN_ELEMENTS elements."""
+    """A NumPy array of float32 or float64, C-contiguous and writeable (the layout the compiled
+    functions were compiled for: a read-only array would be compiled for again), of at least
+    MIN_ELEMENTS elements."""
     return (
         isinstance(x, np.ndarray)
         and x.dtype in _FLOATS
         and x.ndim >= 1
         and x.size >= MIN_ELEMENTS
         and x.flags.c_contiguous
+        and x.flags.writeable
     )
 
 

@@ -4,6 +4,10 @@ Imported only when the jit kernels run (zerodl.kernels.jit loads this module on 
 that `import zerodl` never imports Numba. Compiled on first use per dtype, and cached on disk
 (Numba's cache=True: __pycache__ beside this file, or NUMBA_CACHE_DIR).
 
+Here: the convolution (below); ReLU and max pooling, each a plain loop that makes one pass over
+its arrays forward and one backward, vectorised by LLVM; Adam's update, one pass over a parameter
+and its state (at the end of the file).
+
 The convolution is a register-blocked direct convolution, the kind of kernel oneDNN runs for
 PyTorch: a tile of TILE output pixels times LANES filters is held in vector registers (8 AVX-512
 registers of 16 float32), the filter dimension innermost and contiguous, and accumulated over the
