@@ -3,8 +3,9 @@
 The table issue 26 asks for: each layer's forward and backward (dx and the parameters'
 gradients) in zerodl's "fast" kernels, its "jit" kernels and PyTorch (the twin module with the
 same weights), the optimiser's update of every parameter (Adam), then the whole training step
-and inference of a batch. Batch 100, float32,
-interleaved rounds with a pause before each block (as benchmarks/bench.py does).
+and inference of a batch. Batch 100, float32, interleaved rounds with a pause before each block
+(as benchmarks/bench.py does). A "bwd" row times the forward and then the backward (a layer's
+backward follows its forward).
 
 Two measures: the wall time (median of the blocks' medians) and the process's CPU time per call
 (the least over the blocks). With --threads 1 on a busy machine the CPU time is the measure the
