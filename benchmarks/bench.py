@@ -468,7 +468,7 @@ def format_report(env, matmul, records, settings):
         f"NumPy BLAS: {blas.get('name', '?')} {blas.get('version', '')}; OpenBLAS "
         f"runtime core {env['openblas_corename'] or '?'}; threads: BLAS {env['threads']}"
         + (f", torch {env['torch_threads']}" if env["torch"] else "")
-        + f"; zerodl kernels: {env['zerodl_kernels']}"
+        + f"; zerodl's default kernels: {env['zerodl_kernels']}"
     )
     set_vars = [f"{k}={v}" for k, v in env["env"].items() if v is not None]
     out.append(
