@@ -2,8 +2,10 @@
 
 The table issue 26 asks for: each layer's forward and backward (dx and the parameters'
 gradients) in zerodl's "fast" kernels, its "jit" kernels and PyTorch (the twin module with the
-same weights), then the whole training step and inference of a batch. Batch 100, float32,
-interleaved rounds with a pause before each block (as benchmarks/bench.py does).
+same weights), the optimiser's update of every parameter (Adam), then the whole training step
+and inference of a batch. Batch 100, float32, interleaved rounds with a pause before each block
+(as benchmarks/bench.py does). A "bwd" row times the forward and then the backward (a layer's
+backward follows its forward).
 
 Two measures: the wall time (median of the blocks' medians) and the process's CPU time per call
 (the least over the blocks). With --threads 1 on a busy machine the CPU time is the measure the
@@ -46,7 +48,7 @@ def layer_cases(net, x, twin):
     cases = []
     modules = [m for m in twin if not isinstance(m, torch.nn.Flatten)]
     h = x
-    for layer, module in zip(net.layers[:-1], modules):
+    for number, (layer, module) in enumerate(zip(net.layers[:-1], modules), start=1):
         name = type(layer).__name__
         fns = {}
         for mode in ("fast", "jit"):
@@ -85,7 +87,7 @@ def layer_cases(net, x, twin):
 
         fns["torch"] = (t_forward, t_backward)
         shape = "x".join(map(str, h.shape[1:]))
-        cases.append((f"{name} {shape}", fns))
+        cases.append((f"{number:2d} {name} {shape}", fns))  # numbered: two ReLUs look alike
         h = out
     return cases
 
@@ -113,7 +115,20 @@ def main():
     twin = torch_model(runners["fast"].net)
     cases = layer_cases(runners["fast"].net, x, twin)
     tx, tt = runners["torch"].convert(x), runners["torch"].convert(t)
+    runners["torch"].step(tx, tt)  # its parameters' gradients, for the optimiser's row
+    grads = {key: g.copy() for key, g in runners["fast"].net.gradient(x, t).items()}
+
+    def update(mode):
+        runner = runners[mode]
+        with runner._mode():  # the runner's kernel set: jit's compiled Adam, or the book's rule
+            runner.optimizer.update(runner.net.params, grads)
+
     whole = {
+        "optimiser update": {
+            "torch": runners["torch"].optimizer.step,
+            "fast": lambda: update("fast"),
+            "jit": lambda: update("jit"),
+        },
         "step": {
             "torch": lambda: runners["torch"].step(tx, tt),
             "fast": lambda: runners["fast"].step(x, t),

@@ -8,6 +8,15 @@ import pytest
 from zerodl import kernels
 from zerodl.datasets.sources import FILE_NAMES, find_in_folder
 
+# The suite runs the fast kernels unless ZERODL_KERNELS says otherwise (CI runs the gradient
+# checks once more with ZERODL_KERNELS=jit). Left to itself zerodl would choose "jit" on a CPU
+# with AVX-512 where Numba is installed (zerodl.kernels.automatic_mode), and the kernels under
+# test, their numbers and the suite's time would then depend on the machine. Set here, before
+# any test runs, so that the `zerodl` commands the tests start inherit it too. The jit kernels
+# are tested where a test names them (tests/kernels), and the rule itself in
+# tests/kernels/test_automatic_mode.py.
+os.environ.setdefault(kernels.ENVIRONMENT_VARIABLE, "fast")
+
 # ../shared/datasets/mnist relative to the project root, unless ZERODL_DATA says otherwise.
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SHARED_MNIST = PROJECT_ROOT.parent / "shared" / "datasets" / "mnist"

@@ -1,14 +1,17 @@
-"""The compiled convolution (zerodl.kernels.jit.compiled) on its own: the book's numbers for
-shapes its tiles do not divide evenly, few and many channels, filters not a multiple of 16,
-every padding its dx allows, float64 and float32, one piece or a batch cut into pieces."""
+"""The compiled kernels (zerodl.kernels.jit.compiled) on their own: the convolution's book
+numbers for shapes its tiles do not divide evenly, few and many channels, filters not a multiple
+of 16, every padding its dx allows, float64 and float32, one piece or a batch cut into pieces;
+ReLU and max pooling against numerical gradients and with NaNs (on inputs made small by lowering
+jit.MIN_ELEMENTS, so that the compiled kernels run on them)."""
 
 import numpy as np
 import pytest
 
 from zerodl import kernels
+from zerodl.gradient import gradcheck
 from zerodl.kernels import jit
 from zerodl.kernels.threads import parallel_batch
-from zerodl.layers import Convolution
+from zerodl.layers import Convolution, Pooling, ReLU
 
 pytestmark = pytest.mark.skipif(not jit.available(), reason=f"not installed: {jit.INSTALL_HINT}")
 
@@ -67,3 +70,45 @@ def test_no_dx_when_the_layer_needs_none():
     W = np.ones((4, 8, 3, 3), dtype=np.float32)
     dx, dW, db = jit.load().backward(x, W, np.ones((2, 4, 5, 5), np.float32), 1, False)
     assert dx is None and dW.shape == W.shape and db.shape == (4,)
+
+
+@pytest.fixture
+def jit_on_small_inputs(monkeypatch):
+    monkeypatch.setattr(jit, "MIN_ELEMENTS", 1)
+    previous = kernels.use_kernels("jit")
+    yield
+    kernels.use_kernels(previous)
+
+
+SMALL_LAYERS = {
+    "relu": (ReLU, (3, 2, 5, 3), jit.JitReluKernel),
+    "max_pool_2x2": (lambda: Pooling(2), (2, 3, 6, 8), jit.JitMaxPoolingKernel),
+    "max_pool_2x2_odd": (lambda: Pooling(2), (2, 3, 5, 7), jit.JitMaxPoolingKernel),
+    "max_pool_3x3": (lambda: Pooling(3), (2, 2, 6, 7), jit.JitMaxPoolingKernel),
+    "max_pool_gaps": (lambda: Pooling(2, 2, 3), (2, 2, 7, 8), jit.JitMaxPoolingKernel),
+}
+
+
+@pytest.mark.parametrize("name", SMALL_LAYERS)
+def test_relu_and_pooling_compiled_match_numerical_gradients(jit_on_small_inputs, name):
+    make, shape, kernel_class = SMALL_LAYERS[name]
+    x = np.random.default_rng(0).standard_normal(shape)
+    x += np.sign(x) * 0.1  # no kink within the step h
+    errors = gradcheck(make(), x, verbose=False)  # (on a float64 copy of the layer)
+    assert max(errors.values()) < 1e-6, errors
+    layer = make()
+    layer.forward(x)
+    assert type(layer.kernel) is kernel_class  # what the check ran
+
+
+def test_nan_stays_nan_and_is_the_windows_maximum_as_in_the_book(jit_on_small_inputs):
+    x = np.random.default_rng(1).standard_normal((2, 2, 4, 4))
+    x[0, 0, 0, 1] = x[1, 1, 3, 3] = x[1, 1, 2, 2] = np.nan
+    relu, pool = ReLU(), Pooling(2)
+    got = relu.forward(x), pool.forward(x), pool.arg_max
+    assert type(relu.kernel) is jit.JitReluKernel and type(pool.kernel) is jit.JitMaxPoolingKernel
+    kernels.use_kernels("reference")
+    relu, pool = ReLU(), Pooling(2)
+    want = relu.forward(x), pool.forward(x), pool.arg_max
+    for g, w in zip(got, want):
+        np.testing.assert_array_equal(g, w)  # NaNs in the same places, the same first maxima

@@ -8,6 +8,7 @@ import pytest
 from zerodl import kernels
 from zerodl.book.common import layers as book_layers
 from zerodl.im2col import im2col
+from zerodl.kernels import jit
 from zerodl.layers import AvgPooling, Convolution, Pooling, ReLU
 
 # (operation, the layer, one input's shape): every layer that has a fast kernel
@@ -20,8 +21,19 @@ KERNEL_LAYERS = {
         (2, 9, 6, 6),
     ),
     "max_pooling": ("max_pooling", lambda: Pooling(2), (3, 4, 8, 8)),
+    "max_pooling_large": ("max_pooling", lambda: Pooling(2), (64, 8, 16, 16)),
     "avg_pooling": ("avg_pooling", lambda: AvgPooling(2), (3, 4, 8, 8)),
 }
+
+# The modes with kernels: "jit" (its compiled kernels, and the fast ones where none applies)
+# where Numba is installed.
+KERNEL_MODES = [
+    "fast",
+    pytest.param(
+        "jit",
+        marks=pytest.mark.skipif(not jit.available(), reason=f"not installed: {jit.INSTALL_HINT}"),
+    ),
+]
 
 
 def snapshot(layer):
@@ -34,13 +46,18 @@ def snapshot(layer):
     return dict(vars(layer)), arrays
 
 
+@pytest.mark.parametrize("mode", KERNEL_MODES)
 @pytest.mark.parametrize("train", [True, False])
 @pytest.mark.parametrize("name", KERNEL_LAYERS)
-def test_a_kernel_writes_nothing_into_the_layer(name, train):
+def test_a_kernel_writes_nothing_into_the_layer(name, train, mode):
     operation, make, shape = KERNEL_LAYERS[name]
     layer = make()
     x = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
-    kernel = kernels.find(operation, layer, x)
+    previous = kernels.use_kernels(mode)
+    try:
+        kernel = kernels.find(operation, layer, x)
+    finally:
+        kernels.use_kernels(previous)
     assert kernel is not None
     attributes, arrays = snapshot(layer)
 
@@ -83,25 +100,31 @@ def book_arg_max(x, pool_h, pool_w, stride, pad):
     return np.argmax(col, axis=1)
 
 
+@pytest.mark.parametrize("mode", KERNEL_MODES)
+@pytest.mark.parametrize("shape", [(3, 4, 6, 8), (40, 8, 16, 17)], ids=["small", "large"])
 @pytest.mark.parametrize("train", [True, False])
-def test_pooling_keeps_the_books_x_and_arg_max_in_both_modes(train):
+def test_pooling_keeps_the_books_x_and_arg_max_in_every_mode(train, shape, mode):
+    """(The large input is large enough for the jit kernel.)"""
     rng = np.random.default_rng(3)
-    x = rng.integers(0, 3, (3, 4, 6, 8)).astype(np.float32)  # many ties: the first one counts
+    x = rng.integers(0, 3, shape).astype(np.float32)  # many ties: the first one counts
     expected = book_arg_max(x, 2, 2, 2, 0)
-    for mode in ("fast", "reference"):
-        pool = forward_in(mode, Pooling(2), x, train)
-        assert (pool.kernel is not None) == (mode == "fast")
+    for each in (mode, "reference"):
+        pool = forward_in(each, Pooling(2), x, train)
+        assert (pool.kernel is not None) == (each != "reference")
         assert pool.x is x
-        assert pool.arg_max.shape == expected.shape == (3 * 3 * 4 * 4,)
-        np.testing.assert_array_equal(pool.arg_max, expected, err_msg=mode)
-        avg = forward_in(mode, AvgPooling(2), x, train)
+        N, C, H, W = shape
+        assert pool.arg_max.shape == expected.shape == (N * (H // 2) * (W // 2) * C,)
+        np.testing.assert_array_equal(pool.arg_max, expected, err_msg=each)
+        assert pool.arg_max.dtype == expected.dtype
+        avg = forward_in(each, AvgPooling(2), x, train)
         assert avg.x is x
 
 
+@pytest.mark.parametrize("mode", KERNEL_MODES)
 @pytest.mark.parametrize("train", [True, False])
-def test_relu_keeps_the_books_mask_in_both_modes(train):
+def test_relu_keeps_the_books_mask_in_every_mode(train, mode):
     x = np.random.default_rng(4).standard_normal((64, 8, 16, 16)).astype(np.float32)
-    fast, reference = forward_in("fast", ReLU(), x, train), forward_in("reference", ReLU(), x)
+    fast, reference = forward_in(mode, ReLU(), x, train), forward_in("reference", ReLU(), x)
     assert fast.kernel is not None and reference.kernel is None
     if train:
         np.testing.assert_array_equal(fast.mask, x <= 0)

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import zerodl
+import zerodl.optimizers
 from zerodl import kernels
 from zerodl.kernels import jit
 from zerodl.layers import (
@@ -58,6 +59,12 @@ LAYERS = {
     "conv_rect": (lambda s, d: Convolution(2, 3, (3, 2), seed=s, dtype=d), (2, 2, 6, 5)),
     "max_pool_2x2": (lambda s, d: Pooling(2), (3, 4, 7, 8)),
     "max_pool_3x3_s2": (lambda s, d: Pooling(3, 3, 2, 1), (2, 3, 7, 7)),
+    # large enough for the jit kernels (zerodl.kernels.jit.MIN_ELEMENTS): the book's 2x2, an odd
+    # height and width (a row and a column in no window), 3x3, and gaps (stride 3, 2x2 windows)
+    "max_pool_large": (lambda s, d: Pooling(2), (64, 8, 16, 16)),
+    "max_pool_large_odd": (lambda s, d: Pooling(2), (64, 8, 15, 17)),
+    "max_pool_large_3x3": (lambda s, d: Pooling(3), (64, 8, 15, 16)),
+    "max_pool_large_gaps": (lambda s, d: Pooling(2, 2, 3), (64, 8, 16, 17)),
     "avg_pool_2x2": (lambda s, d: AvgPooling(2), (3, 4, 8, 8)),
     "avg_pool_3x3_s2": (lambda s, d: AvgPooling(3, 3, 2), (2, 3, 7, 7)),
 }
@@ -113,24 +120,39 @@ def test_the_fast_mode_really_runs_kernels():
         "conv_many_channels",
         "conv_5x5",
         "max_pool_2x2",
+        "max_pool_large",
+        "max_pool_large_odd",
+        "max_pool_large_3x3",
+        "max_pool_large_gaps",
         "avg_pool_2x2",
     }
 
 
 @pytest.mark.skipif(not jit.available(), reason=f"not installed: {jit.INSTALL_HINT}")
 def test_the_jit_mode_really_runs_compiled_kernels():
-    """In mode "jit" the convolutions run the compiled kernel; the rest runs the fast ones."""
-    compiled = {"conv_many_channels"}  # 9 channels; with fewer the fast kernel runs
-    for name in ("conv_3x3_pad1", "conv_many_channels", "conv_5x5", "relu", "max_pool_2x2"):
-        make, shape = LAYERS[name]
+    """In mode "jit" the compiled kernels run where they apply, the fast ones elsewhere: the
+    convolution from 8 channels on, ReLU and max pooling from jit.MIN_ELEMENTS elements on."""
+    compiled = {
+        "conv_many_channels": jit.JitConvolutionKernel,  # 9 channels; fewer: the fast kernel
+        "relu_large": jit.JitReluKernel,
+        "max_pool_large": jit.JitMaxPoolingKernel,
+        "max_pool_large_odd": jit.JitMaxPoolingKernel,
+        "max_pool_large_3x3": jit.JitMaxPoolingKernel,
+        "max_pool_large_gaps": jit.JitMaxPoolingKernel,
+    }
+    for name, (make, shape) in LAYERS.items():
         previous = kernels.use_kernels("jit")
         try:
             layer = make(0, np.float32)
             layer.forward(np.ones(shape, dtype=np.float32))
         finally:
             kernels.use_kernels(previous)
-        assert isinstance(layer.kernel, jit.JitConvolutionKernel) == (name in compiled), name
-        assert layer.kernel is not None, name
+        in_jit = type(layer.kernel).__module__ == jit.__name__
+        assert in_jit == (name in compiled), name
+        if in_jit:
+            assert type(layer.kernel) is compiled[name], name
+    for name in ("conv_3x3_pad1", "conv_5x5", "relu", "max_pool_2x2"):  # small: the fast ones
+        assert run_layer("jit", *LAYERS[name], np.float32)[3], name
 
 
 def test_jit_without_numba_is_one_clear_error(monkeypatch):
@@ -189,6 +211,62 @@ def test_every_network_same_numbers_both_ways(name, dtype, full_size, mode):
     assert_same(scores_fast, scores_ref, dtype, "scores")
     for key in grads_ref:
         assert_same(grads_fast[key], grads_ref[key], dtype, f"{name} {key}")
+
+
+def optimizer_steps(mode, make, dtype, steps=5):
+    """The parameters and state after `steps` updates of a DeepConvNet-like set of parameters."""
+    rng = np.random.default_rng(4)
+    shapes = {"W1": (16, 8, 3, 3), "b1": (16,), "W2": (300, 50), "b2": (50,)}
+    params = {k: rng.standard_normal(s).astype(dtype) for k, s in shapes.items()}
+    grads = [
+        {k: rng.standard_normal(s).astype(dtype) for k, s in shapes.items()} for _ in range(steps)
+    ]
+    previous = kernels.use_kernels(mode)
+    try:
+        optimizer = make()
+        for g in grads:
+            optimizer.update(params, g)
+    finally:
+        kernels.use_kernels(previous)
+    return params, optimizer.state
+
+
+OPTIMIZERS = {
+    "adam": lambda: zerodl.optimizers.Adam(lr=0.01),
+    "adamw": lambda: zerodl.optimizers.AdamW(lr=0.01, weight_decay=0.1),  # Adam's step inside
+}
+
+
+@pytest.mark.parametrize("mode", FAST_MODES)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("name", OPTIMIZERS)
+def test_optimizer_updates_same_numbers_both_ways(name, dtype, mode):
+    params, state = optimizer_steps(mode, OPTIMIZERS[name], dtype)
+    params_ref, state_ref = optimizer_steps("reference", OPTIMIZERS[name], dtype)
+    for key in params_ref:
+        assert_same(params[key], params_ref[key], dtype, f"{name} {key}")
+        for slot in state_ref:
+            assert_same(state[slot][key], state_ref[slot][key], dtype, f"{name} {slot} {key}")
+
+
+@pytest.mark.skipif(not jit.available(), reason=f"not installed: {jit.INSTALL_HINT}")
+def test_the_jit_mode_really_runs_the_compiled_adam():
+    p = np.zeros((3, 4), np.float32)
+    arrays = (p, np.ones_like(p), np.zeros_like(p), np.zeros_like(p))
+    previous = kernels.use_kernels("jit")
+    try:
+        for optimizer in (zerodl.optimizers.Adam(), zerodl.optimizers.AdamW()):
+            assert isinstance(kernels.find("adam", optimizer, arrays), jit.JitUpdateKernel)
+        assert kernels.find("adam", zerodl.optimizers.Adam(), (p, p[:, ::2])) is None  # strided
+
+        class MyAdam(zerodl.optimizers.Adam):  # a learner's own rule runs as written
+            def _update(self, key, p, g):
+                p -= g
+
+        assert kernels.find("adam", MyAdam(), arrays) is None
+    finally:
+        kernels.use_kernels(previous)
+    assert kernels.find("adam", zerodl.optimizers.Adam(), arrays) is None  # "fast": the book's
 
 
 def test_use_kernels_switches_and_returns_the_previous_mode():

@@ -26,6 +26,16 @@ without parameters); the layer copies them into its own `grads`. So that a learn
 print `relu.mask` or `pool.arg_max` in fast mode, the layer answers the book's names listed in
 `book_names` by asking `book_state(layer.kernel_context, name)` (see zerodl.layers.base.Layer).
 
+An optimiser's update rule asks the same way, for a kernel that updates one parameter in place
+(only the jit kernels have some; elsewhere the book's rule runs):
+
+    kernel = kernels.find("adam", self, (p, g, m, v))   # None: the book's rule below
+    if kernel:
+        return kernel.update(self, p, g, m, v)
+
+with `kernel.applies(optimizer, arrays)` and `kernel.update(optimizer, p, g, *state)`, which
+changes p and the state arrays as the book's rule does, reading the optimiser's attributes.
+
 `find` returns a kernel only when the kernels are switched on, the layer runs zerodl's own code
 (its class's forward and backward are functions written in zerodl's files, as for zerodl.layers
 and the book's adapters of them: a learner's copy of a layer file, or a subclass that overrides
@@ -33,8 +43,11 @@ forward or backward, always runs its own code), and the kernel `applies` to this
 (stride-1 convolutions, windows side by side, ...).
 
     zerodl.use_kernels("reference")   # every layer runs the book's method (step through it)
-    zerodl.use_kernels("fast")        # the default; or ZERODL_KERNELS=reference|fast|jit
+    zerodl.use_kernels("fast")        # the NumPy kernels; or ZERODL_KERNELS=reference|fast|jit
     zerodl.use_kernels("jit")         # compiled kernels first (pip install 'zerodl[jit]')
+
+Unless one of these chose, `automatic_mode()` does at the first use: "jit" where Numba is
+installed and the CPU has AVX-512F (where the jit kernels measured faster), else "fast".
 
 What lives here: the convolution by row products in cache-sized chunks (conv.py), pooling by
 strided views (pooling.py), ReLU split over the cores (elementwise.py), the worker threads and
@@ -77,11 +90,24 @@ def _check_mode(mode, where):
     return mode
 
 
+def automatic_mode():
+    """The mode when neither ZERODL_KERNELS nor use_kernels chose one: "jit" where Numba is
+    installed (`pip install 'zerodl[jit]'`) and the CPU has AVX-512F, the kind of CPU the jit
+    kernels were measured faster on; "fast" anywhere else.
+
+    Decided without importing Numba (jit.available looks for it, jit.cpu_has_avx512f asks
+    NumPy), so it compiles nothing: the first jit kernel's first call does that.
+    """
+    return "jit" if jit.available() and jit.cpu_has_avx512f() else "fast"
+
+
 def kernels_in_use():
-    """ "fast", "reference" or "jit": what the layers run now (ZERODL_KERNELS until use_kernels)."""
+    """ "fast", "reference" or "jit": what the layers run now (use_kernels's choice, else
+    ZERODL_KERNELS, else automatic_mode()), decided at the first use, never on import."""
     global _mode
     if _mode is None:
-        _mode = _check_mode(os.environ.get(ENVIRONMENT_VARIABLE, "fast"), ENVIRONMENT_VARIABLE)
+        chosen = os.environ.get(ENVIRONMENT_VARIABLE)
+        _mode = _check_mode(chosen, ENVIRONMENT_VARIABLE) if chosen else automatic_mode()
     return _mode
 
 
@@ -107,6 +133,9 @@ def register(operation, kernel, first=True):
 def find(operation, layer, x):
     """The kernel that computes `operation` for this layer and input, or None (the book's way).
 
+    For an optimiser's update (operation "adam"), `layer` is the optimiser
+    and x the arrays the update reads and writes, (p, g, *state).
+
     None also for a layer whose forward or backward is not zerodl's own code (runs_zerodl_code):
     a learner's layer is never silently replaced by a kernel.
     """
@@ -121,20 +150,25 @@ def find(operation, layer, x):
 
 
 _ZERODL_DIRECTORY = os.path.join(os.path.dirname(os.path.dirname(os.path.realpath(__file__))), "")
-_runs_zerodl_code = {}  # layer class -> bool, worked out once (a plain dict: find runs per layer)
+_runs_zerodl_code = {}  # class -> bool, worked out once (a plain dict: find runs per layer)
+# What a kernel stands in for: a layer's forward and backward, an optimiser's update rule.
+_KERNEL_METHODS = ("forward", "backward", "_update")
 
 
 def runs_zerodl_code(layer_class):
-    """True when the class's forward and backward are both functions written in zerodl's files.
+    """True when the class's forward and backward (an optimiser's _update) are all functions
+    written in zerodl's files.
 
     zerodl's layers and the book's adapters (and a subclass that overrides neither) are; a copy
     of relu.py in a learner's folder, or a subclass with its own forward, is not, even when its
-    forward still asks `find` for the kernel of the layer it was copied from.
+    forward still asks `find` for the kernel of the layer it was copied from. So for an
+    optimiser: a learner's subclass of Adam with its own _update runs its own.
     """
     known = _runs_zerodl_code.get(layer_class)
     if known is None:
-        known = _runs_zerodl_code[layer_class] = all(
-            _written_in_zerodl(getattr(layer_class, name, None)) for name in ("forward", "backward")
+        methods = [getattr(layer_class, n) for n in _KERNEL_METHODS if hasattr(layer_class, n)]
+        known = _runs_zerodl_code[layer_class] = bool(methods) and all(
+            _written_in_zerodl(method) for method in methods
         )
     return known
 
@@ -163,6 +197,7 @@ num_threads = threads.num_threads
 
 __all__ = [
     "MODES",
+    "automatic_mode",
     "find",
     "kernels_in_use",
     "num_threads",

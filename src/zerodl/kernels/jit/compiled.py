@@ -4,6 +4,10 @@ Imported only when the jit kernels run (zerodl.kernels.jit loads this module on 
 that `import zerodl` never imports Numba. Compiled on first use per dtype, and cached on disk
 (Numba's cache=True: __pycache__ beside this file, or NUMBA_CACHE_DIR).
 
+Here: the convolution (below); ReLU and max pooling, each a plain loop that makes one pass over
+its arrays forward and one backward, vectorised by LLVM; Adam's update, one pass over a parameter
+and its state (at the end of the file).
+
 The convolution is a register-blocked direct convolution, the kind of kernel oneDNN runs for
 PyTorch: a tile of TILE output pixels times LANES filters is held in vector registers (8 AVX-512
 registers of 16 float32), the filter dimension innermost and contiguous, and accumulated over the
@@ -96,21 +100,32 @@ _ARGUMENT_TYPES = {
     "a4": lambda t: t[:, :, :, ::1],  # a C-contiguous 4-d array of dtype t
     "a3": lambda t: t[:, :, ::1],
     "a1": lambda t: t[::1],
+    "b1": lambda t: types.boolean[::1],  # a mask
+    "u4": lambda t: types.uint8[:, :, :, ::1],  # max pooling's winning offsets
     "i": lambda t: types.int64,
+    "s": lambda t: t,  # a number of dtype t
 }
 _compiled = set()
 _compiling = threading.Lock()  # one thread compiles; _register_tiles' settings are global
 
 
-def _call(function, arguments, *args):
-    """function(*args), compiled first (or loaded from the cache) for args[0]'s dtype."""
+def _call(function, arguments, *args, tiles=True):
+    """function(*args), compiled first (or loaded from the cache) for args[0]'s dtype.
+
+    tiles=True: compiled within _register_tiles (the convolution's register tiles); False:
+    with Numba's own settings (the loop vectorizer on), for the elementwise loops.
+    """
     dtype = args[0].dtype
     if (function, dtype) not in _compiled:
         with _compiling:
             if (function, dtype) not in _compiled:
                 t = numba.from_dtype(dtype)
-                with _register_tiles():
-                    function.compile(tuple(_ARGUMENT_TYPES[a](t) for a in arguments.split()))
+                signature = tuple(_ARGUMENT_TYPES[a](t) for a in arguments.split())
+                if tiles:
+                    with _register_tiles():
+                        function.compile(signature)
+                else:
+                    function.compile(signature)
                 _compiled.add((function, dtype))
     return function(*args)
 
@@ -233,7 +248,7 @@ def _compiled_layout(a):
     return a if a.flags.writeable else a.copy()
 
 
-def _serial(part, n):
+def _serial(part, n, sample_size=None):
     return [part(0, n)]
 
 
@@ -278,3 +293,247 @@ def backward(x, W, dout, pad, need_dx=True, parallel=_serial):
         flipped = np.ascontiguousarray(W[:, :, ::-1, ::-1].transpose(1, 0, 2, 3))  # (C, FN, ..)
         dx = forward(dout, flipped, None, FH - 1 - pad, parallel)
     return dx, dW, db
+
+
+# --- ReLU and max pooling: one pass each, forward and backward -----------------------------------
+# Plain loops over C-contiguous arrays, which LLVM's loop vectorizer turns into vector code
+# (compiled with Numba's own settings: tiles=False). No fastmath: they only compare and copy.
+
+
+@njit(nogil=True, cache=True)
+def relu_forward(x, y, positive):
+    """y = max(x, 0) and positive = x > 0, in one pass over x (1-d, as long as y and positive).
+
+    A NaN stays NaN in y, as in the book's method (its mask x <= 0 is False there)."""
+    for i in range(x.size):
+        v = x[i]
+        positive[i] = v > 0
+        y[i] = 0 if v <= 0 else v
+
+
+@njit(nogil=True, cache=True)
+def relu_inference(x, y):
+    """y = max(x, 0), without the mask (inference keeps nothing for backward)."""
+    for i in range(x.size):
+        v = x[i]
+        y[i] = 0 if v <= 0 else v
+
+
+@njit(nogil=True, cache=True)
+def relu_backward(dout, positive, dx):
+    """dx = dout where x > 0, else 0 (the book's dx[mask] = 0)."""
+    for i in range(dout.size):
+        dx[i] = dout[i] if positive[i] else 0
+
+
+@njit(nogil=True, cache=True)
+def max_pool_forward(x, pool_h, pool_w, stride, out, offset, keep):
+    """out (N, C, OH, OW) = each window's maximum; with keep, offset (same shape, uint8) = the
+    position i*pool_w + j of its first maximum (np.argmax's; a NaN is a maximum, the first one).
+
+    The windows do not overlap and there is no padding (stride >= window)."""
+    N, C, OH, OW = out.shape
+    for n in range(N):
+        for c in range(C):
+            for oh in range(OH):
+                top = oh * stride
+                for ow in range(OW):
+                    left = ow * stride
+                    best = x[n, c, top, left]
+                    k = 0
+                    for i in range(pool_h):
+                        for j in range(pool_w):
+                            v = x[n, c, top + i, left + j]
+                            better = (v > best) | ((v != v) & (best == best))
+                            best = v if better else best
+                            k = i * pool_w + j if better else k
+                    out[n, c, oh, ow] = best
+                    if keep:
+                        offset[n, c, oh, ow] = k
+
+
+@njit(nogil=True, cache=True)
+def max_pool_forward_2x2(x, out, offset, keep):
+    """max_pool_forward for the book's 2x2 windows with stride 2, its four reads unrolled.
+
+    Without branches (| and &, not `or`): a row's last outputs, after the vector loop, then
+    run as selects; with branches on random data they took 3 times as long (28x28 inputs)."""
+    N, C, OH, OW = out.shape
+    for n in range(N):
+        for c in range(C):
+            for oh in range(OH):
+                for ow in range(OW):
+                    best = x[n, c, 2 * oh, 2 * ow]
+                    k = 0
+                    v = x[n, c, 2 * oh, 2 * ow + 1]
+                    better = (v > best) | ((v != v) & (best == best))
+                    best, k = (v, 1) if better else (best, k)
+                    v = x[n, c, 2 * oh + 1, 2 * ow]
+                    better = (v > best) | ((v != v) & (best == best))
+                    best, k = (v, 2) if better else (best, k)
+                    v = x[n, c, 2 * oh + 1, 2 * ow + 1]
+                    better = (v > best) | ((v != v) & (best == best))
+                    best, k = (v, 3) if better else (best, k)
+                    out[n, c, oh, ow] = best
+                    if keep:
+                        offset[n, c, oh, ow] = k
+
+
+@njit(nogil=True, cache=True)
+def max_pool_backward(dout, offset, pool_h, pool_w, stride, dx):
+    """dx (N, C, H, W): each window's dout at its first maximum, 0 everywhere else; written
+    row by row, once each (pixels in no window, leftover rows and gaps, get 0)."""
+    N, C, H, W = dx.shape
+    OH, OW = dout.shape[2], dout.shape[3]
+    for n in range(N):
+        for c in range(C):
+            for h in range(H):
+                oh = h // stride
+                i = h - oh * stride
+                if oh >= OH or i >= pool_h:
+                    for w in range(W):
+                        dx[n, c, h, w] = 0
+                    continue
+                for ow in range(OW):
+                    d = dout[n, c, oh, ow]
+                    won = offset[n, c, oh, ow] - i * pool_w  # the winning column, if in row i
+                    for j in range(min(stride, W - ow * stride)):  # the gap ends at W
+                        dx[n, c, h, ow * stride + j] = d if j == won and j < pool_w else 0
+                for w in range(min(OW * stride, W), W):
+                    dx[n, c, h, w] = 0
+
+
+def _flat_samples(a):
+    """a (N, ...) C-contiguous as (N, rest): a[a:z] of it is one contiguous run."""
+    return a.reshape(len(a), -1)
+
+
+def relu(x, positive=None, parallel=_serial):
+    """y = max(x, 0) for a C-contiguous x (N, ...); with `positive` (bool, x's shape), also
+    positive = x > 0, in the same pass. parallel: as for `forward` (pieces of the batch)."""
+    y = np.empty_like(x)
+    xs, ys = _flat_samples(x), _flat_samples(y)
+    ps = None if positive is None else _flat_samples(positive)
+
+    def part(start, stop):
+        xp, yp = xs[start:stop].reshape(-1), ys[start:stop].reshape(-1)
+        if ps is None:
+            _call(relu_inference, "a1 a1", xp, yp, tiles=False)
+        else:
+            _call(relu_forward, "a1 a1 b1", xp, yp, ps[start:stop].reshape(-1), tiles=False)
+
+    parallel(part, len(x), x[:1].size)
+    return y
+
+
+def relu_grad(dout, positive, parallel=_serial):
+    """dx = dout where positive (x > 0), else 0."""
+    dout = _compiled_layout(dout)
+    dx = np.empty_like(dout)
+    ds, ps, xs = _flat_samples(dout), _flat_samples(positive), _flat_samples(dx)
+
+    def part(start, stop):
+        d, p, out = (a[start:stop].reshape(-1) for a in (ds, ps, xs))
+        _call(relu_backward, "a1 b1 a1", d, p, out, tiles=False)
+
+    parallel(part, len(dout), dout[:1].size)
+    return dx
+
+
+def max_pool(x, pool_h, pool_w, stride, keep=True, offset=None, parallel=_serial):
+    """(out (N, C, OH, OW), offset or None) for windows that do not overlap, no padding.
+
+    offset (uint8, out's shape): each window's first maximum, i*pool_w + j, when keep; an
+    `offset` array given is written into (last step's memory)."""
+    N, C, H, W = x.shape
+    x = _compiled_layout(x)
+    OH, OW = (H - pool_h) // stride + 1, (W - pool_w) // stride + 1
+    out = np.empty((N, C, OH, OW), dtype=x.dtype)
+    if offset is None or offset.shape != out.shape:
+        offset = np.empty(out.shape if keep else (0, 0, 0, 0), dtype=np.uint8)
+    book = pool_h == pool_w == stride == 2
+
+    def part(start, stop):
+        xp, op = x[start:stop], out[start:stop]
+        kp = offset[start:stop] if keep else offset
+        if book:
+            _call(max_pool_forward_2x2, "a4 a4 u4 i", xp, op, kp, int(keep), tiles=False)
+        else:
+            window = (pool_h, pool_w, stride)
+            _call(max_pool_forward, "a4 i i i a4 u4 i", xp, *window, op, kp, int(keep), tiles=False)
+
+    parallel(part, N, x[:1].size)
+    return out, (offset if keep else None)
+
+
+def max_pool_grad(dout, offset, x_shape, pool_h, pool_w, stride, parallel=_serial):
+    """dx (x_shape): each window's dout at its first maximum (offset), 0 elsewhere."""
+    dout = _compiled_layout(dout)
+    dx = np.empty(x_shape, dtype=dout.dtype)
+
+    book = pool_h == pool_w == stride == 2
+
+    def part(start, stop):
+        d, o, out = dout[start:stop], offset[start:stop], dx[start:stop]
+        if book:
+            _call(max_pool_backward_2x2, "a4 u4 a4", d, o, out, tiles=False)
+        else:
+            window = (pool_h, pool_w, stride)
+            _call(max_pool_backward, "a4 u4 i i i a4", d, o, *window, out, tiles=False)
+
+    parallel(part, len(dout), dx[:1].size)
+    return dx
+
+
+@njit(nogil=True, cache=True)
+def max_pool_backward_2x2(dout, offset, dx):
+    """max_pool_backward for 2x2 windows with stride 2: the four pixels of each window at once."""
+    N, C, H, W = dx.shape
+    OH, OW = dout.shape[2], dout.shape[3]
+    for n in range(N):
+        for c in range(C):
+            for oh in range(OH):
+                for ow in range(OW):
+                    d = dout[n, c, oh, ow]
+                    k = offset[n, c, oh, ow]
+                    dx[n, c, 2 * oh, 2 * ow] = d if k == 0 else 0
+                    dx[n, c, 2 * oh, 2 * ow + 1] = d if k == 1 else 0
+                    dx[n, c, 2 * oh + 1, 2 * ow] = d if k == 2 else 0
+                    dx[n, c, 2 * oh + 1, 2 * ow + 1] = d if k == 3 else 0
+                for w in range(2 * OW, W):  # an odd width: its last column is in no window
+                    dx[n, c, 2 * oh, w] = 0
+                    dx[n, c, 2 * oh + 1, w] = 0
+            for h in range(2 * OH, H):  # an odd height: its last row
+                for w in range(W):
+                    dx[n, c, h, w] = 0
+
+
+# --- Adam's update: one pass over a parameter, its gradient and its state -----------------------
+# The book's rule (zerodl.optimizers) element by element, with the same operations in the
+# same order and its numbers of the parameter's dtype (as NumPy computes float32 arrays times
+# Python floats: in float32). No fastmath, so the arithmetic is the book's, operation for
+# operation (no fused multiply-adds).
+
+
+# error_model="numpy": x / 0 gives inf or nan as in NumPy, with no check for zero in the loop
+# (Numba's default raises ZeroDivisionError, and that check kept the loop scalar: 2-3x slower).
+@njit(nogil=True, cache=True, error_model="numpy")
+def adam_update(p, g, m, v, beta1, rest1, beta2, rest2, bias2, eps, lr_t):
+    """m <- beta1 m + rest1 g;  v <- beta2 v + rest2 g^2  (rest = 1 - beta);
+    p <- p - m / (sqrt(v / bias2) + eps) * lr_t,  bias2 = 1 - beta2^t, lr_t = lr / (1 - beta1^t)."""
+    for i in range(p.size):
+        gi = g[i]
+        mi = m[i] * beta1 + rest1 * gi
+        vi = v[i] * beta2 + rest2 * (gi * gi)
+        m[i] = mi
+        v[i] = vi
+        p[i] -= mi / (np.sqrt(vi / bias2) + eps) * lr_t
+
+
+def adam(p, g, m, v, beta1, beta2, t, eps, lr):
+    """One Adam step of p and its moving averages m and v, in place, at step t (from 1)."""
+    bias1, bias2 = 1.0 - beta1**t, 1.0 - beta2**t
+    flat = (a.reshape(-1) for a in (p, g, m, v))
+    numbers = (beta1, 1.0 - beta1, beta2, 1.0 - beta2, bias2, eps, lr / bias1)
+    scalars = (p.dtype.type(n) for n in numbers)  # in p's dtype, as NumPy takes Python floats
+    _call(adam_update, "a1 a1 a1 a1 s s s s s s s", *flat, *scalars, tiles=False)
