@@ -440,6 +440,11 @@ def relu_grad(dout, positive, parallel=_serial):
     return dx
 
 
+def _is_book_window(pool_h, pool_w, stride):
+    """The book's 2x2 windows with stride 2, which have loops of their own (unrolled)."""
+    return pool_h == pool_w == stride == 2
+
+
 def max_pool(x, pool_h, pool_w, stride, keep=True, offset=None, parallel=_serial):
     """(out (N, C, OH, OW), offset or None) for windows that do not overlap, no padding.
 
@@ -451,7 +456,7 @@ def max_pool(x, pool_h, pool_w, stride, keep=True, offset=None, parallel=_serial
     out = np.empty((N, C, OH, OW), dtype=x.dtype)
     if offset is None or offset.shape != out.shape:
         offset = np.empty(out.shape if keep else (0, 0, 0, 0), dtype=np.uint8)
-    book = pool_h == pool_w == stride == 2
+    book = _is_book_window(pool_h, pool_w, stride)
 
     def part(start, stop):
         xp, op = x[start:stop], out[start:stop]
@@ -471,7 +476,7 @@ def max_pool_grad(dout, offset, x_shape, pool_h, pool_w, stride, parallel=_seria
     dout = _compiled_layout(dout)
     dx = np.empty(x_shape, dtype=dout.dtype)
 
-    book = pool_h == pool_w == stride == 2
+    book = _is_book_window(pool_h, pool_w, stride)
 
     def part(start, stop):
         d, o, out = dout[start:stop], offset[start:stop], dx[start:stop]
