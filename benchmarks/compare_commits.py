@@ -12,7 +12,10 @@ much less. So this program
    tree as it is, uncommitted changes included);
 2. runs each revision's own `benchmarks/bench.py --format json` with PYTHONPATH pointing at that
    revision's src/, each run in a fresh process, in alternating rounds: old, new, old, new, ...
-   with a pause (--pause) before each run;
+   with a pause (--pause) before each run; each times one zerodl column, the kernels that
+   revision uses (ZERODL_KERNELS, or its automatic choice): a benchmark that would add columns
+   of other kernel sets (--kernel-sets) is given that one set, so that both sides run the same
+   rounds. The summary says which kernels each side ran;
 3. prints, per workload, the median over the rounds of each revision's training and inference
    ratios zerodl/PyTorch, and new/old (below 1: the new revision is relatively faster). Without
    PyTorch the ratios are missing, and only zerodl's own times (also printed) can be compared.
@@ -47,6 +50,10 @@ class Revision:
         self.label, self.rev, self.folder, self.commit = label, rev, Path(folder), commit
         # Before the restructure the benchmark lived in the package, with the older names.
         self.old_names = (self.folder / "src" / "zerodl" / "benchmark.py").exists()
+        bench = self.folder / "benchmarks" / "bench.py"
+        # Later benchmarks time more kernel sets than the one in use, each in its own column.
+        self.takes_kernel_sets = bench.exists() and "--kernel-sets" in bench.read_text()
+        self.kernels = None  # the kernel set this revision's zerodl uses (check_import)
 
     def environment(self):
         env = dict(os.environ)
@@ -62,11 +69,19 @@ class Revision:
                     args[i] = _old_workload_names(arg)
                 elif arg.startswith("--workloads="):
                     args[i] = "--workloads=" + _old_workload_names(arg.split("=", 1)[1])
+        chosen = any(a.split("=")[0] == "--kernel-sets" for a in args)
+        if self.takes_kernel_sets and self.kernels and not chosen:
+            args += ["--kernel-sets", self.kernels]  # one zerodl column, as older benchmarks
         return [sys.executable, str(self.folder / "benchmarks" / "bench.py"), *args]
 
     def check_import(self):
-        """The folder zerodl is imported from with this revision's PYTHONPATH; must be ours."""
-        code = "import pathlib, zerodl; print(pathlib.Path(zerodl.__file__).resolve().parent)"
+        """The folder zerodl is imported from with this revision's PYTHONPATH; must be ours.
+        Also notes the kernel set it uses (self.kernels; None before kernels_in_use existed)."""
+        code = (
+            "import pathlib, zerodl; print(pathlib.Path(zerodl.__file__).resolve().parent)\n"
+            "try:\n    from zerodl.kernels import kernels_in_use; print(kernels_in_use())\n"
+            "except ImportError:\n    pass"
+        )
         out = subprocess.run(
             [sys.executable, "-c", code],
             env=self.environment(),
@@ -74,7 +89,9 @@ class Revision:
             capture_output=True,
             text=True,
         )
-        where = Path(out.stdout.strip() or "?")
+        lines = out.stdout.splitlines()
+        where = Path(lines[0] if lines else "?")
+        self.kernels = lines[1] if len(lines) > 1 else None
         if out.returncode or where != (self.folder / "src" / "zerodl").resolve():
             raise SystemExit(
                 f"{self.label} ({self.rev}): zerodl is imported from {where}, not from "
@@ -170,11 +187,16 @@ def _cell(value, spec=".3f"):
 
 def format_summary(rows, old, new, repeats):
     """The table of summarise's rows (ratios zerodl/PyTorch first, then zerodl's times)."""
-    lines = [
-        f"old = {old.rev} ({old.commit}), new = {new.rev} ({new.commit}); medians of "
-        f"{repeats} alternating rounds",
-        "",
-    ]
+    def side(revision):
+        kernels = f", {revision.kernels} kernels" if revision.kernels else ""
+        return f"{revision.rev} ({revision.commit}{kernels})"
+
+    lines = [f"old = {side(old)}, new = {side(new)}; medians of {repeats} alternating rounds"]
+    if old.kernels and new.kernels and old.kernels != new.kernels:
+        lines.append(
+            "(the two sides ran different kernel sets: set ZERODL_KERNELS to compare the same)"
+        )
+    lines.append("")
     header = ["workload", "train old", "train new", "new/old", "infer old", "infer new", "new/old"]
     table = [header]
     for row in rows:

@@ -47,6 +47,25 @@ def test_a_commit_before_the_registry_gets_its_own_workload_names(tmp_path):
     assert Revision("new", "HEAD", tmp_path / "new", "abc1234").command(args)[2:] == args
 
 
+def test_each_side_times_only_the_kernels_it_uses(tmp_path):
+    # A later benchmark adds a column per kernel set; an older one has a single zerodl column.
+    # Both sides must run the same rounds, so the later one is given its own set only.
+    later = tmp_path / "later"
+    (later / "benchmarks").mkdir(parents=True)
+    (later / "benchmarks" / "bench.py").write_text('parser.add_argument("--kernel-sets")\n')
+    revision = Revision("new", "HEAD", later, "abc1234")
+    revision.kernels = "fast"  # as check_import finds it
+    assert revision.command(["--steps", "3"])[2:] == ["--steps", "3", "--kernel-sets", "fast"]
+    chosen = ["--kernel-sets=fast,jit"]  # the user's own choice stays as it is
+    assert revision.command(chosen)[2:] == chosen
+    older = tmp_path / "older"
+    (older / "benchmarks").mkdir(parents=True)
+    (older / "benchmarks" / "bench.py").write_text('parser.add_argument("--steps")\n')
+    revision = Revision("old", "ae4f5ef", older, "ae4f5ef")
+    revision.kernels = "fast"
+    assert revision.command(["--steps", "3"])[2:] == ["--steps", "3"]
+
+
 @pytest.mark.slow
 def test_head_against_this_tree_prints_both_sides():
     if subprocess.run(["git", "-C", str(REPO), "rev-parse"], capture_output=True).returncode:
@@ -57,6 +76,7 @@ def test_head_against_this_tree_prints_both_sides():
     cmd += ["--no-torch"]
     out = subprocess.run(cmd, capture_output=True, text=True, check=True, timeout=300).stdout
     assert out.startswith("old = HEAD (")
+    assert " kernels), new = " in out.splitlines()[0]  # each side says which kernels it ran
     ms_table = out.split("zerodl's own times")[1]
     row = next(line.split() for line in ms_table.splitlines() if line.startswith("two_layer"))
     old_ms, new_ms, ratio = map(float, row[1:4])
