@@ -187,6 +187,7 @@ def _cell(value, spec=".3f"):
 
 def format_summary(rows, old, new, repeats):
     """The table of summarise's rows (ratios zerodl/PyTorch first, then zerodl's times)."""
+
     def side(revision):
         kernels = f", {revision.kernels} kernels" if revision.kernels else ""
         return f"{revision.rev} ({revision.commit}{kernels})"
