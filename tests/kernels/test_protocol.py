@@ -111,12 +111,15 @@ def test_pooling_keeps_the_books_x_and_arg_max_in_every_mode(train, shape, mode)
     for each in (mode, "reference"):
         pool = forward_in(each, Pooling(2), x, train)
         assert (pool.kernel is not None) == (each != "reference")
+        avg = forward_in(each, AvgPooling(2), x, train)
+        if not train and each != "reference":  # a kernel's inference keeps nothing for backward
+            assert pool.x is None and pool.arg_max is None and avg.x is None
+            continue
         assert pool.x is x
         N, C, H, W = shape
         assert pool.arg_max.shape == expected.shape == (N * (H // 2) * (W // 2) * C,)
         np.testing.assert_array_equal(pool.arg_max, expected, err_msg=each)
         assert pool.arg_max.dtype == expected.dtype
-        avg = forward_in(each, AvgPooling(2), x, train)
         assert avg.x is x
 
 
@@ -131,6 +134,17 @@ def test_relu_keeps_the_books_mask_in_every_mode(train, mode):
     else:  # inference keeps nothing for backward
         assert fast.mask is None
     np.testing.assert_array_equal(reference.mask, x <= 0)
+
+
+@pytest.mark.parametrize("mode", KERNEL_MODES)
+@pytest.mark.parametrize("layer", [ReLU, Pooling, AvgPooling], ids=lambda c: c.__name__)
+def test_a_backward_after_an_inference_forward_says_what_to_do(layer, mode):
+    x = np.random.default_rng(7).standard_normal((40, 8, 16, 16)).astype(np.float32)
+    made = forward_in(mode, layer() if layer is ReLU else layer(2), x, train=False)
+    assert made.kernel is not None and made.kernel_context is None  # nothing kept alive
+    dout = np.ones((40, 8, 16, 16) if layer is ReLU else (40, 8, 8, 8), dtype=np.float32)
+    with pytest.raises(RuntimeError, match=r"forward\(x, train=False\).*train=True"):
+        made.backward(dout)
 
 
 def test_a_fast_forward_after_a_reference_one_leaves_no_stale_state():

@@ -30,9 +30,9 @@ def _side_by_side(layer, x):
 
 
 class MaxPoolContext:
-    """What max pooling's backward needs: x (a reference) and, after a training forward,
-    winner (FH*FW, N, C, OH, OW) bool, winner[k] marking the windows whose first maximum is at
-    offset k (see max_pool_views)."""
+    """What max pooling's backward needs: x (a reference) and winner (FH*FW, N, C, OH, OW)
+    bool, winner[k] marking the windows whose first maximum is at offset k (see
+    max_pool_views)."""
 
     __slots__ = ("x", "winner", "pool_h", "pool_w", "stride")
 
@@ -44,9 +44,11 @@ class MaxPoolContext:
 class MaxPoolingKernel:
     """Max pooling of windows side by side, by strided views.
 
-    Its context is a MaxPoolContext. The book's `x` is the context's x; the book's `arg_max`
+    Its context is a MaxPoolContext while training, None in inference (which keeps nothing
+    for backward, as the ReLU kernel). The book's `x` is the context's x; the book's `arg_max`
     (N*OH*OW*C,) (the offset of each window's first maximum, in the book's row order: samples,
-    output rows, output columns, channels) is made from `winner` on demand.
+    output rows, output columns, channels) is made from `winner` on demand; both are None after
+    an inference forward.
     """
 
     book_names = ("x", "arg_max")
@@ -55,11 +57,12 @@ class MaxPoolingKernel:
         return _side_by_side(layer, x)
 
     def forward(self, layer, x, train=True):
-        # In inference, without the record of where each maximum is that backward reads.
         ph, pw, stride = layer.pool_h, layer.pool_w, layer.stride
+        if not train:  # without the record of where each maximum is, and keeping nothing
+            return max_pool_views(x, ph, pw, stride, winner=False)[0], None
         last = layer.kernel_context
         reuse = last.winner if isinstance(last, MaxPoolContext) else None
-        out, winner = max_pool_views(x, ph, pw, stride, winner=train, reuse=reuse)
+        out, winner = max_pool_views(x, ph, pw, stride, winner=True, reuse=reuse)
         return out, MaxPoolContext(x, winner, ph, pw, stride)
 
     def backward(self, layer, context, dout):
@@ -67,20 +70,19 @@ class MaxPoolingKernel:
         return max_pool_views_backward(dout, c.winner, c.x.shape, c.pool_h, c.pool_w, c.stride), {}
 
     def book_state(self, context, name):
+        if name not in self.book_names:
+            raise AttributeError(name)
+        if context is None:  # an inference forward kept nothing
+            return None
         if name == "x":
             return context.x
-        if name == "arg_max":
-            winner = context.winner
-            if winner is None:  # an inference forward kept none: find the maxima again
-                c = context
-                winner = max_pool_views(c.x, c.pool_h, c.pool_w, c.stride, winner=True)[1]
-            arg_max = np.argmax(winner, axis=0)  # (N, C, OH, OW): the offset that won
-            return arg_max.transpose(0, 2, 3, 1).reshape(-1)  # (N*OH*OW*C,), the book's order
-        raise AttributeError(name)
+        arg_max = np.argmax(context.winner, axis=0)  # (N, C, OH, OW): the offset that won
+        return arg_max.transpose(0, 2, 3, 1).reshape(-1)  # (N*OH*OW*C,), the book's order
 
 
 class AvgPoolingKernel:
-    """Average pooling of windows side by side, by strided views; its context is x itself."""
+    """Average pooling of windows side by side, by strided views; its context is x itself while
+    training, None in inference (which keeps nothing for backward)."""
 
     book_names = ("x",)
 
@@ -88,7 +90,7 @@ class AvgPoolingKernel:
         return _side_by_side(layer, x)
 
     def forward(self, layer, x, train=True):
-        return avg_pool_views(x, layer.pool_h, layer.pool_w, layer.stride), x
+        return avg_pool_views(x, layer.pool_h, layer.pool_w, layer.stride), x if train else None
 
     def backward(self, layer, x, dout):
         dx = avg_pool_views_backward(dout, x.shape, layer.pool_h, layer.pool_w, layer.stride)
@@ -96,7 +98,7 @@ class AvgPoolingKernel:
 
     def book_state(self, x, name):
         if name == "x":
-            return x
+            return x  # None after an inference forward
         raise AttributeError(name)
 
 

@@ -67,6 +67,19 @@ class Layer:
             self.__dict__.pop(name, None)
         return out
 
+    def backward_with_kernel(self, dout):
+        """self.kernel's backward of dout with the context of the last forward: (dx, grads).
+
+        An inference forward (train=False) of a ReLU or a pooling layer keeps nothing for
+        backward (no context), which a backward then says in words.
+        """
+        if self.kernel_context is None:
+            raise RuntimeError(
+                f"{type(self).__name__}.backward: the last forward was forward(x, train=False), "
+                "which keeps nothing for backward; call forward(x, train=True) first"
+            )
+        return self.kernel.backward(self, self.kernel_context, dout)
+
     def __getattr__(self, name):
         # Only for names the layer does not have: after a kernel's forward, the book's names for
         # the book's state (a ReLU's `mask`) are made from the kernel's context when asked for.

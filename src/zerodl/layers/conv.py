@@ -148,7 +148,7 @@ class Convolution(Layer):
 
     def backward(self, dout):  # dout (N, FN, OH, OW)
         if self.kernel:
-            dx, grads = self.kernel.backward(self, self.kernel_context, dout)
+            dx, grads = self.backward_with_kernel(dout)
             self.grads["W"][...], self.grads["b"][...] = grads["W"], grads["b"]
             return dx
         FN, C, FH, FW = self.params["W"].shape

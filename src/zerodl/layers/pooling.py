@@ -81,7 +81,9 @@ class Pooling(_Pool2d):
 
     Keeps the book's `x` and `arg_max` (N*OH*OW*C,): the offset of each window's first maximum
     within the window, in the book's row order (samples, output rows, output columns,
-    channels). With the fast kernel (zerodl.kernels.pooling) both answer from its context.
+    channels). With the fast kernel (zerodl.kernels.pooling) both answer from its context,
+    and are None after forward(x, train=False), which keeps nothing for backward (as a ReLU's
+    mask): holding on to x after inference would keep a batch of activations alive for nothing.
 
     Example:
         >>> Pooling(2).forward(np.zeros((100, 30, 24, 24), dtype=np.float32)).shape
@@ -103,7 +105,7 @@ class Pooling(_Pool2d):
 
     def backward(self, dout):  # dout (N, C, OH, OW)
         if self.kernel:
-            dx, _ = self.kernel.backward(self, self.kernel_context, dout)
+            dx, _ = self.backward_with_kernel(dout)
             return dx
         dout = dout.transpose(0, 2, 3, 1).reshape(-1)  # (N*OH*OW*C,) in the rows' order
         dcol = np.zeros((dout.size, self.pool_h * self.pool_w), dtype=dout.dtype)  # (rows, FH*FW)
@@ -125,7 +127,7 @@ class AvgPooling(_Pool2d):
         x (N, C, H, W) -> out (N, C, OH, OW), where
         OH = (H + 2*pad - pool_h) // stride + 1 and OW = (W + 2*pad - pool_w) // stride + 1.
 
-    Keeps `x` (from the fast kernel's context when it ran).
+    Keeps `x` (from the fast kernel's context when it ran; None after its inference forward).
 
     Example:
         >>> AvgPooling(2).forward(np.zeros((100, 30, 24, 24), dtype=np.float32)).shape
@@ -146,7 +148,7 @@ class AvgPooling(_Pool2d):
 
     def backward(self, dout):  # dout (N, C, OH, OW)
         if self.kernel:
-            dx, _ = self.kernel.backward(self, self.kernel_context, dout)
+            dx, _ = self.backward_with_kernel(dout)
             return dx
         rows = dout.size  # N*OH*OW*C
         dout = dout.transpose(0, 2, 3, 1)  # (N, OH, OW, C): the rows' order

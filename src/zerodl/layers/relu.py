@@ -25,7 +25,7 @@ class ReLU(Layer):
 
     def backward(self, dout):
         if self.kernel:
-            dx, _ = self.kernel.backward(self, self.kernel_context, dout)
+            dx, _ = self.backward_with_kernel(dout)
             return dx
         dx = dout.copy()  # a new array: the caller's dout is left as it was
         dx[self.mask] = 0

@@ -135,9 +135,8 @@ class JitReluKernel(ReluKernel):
 
 
 class JitMaxPoolContext:
-    """What the compiled max pooling's backward needs: x (a reference) and, after a training
-    forward, offset (N, C, OH, OW) uint8, the position i*pool_w + j of each window's first
-    maximum (None after an inference forward)."""
+    """What the compiled max pooling's backward needs: x (a reference) and offset (N, C, OH, OW)
+    uint8, the position i*pool_w + j of each window's first maximum."""
 
     __slots__ = ("x", "offset", "pool_h", "pool_w", "stride")
 
@@ -150,7 +149,8 @@ class JitMaxPoolingKernel(MaxPoolingKernel):
     """Max pooling of windows side by side (as the fast kernel), each window's maximum and its
     position found in one pass, dx written in one pass.
 
-    The book's `x` and `arg_max` answer from its context (JitMaxPoolContext).
+    The book's `x` and `arg_max` answer from its context (JitMaxPoolContext while training;
+    None in inference, which keeps nothing for backward).
     """
 
     def applies(self, layer, x):
@@ -158,9 +158,11 @@ class JitMaxPoolingKernel(MaxPoolingKernel):
 
     def forward(self, layer, x, train=True):
         ph, pw, stride = layer.pool_h, layer.pool_w, layer.stride
+        if not train:  # without the positions of the maxima, and keeping nothing
+            return load().max_pool(x, ph, pw, stride, False, None, parallel_batch)[0], None
         last = layer.kernel_context
         reuse = last.offset if isinstance(last, JitMaxPoolContext) else None
-        out, offset = load().max_pool(x, ph, pw, stride, train, reuse, parallel_batch)
+        out, offset = load().max_pool(x, ph, pw, stride, True, reuse, parallel_batch)
         return out, JitMaxPoolContext(x, offset, ph, pw, stride)
 
     def backward(self, layer, context, dout):
@@ -172,16 +174,14 @@ class JitMaxPoolingKernel(MaxPoolingKernel):
         return dx, {}
 
     def book_state(self, context, name):
+        if name not in self.book_names:
+            raise AttributeError(name)
+        if context is None:  # an inference forward kept nothing
+            return None
         if name == "x":
             return context.x
-        if name == "arg_max":
-            c = context
-            offset = c.offset
-            if offset is None:  # an inference forward kept none: find the maxima again
-                offset = load().max_pool(c.x, c.pool_h, c.pool_w, c.stride)[1]
-            # (N, C, OH, OW) -> (N*OH*OW*C,), the book's row order, as np.argmax gives it
-            return offset.transpose(0, 2, 3, 1).reshape(-1).astype(np.intp)
-        raise AttributeError(name)
+        # (N, C, OH, OW) -> (N*OH*OW*C,), the book's row order, as np.argmax gives it
+        return context.offset.transpose(0, 2, 3, 1).reshape(-1).astype(np.intp)
 
 
 class JitUpdateKernel:
