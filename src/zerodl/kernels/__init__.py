@@ -25,6 +25,8 @@ False) and `grads`, the parameters' gradients by the layer's parameter names ({}
 without parameters); the layer copies them into its own `grads`. So that a learner can still
 print `relu.mask` or `pool.arg_max` in fast mode, the layer answers the book's names listed in
 `book_names` by asking `book_state(layer.kernel_context, name)` (see zerodl.layers.base.Layer).
+An inference forward (train=False) of ReLU or pooling keeps nothing for backward: its context,
+and so those names, are None, and a backward then says to run a training forward first.
 
 An optimiser's update rule asks the same way, for a kernel that updates one parameter in place
 (only the jit kernels have some; elsewhere the book's rule runs):
