@@ -74,8 +74,10 @@ class MaxPoolingKernel:
             raise AttributeError(name)
         if context is None:  # an inference forward kept nothing
             return None
-        if name == "x":
-            return context.x
+        return context.x if name == "x" else self.arg_max(context)
+
+    def arg_max(self, context):
+        """The book's arg_max (N*OH*OW*C,) from a training forward's context."""
         arg_max = np.argmax(context.winner, axis=0)  # (N, C, OH, OW): the offset that won
         return arg_max.transpose(0, 2, 3, 1).reshape(-1)  # (N*OH*OW*C,), the book's order
 

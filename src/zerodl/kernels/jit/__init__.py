@@ -173,13 +173,7 @@ class JitMaxPoolingKernel(MaxPoolingKernel):
         )
         return dx, {}
 
-    def book_state(self, context, name):
-        if name not in self.book_names:
-            raise AttributeError(name)
-        if context is None:  # an inference forward kept nothing
-            return None
-        if name == "x":
-            return context.x
+    def arg_max(self, context):
         # (N, C, OH, OW) -> (N*OH*OW*C,), the book's row order, as np.argmax gives it
         return context.offset.transpose(0, 2, 3, 1).reshape(-1).astype(np.intp)
 
